@@ -1,0 +1,155 @@
+/**
+ * Builds the Fastify application: hooks, CORS, the one error handler and every route.
+ * It does not listen: the CLI does (`cli.ts`), tests call `inject()` or listen on port 0.
+ */
+
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import cors from "@fastify/cors";
+import type { AppContext } from "./context.js";
+import { LimitsUnavailableError } from "./limits/limiter.js";
+import { Problem } from "./problems.js";
+import { adminRoutes } from "./routes/admin/index.js";
+import { cardRoutes } from "./routes/cards.js";
+import { healthRoutes } from "./routes/health.js";
+import { shareRoutes } from "./routes/share.js";
+import { wellKnownRoutes } from "./routes/well-known.js";
+import { StoreUnavailableError } from "./store/store.js";
+
+/** Largest request body accepted (a card request is well under 4 KB). */
+export const BODY_LIMIT = 16 * 1024;
+
+/** Who may call a path from a browser on another origin. */
+export type CorsPolicy = "open" | "partners" | "none";
+
+/** The CORS policy of a path: public documents are open, widget calls are partner-only, the rest is server-to-server. */
+export function corsPolicy(path: string): CorsPolicy {
+  if (path === "/v1/cards/status" || path === "/v1/events") return "partners";
+  if (
+    path.startsWith("/.well-known/") ||
+    path === "/embed.js" ||
+    path.startsWith("/widget/") ||
+    path.startsWith("/c/") ||
+    path === "/oembed" ||
+    path === "/v1/trending"
+  ) {
+    return "open";
+  }
+  return "none";
+}
+
+function fastifyProblem(error: FastifyError): Problem | undefined {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new Problem("unsupported_media_type", "send the body as application/json");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new Problem("payload_too_large", `the body must be at most ${BODY_LIMIT} bytes`);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new Problem("malformed_json", "the body is empty");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new Problem("malformed_json", "the Content-Length does not match the body");
+    default:
+      if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+        return new Problem("malformed_json", "the body is not valid JSON");
+      }
+      if (error.statusCode === 400 && /__proto__|constructor/.test(error.message)) {
+        return new Problem("malformed_json", "the body has a forbidden property name");
+      }
+      return undefined;
+  }
+}
+
+/** Builds the app over its parts. */
+export async function buildApp(context: AppContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: context.config.trustProxy,
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  });
+
+  await app.register(cors, {
+    hook: "onRequest",
+    delegator: (request, callback) => {
+      const policy = corsPolicy(request.url.split("?")[0] ?? "");
+      if (policy === "none") return callback(null, { origin: false });
+      if (policy === "open") {
+        return callback(null, { origin: "*", methods: ["GET", "HEAD", "OPTIONS"], maxAge: 86_400 });
+      }
+      const origin = request.headers.origin;
+      if (!origin) return callback(null, { origin: false });
+      context.origins.partnersOf(origin).then(
+        (partners) =>
+          callback(null, {
+            origin: partners.length > 0 ? origin : false,
+            methods: ["GET", "POST", "OPTIONS"],
+            allowedHeaders: ["content-type"],
+            maxAge: 600,
+          }),
+        () => callback(null, { origin: false }),
+      );
+    },
+  });
+
+  app.addHook("onRequest", async (request) => {
+    (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "strict-origin-when-cross-origin");
+    if (!reply.hasHeader("content-security-policy")) {
+      reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    }
+    if (context.config.issuer.startsWith("https:")) {
+      reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    return payload;
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const labels = { route, method: request.method, status: String(reply.statusCode) };
+    context.metrics.count("minicard_http_requests_total", labels);
+    const started = (request as { startedAt?: bigint }).startedAt;
+    if (started !== undefined) {
+      context.metrics.observe("minicard_http_request_duration_seconds", Number(process.hrtime.bigint() - started) / 1e9, { route });
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let problem: Problem;
+    if (error instanceof Problem) problem = error;
+    else if (error instanceof StoreUnavailableError) {
+      problem = new Problem("store_unavailable", "storage is unavailable; retry shortly", { headers: { "retry-after": "5" } });
+    } else if (error instanceof LimitsUnavailableError) {
+      problem = new Problem("limits_unavailable", "limits are unavailable; retry shortly", { headers: { "retry-after": "5" } });
+    } else {
+      const mapped = fastifyProblem(error);
+      if (mapped) problem = mapped;
+      else {
+        request.log.error({ err: error }, "unexpected error");
+        problem = new Problem("internal_error", "something went wrong on our side");
+      }
+    }
+    if (problem.status >= 500) request.log.warn({ code: problem.code, err: error }, problem.message);
+    reply
+      .code(problem.status)
+      .headers(problem.headers)
+      .type("application/problem+json; charset=utf-8")
+      .send(JSON.stringify(problem.toJSON()));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new Problem("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
+    reply.code(404).type("application/problem+json; charset=utf-8").send(JSON.stringify(problem.toJSON()));
+  });
+
+  await app.register(wellKnownRoutes(context));
+  await app.register(healthRoutes(context));
+  await app.register(cardRoutes(context));
+  await app.register(shareRoutes(context));
+  await app.register(adminRoutes(context), { prefix: "/v1/admin" });
+  return app;
+}

@@ -1,0 +1,436 @@
+#!/usr/bin/env node
+/**
+ * `minicard-server`: start the server, migrate the database, and manage partners, brands,
+ * sharers, the rollout and signing keys from a shell. Flags override the environment, which
+ * overrides `minicard.config.json`.
+ *
+ * Management commands work on the store directly (no running server needed); a running
+ * server picks up key rotations within seconds (it reloads its keys on a timer).
+ *
+ * Long because it is the whole command table; each command is a few lines.
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { createRequire } from "node:module";
+import { loadConfig, ConfigError, type Config, type ConfigOverrides } from "./config.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
+import { createServer, adminTokenFor } from "./server.js";
+import { openKeyRing } from "./keys/keyring.js";
+import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
+import {
+  addBrandKey,
+  createBrand,
+  createPartner,
+  putSharer,
+  removeSharer,
+  rotateApiKey,
+  setRollout,
+  updateBrand,
+  updatePartner,
+  type AdminContext,
+} from "./services/admin.js";
+import { Problem } from "./problems.js";
+
+const require = createRequire(import.meta.url);
+const { version } = require("../package.json") as { version: string };
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const COMMON: Options = {
+  help: { type: "boolean", short: "h" },
+  config: { type: "string" },
+  "data-dir": { type: "string" },
+  "database-url": { type: "string" },
+};
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<void>;
+}
+
+function overrides(values: Record<string, unknown>): ConfigOverrides {
+  const result: ConfigOverrides = {};
+  if (typeof values.config === "string") result.configFile = values.config;
+  if (typeof values["data-dir"] === "string") result.dataDir = values["data-dir"];
+  if (typeof values["database-url"] === "string") result.databaseUrl = values["database-url"];
+  if (typeof values.port === "string") result.port = Number(values.port);
+  if (typeof values.host === "string") result.host = values.host;
+  if (typeof values.issuer === "string") result.issuer = values.issuer;
+  if (typeof values["redis-url"] === "string") result.redisUrl = values["redis-url"];
+  if (values.demo === true) result.demo = true;
+  return result;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function withStore<T>(values: Record<string, unknown>, use: (store: Store, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(overrides(values));
+  const store = await openStore(config);
+  try {
+    return await use(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+const admin = (store: Store): AdminContext => ({ store, now: Date.now });
+const list = (value: unknown) => (typeof value === "string" ? value.split(",").map((item) => item.trim()).filter(Boolean) : undefined);
+const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : list(value));
+
+function required(values: Record<string, unknown>, ...names: string[]): void {
+  const missing = names.filter((name) => values[name] === undefined);
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(", ")}`);
+}
+
+class UsageError extends Error {}
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: "run the server",
+    usage: "start [--port N] [--host H] [--data-dir DIR] [--issuer URL] [--database-url URL] [--redis-url URL] [--demo]",
+    options: {
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      issuer: { type: "string" },
+      "redis-url": { type: "string" },
+      demo: { type: "boolean" },
+    },
+    async run(values) {
+      const config = loadConfig(overrides(values));
+      const server = await createServer(config, {
+        logger: { level: config.logLevel },
+      });
+      const address = await server.app.listen({ port: config.port, host: config.host });
+      const port = Number(new URL(address).port);
+      const base = config.issuer;
+      const lines = [
+        "",
+        `  Minicard partner server ${version} — ${server.context.store.kind} store, ${server.context.limiter.durable ? "Redis" : "in-process"} limits`,
+        `  listening   ${address}`,
+        `  issuer      ${base}`,
+        `  jwks        ${base}/.well-known/jwks.json`,
+        `  admin token ${server.context.adminToken}${config.adminToken ? " (from MINICARD_ADMIN_TOKEN)" : ` (kept in ${config.dataDir}/admin-token)`}`,
+      ];
+      if (!server.context.keys.sealed) lines.push("  warning     signing keys are stored unencrypted: set MINICARD_KEY_SECRET in production");
+      if (config.demo) {
+        const origins = [...new Set([new URL(base).origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
+        const demo = await seedDemo(server.context, origins);
+        lines.push(
+          `  demo app    ${base}/demo/`,
+          `  demo brand  ${DEMO_BRAND}, API key ${demo.brands[DEMO_BRAND]}`,
+          `  partner     ${DEMO_PARTNER}`,
+          "",
+          "  Try it:",
+          `    curl -s ${base}/v1/cards -H 'authorization: Bearer ${demo.brands[DEMO_BRAND]}' -H 'content-type: application/json' \\`,
+          `      -d '{"partner":"${DEMO_PARTNER}","surface":"dm","kind":"app","app":{"id":"2021000000000001","page":"pages/index/index"},"title":"Hello from the README"}'`,
+        );
+      }
+      process.stdout.write(`${lines.join("\n")}\n\n`);
+      installShutdown(server.close, server.app.log);
+    },
+  },
+  migrate: {
+    summary: "create or upgrade the database schema, then exit",
+    usage: "migrate [--data-dir DIR] [--database-url URL]",
+    options: {},
+    async run(values) {
+      await withStore(values, async (store) => print({ migrated: store.kind }));
+    },
+  },
+  "partners list": {
+    summary: "list partners",
+    usage: "partners list",
+    options: {},
+    run: (values) => withStore(values, async (store) => print(await store.partners.list())),
+  },
+  "partners create": {
+    summary: "create a partner",
+    usage: "partners create --id ID --name NAME --origin URL [--origin URL…] [--surfaces dm,profile,feed]",
+    options: { id: { type: "string" }, name: { type: "string" }, origin: { type: "string", multiple: true }, surfaces: { type: "string" } },
+    async run(values) {
+      required(values, "id", "name", "origin");
+      await withStore(values, async (store) =>
+        print(
+          await createPartner(admin(store), {
+            id: values.id,
+            name: values.name,
+            origins: strings(values.origin),
+            surfaces: list(values.surfaces) ?? ["dm", "profile", "feed"],
+          }),
+        ),
+      );
+    },
+  },
+  "partners update": {
+    summary: "change a partner's name, origins or surfaces",
+    usage: "partners update --id ID [--name NAME] [--origin URL…] [--surfaces dm,feed]",
+    options: { id: { type: "string" }, name: { type: "string" }, origin: { type: "string", multiple: true }, surfaces: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      const patch = Object.fromEntries(
+        Object.entries({ name: values.name, origins: strings(values.origin), surfaces: list(values.surfaces) }).filter(([, value]) => value !== undefined),
+      );
+      await withStore(values, async (store) => print(await updatePartner(admin(store), String(values.id), patch)));
+    },
+  },
+  "brands list": {
+    summary: "list brands",
+    usage: "brands list",
+    options: {},
+    run: (values) => withStore(values, async (store) => print(await store.brands.list())),
+  },
+  "brands create": {
+    summary: "put a brand on the whitelist; prints its API key once",
+    usage: "brands create --id ID --name NAME --category CATEGORY --apps APPID[,APPID] [--surfaces dm,profile,feed] [--invited] [--logo URL]",
+    options: {
+      id: { type: "string" },
+      name: { type: "string" },
+      category: { type: "string" },
+      apps: { type: "string" },
+      surfaces: { type: "string" },
+      invited: { type: "boolean" },
+      logo: { type: "string" },
+    },
+    async run(values) {
+      required(values, "id", "name", "category", "apps");
+      await withStore(values, async (store) => {
+        const { brand, apiKey } = await createBrand(admin(store), {
+          id: values.id,
+          name: values.name,
+          category: values.category,
+          apps: list(values.apps),
+          surfaces: list(values.surfaces) ?? ["dm", "profile", "feed"],
+          invited: values.invited === true,
+          ...(values.logo ? { logo: values.logo } : {}),
+        });
+        print({ ...brand, apiKey });
+      });
+    },
+  },
+  "brands suspend": {
+    summary: "suspend a brand: all of its cards read revoked from now on",
+    usage: "brands suspend --id ID",
+    options: { id: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store) => print(await updateBrand(admin(store), String(values.id), { status: "suspended" })));
+    },
+  },
+  "brands activate": {
+    summary: "lift a brand's suspension",
+    usage: "brands activate --id ID",
+    options: { id: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store) => print(await updateBrand(admin(store), String(values.id), { status: "active" })));
+    },
+  },
+  "brands rotate-key": {
+    summary: "replace a brand's API key; prints the new one once",
+    usage: "brands rotate-key --id ID",
+    options: { id: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store) => print({ id: values.id, apiKey: await rotateApiKey(admin(store), String(values.id)) }));
+    },
+  },
+  "brands add-key": {
+    summary: "register a public JWK for private_key_jwt",
+    usage: "brands add-key --id ID --jwk '{\"kty\":\"EC\",…}'",
+    options: { id: { type: "string" }, jwk: { type: "string" } },
+    async run(values) {
+      required(values, "id", "jwk");
+      let jwk: unknown;
+      try {
+        jwk = JSON.parse(String(values.jwk));
+      } catch {
+        throw new UsageError("--jwk must be JSON");
+      }
+      await withStore(values, async (store) => print(await addBrandKey(admin(store), String(values.id), { jwk })));
+    },
+  },
+  "sharers list": {
+    summary: "list a partner's whitelisted sharers",
+    usage: "sharers list --partner ID",
+    options: { partner: { type: "string" } },
+    async run(values) {
+      required(values, "partner");
+      await withStore(values, async (store) => print(await store.sharers.list(String(values.partner))));
+    },
+  },
+  "sharers add": {
+    summary: "whitelist sharers for feed and profile shares",
+    usage: "sharers add --partner ID --sharer NAME [--sharer NAME…]",
+    options: { partner: { type: "string" }, sharer: { type: "string", multiple: true } },
+    async run(values) {
+      required(values, "partner", "sharer");
+      await withStore(values, async (store) => {
+        for (const sharer of strings(values.sharer) ?? []) await putSharer(admin(store), String(values.partner), sharer);
+        print(await store.sharers.list(String(values.partner)));
+      });
+    },
+  },
+  "sharers remove": {
+    summary: "take a sharer off the whitelist",
+    usage: "sharers remove --partner ID --sharer NAME",
+    options: { partner: { type: "string" }, sharer: { type: "string" } },
+    async run(values) {
+      required(values, "partner", "sharer");
+      await withStore(values, async (store) => {
+        await removeSharer(admin(store), String(values.partner), String(values.sharer));
+        print(await store.sharers.list(String(values.partner)));
+      });
+    },
+  },
+  "rollout show": {
+    summary: "show when each category opens",
+    usage: "rollout show",
+    options: {},
+    run: (values) => withStore(values, async (store) => print(await store.rollout.get())),
+  },
+  "rollout set": {
+    summary: "set the date a category opens",
+    usage: "rollout set --category CATEGORY --opens 2026-12-01",
+    options: { category: { type: "string" }, opens: { type: "string" } },
+    async run(values) {
+      required(values, "category", "opens");
+      await withStore(values, async (store) =>
+        print(await setRollout(admin(store), { categories: { [String(values.category)]: values.opens } })),
+      );
+    },
+  },
+  "keys list": {
+    summary: "show the published signing keys",
+    usage: "keys list",
+    options: {},
+    async run(values) {
+      await withStore(values, async (store, config) => {
+        const keys = await openKeyRing(store, { alg: config.signingAlg, secret: config.keySecret });
+        print({ current: keys.current.kid, jwks: keys.jwks(Date.now()) });
+      });
+    },
+  },
+  "keys rotate": {
+    summary: "rotate the signing key (the next key becomes current; old keys stay published until their cards expire)",
+    usage: "keys rotate",
+    options: {},
+    async run(values) {
+      await withStore(values, async (store, config) => {
+        const keys = await openKeyRing(store, { alg: config.signingAlg, secret: config.keySecret });
+        print(await keys.rotate());
+      });
+    },
+  },
+  "admin-token": {
+    summary: "print the admin token (generating it into the data folder if needed)",
+    usage: "admin-token [--data-dir DIR]",
+    options: {},
+    async run(values) {
+      process.stdout.write(`${adminTokenFor(loadConfig(overrides(values)))}\n`);
+    },
+  },
+};
+
+function installShutdown(close: () => Promise<void>, log: { info(message: string): void; error(object: unknown, message: string): void }): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) {
+      process.exit(1);
+    }
+    closing = true;
+    log.info(`${signal}: finishing in-flight requests`);
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    `minicard-server ${version}`,
+    "",
+    "Usage: minicard-server <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    "",
+    "Every command takes --config FILE, --data-dir DIR and --database-url URL, and --help.",
+    "Environment: PORT, MINICARD_ISSUER, MINICARD_DATA_DIR, MINICARD_ADMIN_TOKEN, MINICARD_DATABASE_URL,",
+    "MINICARD_REDIS_URL, MINICARD_KEY_SECRET, MINICARD_SIGNING_ALG, MINICARD_DEMO. Flags win over the environment.",
+  ].join("\n");
+}
+
+/** Runs the CLI with `argv` (without node and the script). Answers the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(`${help()}\n`);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "--version" || first === "-v") {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const name = second !== undefined && COMMANDS[`${first} ${second}`] ? `${first} ${second}` : first;
+  const command = COMMANDS[name];
+  if (!command) {
+    const group = Object.keys(COMMANDS).filter((key) => key.startsWith(`${first} `));
+    process.stderr.write(
+      group.length > 0
+        ? `minicard-server ${first}: choose one of ${group.map((key) => key.split(" ")[1]).join(", ")}\n`
+        : `minicard-server: unknown command ${first}\n\n${help()}\n`,
+    );
+    return 2;
+  }
+  const rest = argv.slice(name.split(" ").length);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: false, strict: true });
+  } catch (error) {
+    process.stderr.write(`minicard-server ${name}: ${(error as Error).message}\nUsage: minicard-server ${command.usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    const flags = Object.entries({ ...command.options, ...COMMON }).map(
+      ([flag, option]) => `  --${flag}${option.type === "string" ? " VALUE" : ""}${option.multiple ? " (repeatable)" : ""}`,
+    );
+    process.stdout.write(`minicard-server ${name} — ${command.summary}\n\nUsage: minicard-server ${command.usage}\n\nOptions:\n${flags.join("\n")}\n`);
+    return 0;
+  }
+  try {
+    await command.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`minicard-server ${name}: ${error.message}\nUsage: minicard-server ${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof Problem) {
+      const fields = error.errors?.map((field) => `\n  ${field.path}: ${field.message}`).join("") ?? "";
+      process.stderr.write(`minicard-server ${name}: ${error.code}: ${error.message}${fields}\n`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`minicard-server: configuration: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`minicard-server ${name}: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// `start` keeps running: its listeners hold the process open; everything else exits.
+if (process.argv[2] !== "start" || code !== 0) process.exit(code);

@@ -1,0 +1,157 @@
+/**
+ * Configuration: defaults, then `minicard.config.json`, then the environment, then CLI flags
+ * (each overrides the one before). Every value is checked once here, so a typo stops the
+ * server at start with a clear message rather than misbehaving later.
+ */
+
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+/** The partner server's settings. */
+export interface Config {
+  /** TCP port; default 8787. */
+  port: number;
+  /** Interface to listen on; default `0.0.0.0`. */
+  host: string;
+  /** Public base URL: the `iss` of every card; default `http://localhost:<port>`. */
+  issuer: string;
+  /** Folder of the SQLite file, the admin token and the demo credentials; default `./.minicard`. */
+  dataDir: string;
+  /** The operator's bearer token; generated once into the data folder when unset. */
+  adminToken: string | undefined;
+  /** A `postgres://` URL switches storage to PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** A `redis://` URL moves limits and replay caches to Redis. */
+  redisUrl: string | undefined;
+  /** Encrypts private signing keys at rest when set. */
+  keySecret: string | undefined;
+  /** Algorithm of new signing keys. */
+  signingAlg: "ES256" | "EdDSA";
+  /** Seed the demo partner, brands, sharers and cards. */
+  demo: boolean;
+  /** PV of exposure granted per unique visitor a brand brings (traffic exchange). */
+  exchangeRatio: number;
+  /** Trust `X-Forwarded-*` from a balancer in front. */
+  trustProxy: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** Settings given on the command line; they win over everything else. */
+export type ConfigOverrides = Partial<Config> & { configFile?: string };
+
+const ENV: Record<string, keyof Config> = {
+  PORT: "port",
+  HOST: "host",
+  MINICARD_ISSUER: "issuer",
+  MINICARD_DATA_DIR: "dataDir",
+  MINICARD_ADMIN_TOKEN: "adminToken",
+  MINICARD_DATABASE_URL: "databaseUrl",
+  MINICARD_REDIS_URL: "redisUrl",
+  MINICARD_KEY_SECRET: "keySecret",
+  MINICARD_SIGNING_ALG: "signingAlg",
+  MINICARD_DEMO: "demo",
+  MINICARD_EXCHANGE_RATIO: "exchangeRatio",
+  MINICARD_TRUST_PROXY: "trustProxy",
+  MINICARD_LOG_LEVEL: "logLevel",
+};
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** A configuration mistake, reported at start. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === "1" || value === "true" || value === "yes") return true;
+  if (value === "0" || value === "false" || value === "no" || value === "") return false;
+  throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(value)}`);
+}
+
+function int(name: string, value: unknown, min: number, max: number): number {
+  const number = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function url(name: string, value: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, not ${JSON.stringify(value)}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(" or ")}`);
+  }
+  return value;
+}
+
+function readFile(path: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Loads the configuration from `minicard.config.json` (or `overrides.configFile`), the
+ * environment and `overrides`.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const raw: Record<string, unknown> = {};
+  const file = overrides.configFile ?? "minicard.config.json";
+  const filePath = resolve(cwd, file);
+  if (existsSync(filePath)) Object.assign(raw, readFile(filePath));
+  else if (overrides.configFile) throw new ConfigError(`config file ${filePath} does not exist`);
+  for (const [variable, key] of Object.entries(ENV)) {
+    if (env[variable] !== undefined && env[variable] !== "") raw[key] = env[variable];
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined && key !== "configFile") raw[key] = value;
+  }
+  const known = new Set<string>(Object.values(ENV));
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) throw new ConfigError(`unknown setting ${JSON.stringify(key)} (known: ${[...known].join(", ")})`);
+  }
+
+  const port = raw.port === undefined ? 8787 : int("port", raw.port, 0, 65535);
+  const signingAlg = raw.signingAlg ?? "ES256";
+  if (signingAlg !== "ES256" && signingAlg !== "EdDSA") {
+    throw new ConfigError(`MINICARD_SIGNING_ALG must be ES256 or EdDSA, not ${JSON.stringify(signingAlg)}`);
+  }
+  const logLevel = (raw.logLevel ?? "info") as Config["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
+  const issuer = url("MINICARD_ISSUER", String(raw.issuer ?? `http://localhost:${port}`), ["http:", "https:"]).replace(/\/+$/, "");
+  const str = (value: unknown) => (value === undefined ? undefined : String(value));
+  const databaseUrl = str(raw.databaseUrl);
+  if (databaseUrl !== undefined) url("MINICARD_DATABASE_URL", databaseUrl, ["postgres:", "postgresql:"]);
+  const redisUrl = str(raw.redisUrl);
+  if (redisUrl !== undefined) url("MINICARD_REDIS_URL", redisUrl, ["redis:", "rediss:"]);
+  const adminToken = str(raw.adminToken);
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError("MINICARD_ADMIN_TOKEN must be at least 16 characters");
+  }
+
+  return {
+    port,
+    host: String(raw.host ?? "0.0.0.0"),
+    issuer,
+    dataDir: resolve(cwd, String(raw.dataDir ?? ".minicard")),
+    adminToken,
+    databaseUrl,
+    redisUrl,
+    keySecret: str(raw.keySecret),
+    signingAlg,
+    demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),
+    exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
+    trustProxy: raw.trustProxy === undefined ? false : bool("MINICARD_TRUST_PROXY", raw.trustProxy),
+    logLevel,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The issuance policy: who may issue which card, in the contract's order of checks
+ * (after authentication and validation): brand_suspended, brand_not_whitelisted,
+ * category_not_open, app_not_owned, surface_not_allowed, sharer_not_whitelisted,
+ * partner_unknown. Pure: the caller loads the records.
+ */
+
+import type { CardInput } from "@minicard/sdk";
+import type { Brand, Partner } from "./model.js";
+import { mayIssueByRollout, type Rollout } from "./rollout.js";
+import type { ProblemCode } from "../problems.js";
+
+/** What the policy needs to decide. */
+export interface IssuanceContext {
+  brand: Brand;
+  /** `undefined` when the partner does not exist. */
+  partner: Partner | undefined;
+  /** Whether `input.sharer` is on the partner's sharer whitelist. */
+  sharerWhitelisted: boolean;
+  rollout: Rollout;
+  now: number;
+}
+
+/** A refusal: its code and a sentence for the brand's developer. */
+export interface Refusal {
+  code: ProblemCode;
+  detail: string;
+}
+
+/** Returns why `input` may not be issued, or `undefined` when it may. */
+export function checkIssuance(input: CardInput, context: IssuanceContext): Refusal | undefined {
+  const { brand, partner } = context;
+  if (brand.status === "suspended") return { code: "brand_suspended", detail: `brand ${brand.id} is suspended` };
+  if (!brand.whitelisted) return { code: "brand_not_whitelisted", detail: `brand ${brand.id} is not on the whitelist` };
+  if (!mayIssueByRollout(brand, context.rollout, context.now)) {
+    return {
+      code: "category_not_open",
+      detail: `the ${brand.category} category has not opened yet and brand ${brand.id} is not invited`,
+    };
+  }
+  if (!brand.apps.includes(input.app.id)) {
+    return { code: "app_not_owned", detail: `mini-program ${input.app.id} is not one of brand ${brand.id}'s apps` };
+  }
+  if (!brand.surfaces.includes(input.surface)) {
+    return { code: "surface_not_allowed", detail: `brand ${brand.id} may not share to ${input.surface}` };
+  }
+  if (partner !== undefined && !partner.surfaces.includes(input.surface)) {
+    return { code: "surface_not_allowed", detail: `partner ${partner.id} does not offer the ${input.surface} surface` };
+  }
+  // Feed and profile shares are for whitelisted sharers only; DMs are open to any account.
+  if (partner !== undefined && input.surface !== "dm" && !context.sharerWhitelisted) {
+    return {
+      code: "sharer_not_whitelisted",
+      detail: `sharer ${String(input.sharer)} may not share to ${input.surface} on ${partner.id}`,
+    };
+  }
+  if (partner === undefined) return { code: "partner_unknown", detail: `no partner ${input.partner}` };
+  return undefined;
+}

@@ -1,0 +1,153 @@
+/**
+ * The partner server's records: partners, brands, sharers, cards, signing keys, events.
+ * Plain data shared by the domain rules, the stores and the routes. Times are milliseconds
+ * since the epoch.
+ */
+
+import type { Card, CardKind, Surface } from "@minicard/sdk";
+
+/** Brand categories, in the order of the rollout's phases. */
+export const CATEGORIES = [
+  "government-affairs",
+  "livelihood",
+  "public-welfare",
+  "campus",
+  "smart-retail",
+  "commercial-brand",
+  "government-agency",
+  "mcn-agency",
+] as const;
+/** A brand's category; categories open to issuance by rollout phase. */
+export type Category = (typeof CATEGORIES)[number];
+
+/** Which accounts a limit counts. */
+export type LimitScope = "sharer" | "brand" | "partner";
+
+/** A rolling-window quota: at most `max` cards per `windowSeconds` per scope (and surface). */
+export interface LimitPolicy {
+  scope: LimitScope;
+  surface?: Surface;
+  max: number;
+  windowSeconds: number;
+}
+
+/** A partner platform (the JWT audience). */
+export interface Partner {
+  id: string;
+  name: string;
+  /** Web origins allowed to embed cards and send events (`https://weibo.example`). */
+  origins: string[];
+  surfaces: Surface[];
+  /** Its own limits; `undefined` means the defaults. */
+  limits: LimitPolicy[] | undefined;
+  createdAt: number;
+}
+
+/** Whether a brand may issue. */
+export type BrandStatus = "active" | "suspended";
+
+/** A mini-program owner on the whitelist. */
+export interface Brand {
+  id: string;
+  name: string;
+  category: Category;
+  /** The mini-program appIds it owns. */
+  apps: string[];
+  surfaces: Surface[];
+  status: BrandStatus;
+  /** Invited brands issue before their category opens. */
+  invited: boolean;
+  /** Off the whitelist: it still authenticates, but may not issue. */
+  whitelisted: boolean;
+  logo: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A public key a brand signs `private_key_jwt` assertions with. */
+export interface BrandKey {
+  brandId: string;
+  kid: string;
+  jwk: Record<string, unknown>;
+  createdAt: number;
+}
+
+/** An issued card, as stored. */
+export interface StoredCard {
+  id: string;
+  brandId: string;
+  partnerId: string;
+  surface: Surface;
+  kind: CardKind;
+  sharer: string | undefined;
+  card: Card;
+  token: string;
+  kid: string;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | undefined;
+}
+
+/** A card's lifecycle state. `unknown` is answered for ids the server never issued. */
+export type CardState = "active" | "revoked" | "expired";
+
+/** What the status endpoint needs to know of a card. */
+export interface CardStatusRow {
+  id: string;
+  expiresAt: number;
+  revokedAt: number | undefined;
+  brandStatus: BrandStatus;
+}
+
+/** The state of a card at `now`: a suspended brand's cards all read `revoked`. */
+export function cardState(row: Pick<CardStatusRow, "expiresAt" | "revokedAt" | "brandStatus">, now: number): CardState {
+  if (row.revokedAt !== undefined || row.brandStatus === "suspended") return "revoked";
+  return row.expiresAt <= now ? "expired" : "active";
+}
+
+/** What the limiter needs of an issued card to rebuild its windows after a restart. */
+export interface IssuedCardRef {
+  id: string;
+  brandId: string;
+  partnerId: string;
+  surface: Surface;
+  sharer: string | undefined;
+  issuedAt: number;
+}
+
+/** A signing key's place in its rotation. */
+export type SigningKeyState = "next" | "current" | "retired";
+
+/** A signing key, as stored (the private key sealed when a key secret is set). */
+export interface StoredSigningKey {
+  kid: string;
+  alg: "ES256" | "EdDSA";
+  publicJwk: Record<string, unknown>;
+  /** `sealed:v1:…` (AES-256-GCM) or `plain:…` (PKCS#8 PEM). */
+  privateKey: string;
+  state: SigningKeyState;
+  createdAt: number;
+  /** When a retired key leaves the JWKS: the last card it signed has expired. */
+  publishedUntil: number | undefined;
+}
+
+/** The result of starting an idempotent request. */
+export type IdempotencyBegin =
+  | { state: "new" }
+  | { state: "in_progress" }
+  | { state: "mismatch" }
+  | { state: "done"; response: StoredResponse };
+
+/** A response kept for idempotent replay. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Completes an idempotency key in the same transaction that stores the card. */
+export interface IdempotencyCompletion {
+  brandId: string;
+  key: string;
+  response: StoredResponse;
+}

@@ -1,0 +1,177 @@
+/**
+ * The server's signing keys: one `current` key signs, a `next` key is already published so
+ * a rotation never shows a verifier an unknown `kid`, and `retired` keys stay in the JWKS
+ * until the last card they signed has expired.
+ *
+ * Signing uses `node:crypto` with `KeyObject`s directly rather than jose's async `SignJWT`:
+ * issuance signs on every request and this path is measured against a bare `crypto.sign`
+ * (the JOSE encoding is a dozen lines, checked by verifying with jose in the tests).
+ */
+
+import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { calculateJwkThumbprint, type JWK } from "jose";
+import type { StoredSigningKey } from "../domain/model.js";
+import type { Store } from "../store/store.js";
+import { createSealer, type Sealer } from "./seal.js";
+
+/** A signature algorithm of the server. */
+export type SigningAlg = "ES256" | "EdDSA";
+
+/** Keys stay published this long past the last expiry, for clock skew and JWKS caches. */
+export const PUBLISH_GRACE_MS = 10 * 60 * 1000;
+
+interface LoadedKey {
+  stored: StoredSigningKey;
+  privateKey: KeyObject;
+}
+
+/** Options of {@link openKeyRing}. */
+export interface KeyRingOptions {
+  alg: SigningAlg;
+  secret: string | undefined;
+  now?: () => number;
+}
+
+/** Signs cards and publishes the public keys. */
+export interface KeyRing {
+  /** The key new cards are signed with. */
+  readonly current: { kid: string; alg: SigningAlg };
+  /** Signs `header.payload` as a compact JWS with the current key. */
+  signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): { token: string; kid: string };
+  /** The public keys to publish at `now`: next, current and still-needed retired ones. */
+  jwks(now: number): { keys: JWK[] };
+  /** Makes `next` current, retires the old current, publishes a new next. Returns the new current kid. */
+  rotate(): Promise<{ kid: string }>;
+  /** Reloads the keys from the store (another instance may have rotated). */
+  refresh(): Promise<void>;
+  /** True when private keys are sealed at rest. */
+  readonly sealed: boolean;
+}
+
+const b64url = (input: string | Buffer) => Buffer.from(input).toString("base64url");
+
+async function generate(alg: SigningAlg, sealer: Sealer, state: StoredSigningKey["state"], now: number): Promise<StoredSigningKey> {
+  const { publicKey, privateKey } =
+    alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
+  const jwk = publicKey.export({ format: "jwk" }) as JWK;
+  // Eight characters of the thumbprint: unique among a handful of keys, and every card carries it.
+  const kid = (await calculateJwkThumbprint(jwk)).slice(0, 8);
+  return {
+    kid,
+    alg,
+    publicJwk: { ...jwk, kid, alg, use: "sig" },
+    privateKey: sealer.seal(privateKey.export({ format: "pem", type: "pkcs8" }).toString()),
+    state,
+    createdAt: now,
+    publishedUntil: undefined,
+  };
+}
+
+/**
+ * Loads the signing keys from the store, creating them on first start, switching to
+ * `options.alg` when the configured algorithm changed, and sealing plain keys once a secret is set.
+ */
+export async function openKeyRing(store: Store, options: KeyRingOptions): Promise<KeyRing> {
+  const now = options.now ?? Date.now;
+  const sealer = createSealer(options.secret);
+  let keys: LoadedKey[] = [];
+  let current: LoadedKey;
+
+  async function load(): Promise<void> {
+    const stored = await store.signingKeys.list();
+    const loaded = stored.map((key) => ({ stored: key, privateKey: createPrivateKey(sealer.open(key.privateKey)) }));
+    const currents = loaded.filter((key) => key.stored.state === "current");
+    if (currents.length === 0) throw new Error("no current signing key");
+    // Two instances racing on a first start may both create one: the oldest wins, both stay published.
+    current = currents.sort((a, b) => a.stored.createdAt - b.stored.createdAt)[0]!;
+    keys = loaded;
+  }
+
+  async function ensure(): Promise<void> {
+    const stored = await store.signingKeys.list();
+    const added: StoredSigningKey[] = [];
+    const updated: Parameters<Store["signingKeys"]["save"]>[1] = [];
+    let current = stored.find((key) => key.state === "current");
+    let next = stored.find((key) => key.state === "next");
+    if (current && current.alg !== options.alg) {
+      updated.push(await retire(current));
+      current = undefined;
+    }
+    if (next && next.alg !== options.alg) {
+      updated.push({ ...next, state: "retired", publishedUntil: now() + PUBLISH_GRACE_MS });
+      next = undefined;
+    }
+    if (!current) {
+      if (next) {
+        updated.push({ ...next, state: "current" });
+        next = undefined;
+      } else {
+        added.push(await generate(options.alg, sealer, "current", now()));
+      }
+    }
+    if (!next) added.push(await generate(options.alg, sealer, "next", now()));
+    for (const key of stored) {
+      if (sealer.needsReseal(key.privateKey) && !updated.some((change) => change.kid === key.kid)) {
+        updated.push({ ...key, privateKey: sealer.seal(sealer.open(key.privateKey)) });
+      }
+    }
+    for (const change of updated) {
+      if (sealer.needsReseal(change.privateKey)) change.privateKey = sealer.seal(sealer.open(change.privateKey));
+    }
+    if (added.length > 0 || updated.length > 0) await store.signingKeys.save(added, updated);
+  }
+
+  async function retire(key: StoredSigningKey): Promise<StoredSigningKey> {
+    const lastExpiry = await store.cards.lastExpiryForKey(key.kid);
+    return { ...key, state: "retired", publishedUntil: Math.max(lastExpiry, now()) + PUBLISH_GRACE_MS };
+  }
+
+  await ensure();
+  await load();
+
+  return {
+    get current() {
+      return { kid: current.stored.kid, alg: current.stored.alg };
+    },
+    get sealed() {
+      return sealer.sealing;
+    },
+    signCompact(header, payload) {
+      const key = current;
+      const input = `${b64url(JSON.stringify({ ...header, alg: key.stored.alg, kid: key.stored.kid }))}.${b64url(JSON.stringify(payload))}`;
+      const signature =
+        key.stored.alg === "ES256"
+          ? sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+          : sign(null, Buffer.from(input), key.privateKey);
+      return { token: `${input}.${signature.toString("base64url")}`, kid: key.stored.kid };
+    },
+    jwks(at) {
+      return {
+        keys: keys
+          .filter((key) => key.stored.state !== "retired" || (key.stored.publishedUntil ?? 0) > at)
+          .map((key) => key.stored.publicJwk as JWK),
+      };
+    },
+    async rotate() {
+      const stored = await store.signingKeys.list();
+      const next = stored.find((key) => key.state === "next");
+      const updated: Parameters<Store["signingKeys"]["save"]>[1] = [];
+      const added: StoredSigningKey[] = [];
+      for (const old of stored.filter((key) => key.state === "current")) updated.push(await retire(old));
+      if (next && next.alg === options.alg) updated.push({ ...next, state: "current" });
+      else {
+        if (next) updated.push({ ...next, state: "retired", publishedUntil: now() + PUBLISH_GRACE_MS });
+        added.push(await generate(options.alg, sealer, "current", now()));
+      }
+      added.push(await generate(options.alg, sealer, "next", now()));
+      await store.signingKeys.save(added, updated);
+      await store.signingKeys.purge(now());
+      await load();
+      return { kid: current.stored.kid };
+    },
+    async refresh() {
+      await load();
+    },
+  };
+}
+

@@ -1,0 +1,60 @@
+/**
+ * The limiter: rolling-window quotas checked and charged all at once.
+ *
+ * One interface, two backends: in-process (`memory.ts`, one server) and Redis (several
+ * instances; one atomic script). Routes only see this interface.
+ */
+
+/** One rolling window to check: at most `max` charges within `windowSeconds` under `key`. */
+export interface LimitCheck {
+  /** The window's identity, e.g. `weibo|sharer|feed|3600|alice`. */
+  key: string;
+  /** The policy's name in headers, e.g. `feed-sharer`. */
+  name: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/** A window's state after a decision. */
+export interface LimitState {
+  name: string;
+  max: number;
+  windowSeconds: number;
+  /** Units left after this decision. */
+  remaining: number;
+  /** Seconds until the oldest charge leaves the window (a unit frees); 0 when the window is empty. */
+  resetSeconds: number;
+}
+
+/** The outcome of {@link Limiter.acquire}. */
+export type LimitDecision =
+  | { allowed: true; states: LimitState[] }
+  | {
+      allowed: false;
+      states: LimitState[];
+      /** Seconds until every refusing window has room: ≥ each refusing window's `resetSeconds`. */
+      retryAfter: number;
+    };
+
+/** Thrown when the limit store cannot be reached: issuance then fails closed. */
+export class LimitsUnavailableError extends Error {
+  override readonly name = "LimitsUnavailableError";
+}
+
+/** Rolling-window quotas, all or nothing. */
+export interface Limiter {
+  /**
+   * Charges `id` to every window if, and only if, every window has room at `now` (ms).
+   * A refusal charges nothing. Throws {@link LimitsUnavailableError} when unreachable.
+   */
+  acquire(checks: readonly LimitCheck[], id: string, now: number): Promise<LimitDecision>;
+  /** Takes back a charge made by `acquire` (the card could not be stored). */
+  release(checks: readonly LimitCheck[], id: string): Promise<void>;
+  /** Records a past charge without checking (rebuilding windows from stored cards). */
+  restore(checks: readonly LimitCheck[], id: string, at: number): Promise<void>;
+  /** Resolves when the limit store answers; throws {@link LimitsUnavailableError} otherwise. */
+  ping(): Promise<void>;
+  /** True when charges survive a restart on their own (Redis); false when they must be restored. */
+  readonly durable: boolean;
+  close(): Promise<void>;
+}

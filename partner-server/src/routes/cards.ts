@@ -1,0 +1,130 @@
+/**
+ * Cards: issue (`POST /v1/cards`), read, list and revoke (the owning brand), and the batch
+ * status endpoint the widget polls so revocation reaches rendered cards within a minute.
+ */
+
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { authenticateBrand } from "../auth/brand-auth.js";
+import type { AppContext } from "../context.js";
+import { cardState, type Brand, type StoredCard } from "../domain/model.js";
+import { Problem, validationProblem } from "../problems.js";
+import { issueCard } from "../services/issue-card.js";
+
+/** Most ids one status request may ask about. */
+export const MAX_STATUS_IDS = 100;
+const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated brand, on brand routes. */
+    brand?: Brand;
+  }
+}
+
+/** The JSON a brand reads a card as. */
+export function cardView(card: StoredCard, brand: Brand, issuer: string, now: number) {
+  return {
+    id: card.id,
+    state: cardState({ expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand.status }, now),
+    partner: card.partnerId,
+    surface: card.surface,
+    kind: card.kind,
+    ...(card.sharer === undefined ? {} : { sharer: card.sharer }),
+    card: card.card,
+    token: card.token,
+    url: `${issuer}/c/${card.id}`,
+    issuedAt: new Date(card.issuedAt).toISOString(),
+    expiresAt: new Date(card.expiresAt).toISOString(),
+    ...(card.revokedAt === undefined ? {} : { revokedAt: new Date(card.revokedAt).toISOString() }),
+  };
+}
+
+/** The brand's routes and the public status endpoint. */
+export function cardRoutes(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    // Authentication runs before the body is read: a request without credentials gets 401
+    // whatever its body, as the contract's order of checks says.
+    const authenticate = async (request: FastifyRequest) => {
+      request.brand = await authenticateBrand(request.headers.authorization, {
+        store: context.store,
+        issuer: context.config.issuer,
+        now: context.now(),
+      });
+    };
+
+    const ownCard = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const card = CARD_ID.test(request.params.id) ? await context.store.cards.get(request.params.id) : undefined;
+      // Another brand's card is "not found" too: ids are not secrets, but ownership is not public.
+      if (!card || card.brandId !== request.brand!.id) throw new Problem("not_found", `no card ${request.params.id}`);
+      return card;
+    };
+
+    app.post("/v1/cards", { onRequest: authenticate }, async (request, reply) => {
+      const key = request.headers["idempotency-key"];
+      try {
+        const response = await issueCard(
+          { store: context.store, limiter: context.limiter, keys: context.keys, issuer: context.config.issuer, now: context.now },
+          request.brand!,
+          request.body,
+          Array.isArray(key) ? key.join(",") : key,
+        );
+        if (response.headers["idempotent-replayed"] === undefined) {
+          const body = response.body as { id: string };
+          context.metrics.count("minicard_cards_issued_total", { surface: (request.body as { surface: string }).surface });
+          request.log.info({ card: body.id, brand: request.brand!.id }, "card issued");
+        }
+        return reply.code(response.status).headers(response.headers).send(response.body);
+      } catch (error) {
+        if (error instanceof Problem) context.metrics.count("minicard_issuance_refused_total", { code: error.code });
+        throw error;
+      }
+    });
+
+    app.get("/v1/cards", { onRequest: authenticate }, async (request) => {
+      const query = request.query as { limit?: string; before?: string };
+      const limit = query.limit === undefined ? 50 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+        throw validationProblem([{ path: "query:limit", message: "must be an integer from 1 to 200" }]);
+      }
+      if (query.before !== undefined && !CARD_ID.test(query.before)) {
+        throw validationProblem([{ path: "query:before", message: "must be a card id" }]);
+      }
+      const now = context.now();
+      const cards = await context.store.cards.listByBrand(request.brand!.id, { limit, ...(query.before ? { before: query.before } : {}) });
+      return {
+        cards: cards.map((card) => cardView(card, request.brand!, context.config.issuer, now)),
+        next: cards.length === limit ? cards[cards.length - 1]!.id : null,
+      };
+    });
+
+    app.get("/v1/cards/status", async (request, reply) => {
+      const raw = (request.query as { ids?: string | string[] }).ids;
+      const ids = [...new Set((Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").filter(Boolean))];
+      if (ids.length === 0) throw validationProblem([{ path: "query:ids", message: "is required: card ids separated by commas" }]);
+      if (ids.length > MAX_STATUS_IDS) throw new Problem("too_many_ids", `ask about at most ${MAX_STATUS_IDS} ids at once`);
+      const now = context.now();
+      const rows = await context.store.cards.statuses(ids.filter((id) => CARD_ID.test(id)));
+      const states: Record<string, string> = Object.fromEntries(ids.map((id) => [id, "unknown"]));
+      for (const row of rows) states[row.id] = cardState(row, now);
+      reply.header("cache-control", "public, max-age=60");
+      return states;
+    });
+
+    app.get<{ Params: { id: string } }>("/v1/cards/:id", { onRequest: authenticate }, async (request) => {
+      const card = await ownCard(request);
+      return cardView(card, request.brand!, context.config.issuer, context.now());
+    });
+
+    app.delete<{ Params: { id: string } }>("/v1/cards/:id", { onRequest: authenticate }, async (request, reply) => {
+      const card = await ownCard(request);
+      await context.store.cards.revoke(card.id, request.brand!.id, context.now());
+      request.log.info({ card: card.id, brand: request.brand!.id }, "card revoked");
+      return reply.code(204).send();
+    });
+
+    app.get("/v1/brands/me", { onRequest: authenticate }, async (request) => {
+      const { id, name, category, apps, surfaces, status, invited, whitelisted, logo } = request.brand!;
+      return { id, name, category, apps, surfaces, status, invited, whitelisted, ...(logo ? { logo } : {}) };
+    });
+  };
+}

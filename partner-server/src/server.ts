@@ -1,0 +1,101 @@
+/**
+ * Assembles a running server from its configuration: opens the store (migrating it), the
+ * limiter (rebuilding in-process windows from stored cards), the signing keys and the
+ * admin token, then builds the app. `close()` undoes it all, in reverse.
+ */
+
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import { buildApp } from "./app.js";
+import type { Config } from "./config.js";
+import type { AppContext } from "./context.js";
+import { DEFAULT_LIMITS, limitChecks } from "./domain/limits.js";
+import { openKeyRing } from "./keys/keyring.js";
+import type { Limiter } from "./limits/limiter.js";
+import { openLimiter } from "./limits/open.js";
+import { createMetrics } from "./metrics.js";
+import { createOriginIndex } from "./origins.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
+
+/** A built server and how to stop it. */
+export interface Server {
+  app: FastifyInstance;
+  context: AppContext;
+  /** Stops accepting, finishes in-flight requests, closes the store and limiter. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  logger?: FastifyServerOptions["logger"];
+  /** Use this store instead of opening the configured one (tests). */
+  store?: Store;
+  limiter?: Limiter;
+  now?: () => number;
+}
+
+/** The admin token: configured, or generated once into the data folder (mode 600). */
+export function adminTokenFor(config: Pick<Config, "adminToken" | "dataDir">): string {
+  if (config.adminToken) return config.adminToken;
+  const file = join(config.dataDir, "admin-token");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const token = `mca_${randomBytes(24).toString("base64url")}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Replays recent cards into an in-process limiter, so windows survive a restart. */
+export async function restoreLimits(store: Store, limiter: Limiter, now: number): Promise<number> {
+  if (limiter.durable) return 0;
+  const partners = new Map((await store.partners.list()).map((partner) => [partner.id, partner]));
+  const windows = [...partners.values()].flatMap((partner) => partner.limits ?? DEFAULT_LIMITS).map((policy) => policy.windowSeconds);
+  const longest = Math.max(0, ...DEFAULT_LIMITS.map((policy) => policy.windowSeconds), ...windows);
+  const cards = await store.cards.issuedSince(now - longest * 1000);
+  for (const card of cards) {
+    const partner = partners.get(card.partnerId);
+    if (!partner) continue;
+    const checks = limitChecks(partner, { partner: partner.id, brand: card.brandId, surface: card.surface, sharer: card.sharer });
+    await limiter.restore(checks, card.id, card.issuedAt);
+  }
+  return cards.length;
+}
+
+/** Opens every part and builds the app. */
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<Server> {
+  const now = options.now ?? Date.now;
+  const store = options.store ?? (await openStore(config));
+  let limiter: Limiter | undefined;
+  try {
+    limiter = options.limiter ?? (await openLimiter(config));
+    await restoreLimits(store, limiter, now());
+    const keys = await openKeyRing(store, { alg: config.signingAlg, secret: config.keySecret, now });
+    const context: AppContext = {
+      config,
+      store,
+      limiter,
+      keys,
+      adminToken: adminTokenFor(config),
+      metrics: createMetrics(),
+      now,
+      origins: createOriginIndex(store, now),
+    };
+    const app = await buildApp(context, { logger: options.logger ?? false });
+    return {
+      app,
+      context,
+      async close() {
+        await app.close();
+        await limiter!.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await limiter?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
+}

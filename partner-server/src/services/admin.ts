@@ -1,0 +1,209 @@
+/**
+ * Operator actions: partners, brands, their keys, the sharer whitelist, the rollout and key
+ * rotation. The admin API, the CLI and the demo seed all go through these, so every way in
+ * validates the same way and answers the same codes.
+ */
+
+import { importJWK, calculateJwkThumbprint, type JWK } from "jose";
+import { sharerSchema, validateSchema, type Schema } from "@minicard/sdk";
+import {
+  createBrandSchema,
+  createPartnerSchema,
+  rolloutSchema,
+  updateBrandSchema,
+  updatePartnerSchema,
+  type CreateBrand,
+  type CreatePartner,
+  type UpdateBrand,
+  type UpdatePartner,
+} from "../domain/admin-schemas.js";
+import type { Brand, Partner } from "../domain/model.js";
+import type { Rollout } from "../domain/rollout.js";
+import { generateApiKey, hashApiKey, ASSERTION_ALGORITHMS } from "../auth/brand-auth.js";
+import { Problem, validationProblem } from "../problems.js";
+import { ConflictError, type Store } from "../store/store.js";
+
+/** What operator actions need. */
+export interface AdminContext {
+  store: Store;
+  now: () => number;
+  /** Called after a partner changes (CORS origins). */
+  onPartnersChanged?: () => void;
+}
+
+function check<T>(schema: Schema, body: unknown): T {
+  const errors = validateSchema(schema, body);
+  if (errors.length > 0) throw validationProblem(errors);
+  return body as T;
+}
+
+function normaliseOrigins(origins: string[]): string[] {
+  const errors: { path: string; message: string }[] = [];
+  const result = origins.map((origin, index) => {
+    try {
+      const url = new URL(origin);
+      if (url.origin === origin) return origin;
+    } catch {
+      // reported below
+    }
+    errors.push({ path: `/origins/${index}`, message: "must be a web origin: scheme, host and port only" });
+    return origin;
+  });
+  if (errors.length > 0) throw validationProblem(errors);
+  return result;
+}
+
+async function requirePartner(store: Store, id: string): Promise<Partner> {
+  const partner = await store.partners.get(id);
+  if (!partner) throw new Problem("not_found", `no partner ${id}`);
+  return partner;
+}
+
+async function requireBrand(store: Store, id: string): Promise<Brand> {
+  const brand = await store.brands.get(id);
+  if (!brand) throw new Problem("not_found", `no brand ${id}`);
+  return brand;
+}
+
+/** Creates a partner platform. */
+export async function createPartner(context: AdminContext, body: unknown): Promise<Partner> {
+  const input = check<CreatePartner>(createPartnerSchema, body);
+  const partner: Partner = {
+    id: input.id,
+    name: input.name,
+    origins: normaliseOrigins(input.origins),
+    surfaces: input.surfaces,
+    limits: input.limits,
+    createdAt: context.now(),
+  };
+  try {
+    await context.store.partners.create(partner);
+  } catch (error) {
+    if (error instanceof ConflictError) throw new Problem("conflict", `partner ${input.id} already exists`);
+    throw error;
+  }
+  context.onPartnersChanged?.();
+  return partner;
+}
+
+/** Changes a partner. */
+export async function updatePartner(context: AdminContext, id: string, body: unknown): Promise<Partner> {
+  const input = check<UpdatePartner>(updatePartnerSchema, body);
+  await requirePartner(context.store, id);
+  const { resetLimits, ...patch } = input;
+  if (patch.origins) patch.origins = normaliseOrigins(patch.origins);
+  const updated = await context.store.partners.update(id, resetLimits ? { ...patch, limits: undefined } : patch);
+  context.onPartnersChanged?.();
+  return updated!;
+}
+
+/** Creates a brand on the whitelist; answers its API key, shown this once. */
+export async function createBrand(context: AdminContext, body: unknown): Promise<{ brand: Brand; apiKey: string }> {
+  const input = check<CreateBrand>(createBrandSchema, body);
+  const now = context.now();
+  const brand: Brand = {
+    id: input.id,
+    name: input.name,
+    category: input.category,
+    apps: input.apps,
+    surfaces: input.surfaces,
+    status: "active",
+    invited: input.invited ?? false,
+    whitelisted: input.whitelisted ?? true,
+    logo: input.logo,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const apiKey = generateApiKey();
+  try {
+    await context.store.brands.create(brand, hashApiKey(apiKey));
+  } catch (error) {
+    if (error instanceof ConflictError) throw new Problem("conflict", `brand ${input.id} already exists`);
+    throw error;
+  }
+  return { brand, apiKey };
+}
+
+/** Changes a brand; `status: "suspended"` revokes all of its cards at once. */
+export async function updateBrand(context: AdminContext, id: string, body: unknown): Promise<Brand> {
+  const input = check<UpdateBrand>(updateBrandSchema, body);
+  await requireBrand(context.store, id);
+  return (await context.store.brands.update(id, input, context.now()))!;
+}
+
+/** Replaces a brand's API key; the old one stops working at once. */
+export async function rotateApiKey(context: AdminContext, id: string): Promise<string> {
+  await requireBrand(context.store, id);
+  const apiKey = generateApiKey();
+  await context.store.brands.setApiKeyHash(id, hashApiKey(apiKey));
+  return apiKey;
+}
+
+/** Registers a public JWK the brand signs `private_key_jwt` assertions with. */
+export async function addBrandKey(context: AdminContext, id: string, body: unknown): Promise<{ kid: string }> {
+  await requireBrand(context.store, id);
+  const jwk = (body as { jwk?: unknown } | null)?.jwk;
+  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) {
+    throw validationProblem([{ path: "/jwk", message: "is required: the brand's public key as a JWK" }]);
+  }
+  if (Object.keys(body as object).some((key) => key !== "jwk")) {
+    throw validationProblem([{ path: "/", message: "only { jwk } is accepted" }]);
+  }
+  const key = jwk as JWK;
+  if ("d" in key || "p" in key || "k" in key) {
+    throw validationProblem([{ path: "/jwk", message: "must be a public key: never send a private key" }]);
+  }
+  const alg = key.alg ?? (key.kty === "EC" ? "ES256" : key.kty === "OKP" ? "EdDSA" : key.kty === "RSA" ? "RS256" : undefined);
+  if (alg === undefined || !ASSERTION_ALGORITHMS.includes(alg)) {
+    throw validationProblem([{ path: "/jwk", message: `must be a key for ${ASSERTION_ALGORITHMS.join(", ")}` }]);
+  }
+  try {
+    await importJWK(key, alg);
+  } catch {
+    throw validationProblem([{ path: "/jwk", message: "is not a valid public key" }]);
+  }
+  const kid = typeof key.kid === "string" && /^[\x21-\x7e]{1,128}$/.test(key.kid) ? key.kid : await calculateJwkThumbprint(key);
+  const { kty, crv, x, y, n, e } = key;
+  const publicJwk = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, alg, kid, use: "sig" }).filter(([, value]) => value !== undefined));
+  await context.store.brands.putKey({ brandId: id, kid, jwk: publicJwk, createdAt: context.now() });
+  return { kid };
+}
+
+function checkSharer(sharer: string): void {
+  const errors = validateSchema(sharerSchema, sharer).map((error) => ({ ...error, path: "param:sharer" }));
+  if (errors.length > 0) throw validationProblem(errors);
+}
+
+/** Puts a sharer on a partner's whitelist (feed and profile shares). */
+export async function putSharer(context: AdminContext, partnerId: string, sharer: string): Promise<void> {
+  checkSharer(sharer);
+  await requirePartner(context.store, partnerId);
+  await context.store.sharers.put(partnerId, sharer, context.now());
+}
+
+/** Takes a sharer off the whitelist; 404 when it was not on it. */
+export async function removeSharer(context: AdminContext, partnerId: string, sharer: string): Promise<void> {
+  checkSharer(sharer);
+  await requirePartner(context.store, partnerId);
+  if (!(await context.store.sharers.remove(partnerId, sharer))) {
+    throw new Problem("not_found", `${sharer} is not on ${partnerId}'s whitelist`);
+  }
+}
+
+/** Sets categories' opening dates. */
+export async function setRollout(context: AdminContext, body: unknown): Promise<Rollout> {
+  const input = check<{ categories: Record<string, string> }>(rolloutSchema, body);
+  const errors = Object.entries(input.categories)
+    .filter(([, date]) => Number.isNaN(Date.parse(date)))
+    .map(([category]) => ({ path: `/categories/${category}`, message: "is not a real date" }));
+  if (errors.length > 0) throw validationProblem(errors);
+  return context.store.rollout.put(input.categories);
+}
+
+/** Closes a category again. */
+export async function closeCategory(context: AdminContext, category: string): Promise<Rollout> {
+  return context.store.rollout.put({ [category]: null });
+}
+
+/** Looks a partner up, or 404. */
+export { requirePartner, requireBrand };

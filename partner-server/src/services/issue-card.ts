@@ -1,0 +1,179 @@
+/**
+ * Issuing a card: validation, the whitelist policy, idempotency, limits, signing and the
+ * durable write, in the contract's order. Whatever fails after limits were charged takes the
+ * charge back, so a refused or failed request never uses up a quota.
+ */
+
+import { createHash } from "node:crypto";
+import { monotonicFactory } from "ulid";
+import { CARD_TTL, CARD_TYPE, hosts, validateCardInput, type Card, type CardInput } from "@minicard/sdk";
+import { checkIssuance } from "../domain/issuance.js";
+import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
+import type { Brand, StoredCard, StoredResponse } from "../domain/model.js";
+import type { KeyRing } from "../keys/keyring.js";
+import { LimitsUnavailableError, type Limiter } from "../limits/limiter.js";
+import { Problem, validationProblem } from "../problems.js";
+import type { Store } from "../store/store.js";
+
+/** What issuance needs. */
+export interface IssueContext {
+  store: Store;
+  limiter: Limiter;
+  keys: KeyRing;
+  issuer: string;
+  now: () => number;
+}
+
+/** How long a request holds its idempotency key before another may take it over. */
+const IDEMPOTENCY_LEASE_MS = 60_000;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const ALIPAY_APP_ID = new RegExp(hosts.alipay.appIdPattern);
+
+const nextId = monotonicFactory();
+
+/** JSON with sorted keys: two bodies with the same content have the same fingerprint. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Builds the `card` claim: the request's content plus the brand as the whitelist names it. */
+function buildCard(input: CardInput, brand: Brand): Card {
+  const card: Card = {
+    v: 1,
+    kind: input.kind,
+    surface: input.surface,
+    app: { id: input.app.id, page: input.app.page, ...(input.app.query ? { query: input.app.query } : {}) },
+    title: input.title,
+    brand: { name: brand.name, ...(brand.logo ? { logo: brand.logo } : {}) },
+  };
+  for (const field of ["description", "image", "icon", "sharer", "cta", "price", "membership"] as const) {
+    if (input[field] !== undefined) (card as Record<string, unknown>)[field] = input[field];
+  }
+  return card;
+}
+
+/** Validates the body as a card request, or throws `validation_failed` listing each field. */
+export function parseCardInput(body: unknown): CardInput {
+  const errors = validateCardInput(body);
+  const input = body as CardInput;
+  if (errors.length === 0 && !ALIPAY_APP_ID.test(input.app.id)) {
+    errors.push({ path: "/app/id", message: "must be an Alipay appId: 16 digits" });
+  }
+  if (errors.length > 0) throw validationProblem(errors);
+  return input;
+}
+
+/** Issues a card for `brand`; answers the response to send (201, or a replay). Throws {@link Problem}s. */
+export async function issueCard(
+  context: IssueContext,
+  brand: Brand,
+  body: unknown,
+  idempotencyKey: string | undefined,
+): Promise<StoredResponse> {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw validationProblem([{ path: "header:Idempotency-Key", message: "must be 1–255 visible ASCII characters" }]);
+  }
+  const input = parseCardInput(body);
+  const now = context.now();
+  const { store } = context;
+  const [partner, sharerWhitelisted, rollout] = await Promise.all([
+    store.partners.get(input.partner),
+    input.sharer === undefined ? Promise.resolve(false) : store.sharers.has(input.partner, input.sharer),
+    store.rollout.get(),
+  ]);
+  const refusal = checkIssuance(input, { brand, partner, sharerWhitelisted, rollout, now });
+  if (refusal) throw new Problem(refusal.code, refusal.detail);
+
+  if (idempotencyKey !== undefined) {
+    const fingerprint = createHash("sha256").update(canonical(body)).digest("base64url");
+    const begun = await store.idempotency.begin(brand.id, idempotencyKey, fingerprint, now, IDEMPOTENCY_LEASE_MS);
+    if (begun.state === "mismatch") {
+      throw new Problem("idempotency_key_reused", "this Idempotency-Key was used with another request body");
+    }
+    if (begun.state === "in_progress") {
+      throw new Problem("idempotency_in_progress", "a request with this Idempotency-Key is still in progress", {
+        headers: { "retry-after": "1" },
+      });
+    }
+    if (begun.state === "done") {
+      return { ...begun.response, headers: { ...begun.response.headers, "idempotent-replayed": "true" } };
+    }
+  }
+
+  const releaseKey = () => (idempotencyKey === undefined ? Promise.resolve() : store.idempotency.release(brand.id, idempotencyKey).catch(() => {}));
+  const id = nextId(now);
+  const checks = limitChecks(partner!, { partner: partner!.id, brand: brand.id, surface: input.surface, sharer: input.sharer });
+  let decision;
+  try {
+    decision = await context.limiter.acquire(checks, id, now);
+  } catch (error) {
+    await releaseKey();
+    if (error instanceof LimitsUnavailableError) {
+      throw new Problem("limits_unavailable", "limits cannot be checked right now, so no card is issued; retry shortly", {
+        headers: { "retry-after": "5" },
+      });
+    }
+    throw error;
+  }
+  const policyHeader = rateLimitPolicyHeader(checks);
+  if (!decision.allowed) {
+    await releaseKey();
+    const headers: Record<string, string> = { "retry-after": String(decision.retryAfter) };
+    if (policyHeader) headers["ratelimit-policy"] = policyHeader;
+    const refusing = decision.states.filter((state) => state.remaining === 0);
+    const limit = rateLimitHeader(refusing.length > 0 ? refusing : decision.states);
+    if (limit) headers.ratelimit = limit;
+    const names = refusing.map((state) => state.name).join(", ");
+    throw new Problem("rate_limited", `the ${names} limit is reached; retry in ${decision.retryAfter} s`, {
+      headers,
+      extra: { retryAfter: decision.retryAfter },
+    });
+  }
+
+  const ttl = input.ttlSeconds ?? CARD_TTL.default;
+  const issuedAt = Math.floor(now / 1000);
+  const card = buildCard(input, brand);
+  const { token, kid } = context.keys.signCompact(
+    { typ: CARD_TYPE },
+    { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card },
+  );
+  const expiresAt = (issuedAt + ttl) * 1000;
+  const headers: Record<string, string> = { location: `/v1/cards/${id}` };
+  if (policyHeader) headers["ratelimit-policy"] = policyHeader;
+  const limit = rateLimitHeader(decision.states);
+  if (limit) headers.ratelimit = limit;
+  const response: StoredResponse = {
+    status: 201,
+    headers,
+    body: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
+  };
+  const stored: StoredCard = {
+    id,
+    brandId: brand.id,
+    partnerId: partner!.id,
+    surface: input.surface,
+    kind: input.kind,
+    sharer: input.sharer,
+    card,
+    token,
+    kid,
+    issuedAt: now,
+    expiresAt,
+    revokedAt: undefined,
+  };
+  try {
+    await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response });
+  } catch (error) {
+    await context.limiter.release(checks, id).catch(() => {});
+    await releaseKey();
+    throw error;
+  }
+  return response;
+}

@@ -1,0 +1,229 @@
+/**
+ * The in-memory store, for unit tests and throwaway runs: the same contract as SQLite and
+ * PostgreSQL, nothing kept after the process ends. Records are copied in and out, so a
+ * caller mutating what it got cannot change the store behind its back.
+ */
+
+import type { Brand, BrandKey, IdempotencyBegin, Partner, StoredCard, StoredResponse, StoredSigningKey } from "../domain/model.js";
+import type { Rollout } from "../domain/rollout.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, type Store } from "./store.js";
+
+interface IdempotencyEntry {
+  fingerprint: string;
+  state: "in_progress" | "done";
+  response: StoredResponse | undefined;
+  leaseUntil: number;
+  createdAt: number;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Creates an empty in-memory store. */
+export function createMemoryStore(): Store {
+  const partners = new Map<string, Partner>();
+  const sharers = new Map<string, Set<string>>();
+  const brands = new Map<string, Brand>();
+  const apiKeys = new Map<string, string>(); // hash → brand id
+  const brandKeys = new Map<string, BrandKey[]>();
+  let rollout: Rollout = {};
+  const cards = new Map<string, StoredCard>();
+  const idempotency = new Map<string, IdempotencyEntry>();
+  const assertions = new Map<string, number>();
+  let signingKeys: StoredSigningKey[] = [];
+
+  return {
+    kind: "memory",
+    partners: {
+      async create(partner) {
+        if (partners.has(partner.id)) throw new ConflictError(`partner ${partner.id} exists`);
+        partners.set(partner.id, copy(partner));
+      },
+      async get(id) {
+        return copy(partners.get(id));
+      },
+      async list() {
+        return [...partners.values()].map(copy).sort((a, b) => a.id.localeCompare(b.id));
+      },
+      async update(id, patch) {
+        const partner = partners.get(id);
+        if (!partner) return undefined;
+        const updated = { ...partner, ...copy(patch) };
+        partners.set(id, updated);
+        return copy(updated);
+      },
+    },
+    sharers: {
+      async put(partnerId, sharer) {
+        let set = sharers.get(partnerId);
+        if (!set) sharers.set(partnerId, (set = new Set()));
+        set.add(sharer);
+      },
+      async remove(partnerId, sharer) {
+        return sharers.get(partnerId)?.delete(sharer) ?? false;
+      },
+      async has(partnerId, sharer) {
+        return sharers.get(partnerId)?.has(sharer) ?? false;
+      },
+      async list(partnerId) {
+        return [...(sharers.get(partnerId) ?? [])].sort();
+      },
+    },
+    brands: {
+      async create(brand, apiKeyHash) {
+        if (brands.has(brand.id)) throw new ConflictError(`brand ${brand.id} exists`);
+        brands.set(brand.id, copy(brand));
+        apiKeys.set(apiKeyHash, brand.id);
+      },
+      async get(id) {
+        return copy(brands.get(id));
+      },
+      async getByApiKeyHash(hash) {
+        const id = apiKeys.get(hash);
+        return id === undefined ? undefined : copy(brands.get(id));
+      },
+      async list() {
+        return [...brands.values()].map(copy).sort((a, b) => a.id.localeCompare(b.id));
+      },
+      async update(id, patch, now) {
+        const brand = brands.get(id);
+        if (!brand) return undefined;
+        const updated = { ...brand, ...copy(patch), updatedAt: now };
+        brands.set(id, updated);
+        return copy(updated);
+      },
+      async setApiKeyHash(id, hash) {
+        if (!brands.has(id)) return false;
+        for (const [old, owner] of apiKeys) if (owner === id) apiKeys.delete(old);
+        apiKeys.set(hash, id);
+        return true;
+      },
+      async putKey(key) {
+        const list = (brandKeys.get(key.brandId) ?? []).filter((existing) => existing.kid !== key.kid);
+        brandKeys.set(key.brandId, [...list, copy(key)]);
+      },
+      async keys(brandId) {
+        return copy(brandKeys.get(brandId) ?? []);
+      },
+    },
+    rollout: {
+      async get() {
+        return { ...rollout };
+      },
+      async put(categories) {
+        const next: Record<string, string> = { ...rollout };
+        for (const [category, date] of Object.entries(categories)) {
+          if (date === null) delete next[category];
+          else next[category] = date;
+        }
+        rollout = next as Rollout;
+        return { ...rollout };
+      },
+    },
+    cards: {
+      async insert(card, completion) {
+        if (cards.has(card.id)) throw new ConflictError(`card ${card.id} exists`);
+        cards.set(card.id, copy(card));
+        if (completion) {
+          const entry = idempotency.get(`${completion.brandId}\n${completion.key}`);
+          if (entry) Object.assign(entry, { state: "done", response: copy(completion.response) });
+        }
+      },
+      async get(id) {
+        return copy(cards.get(id));
+      },
+      async revoke(id, brandId, now) {
+        const card = cards.get(id);
+        if (!card || card.brandId !== brandId) return false;
+        card.revokedAt ??= now;
+        return true;
+      },
+      async statuses(ids) {
+        return ids.flatMap((id) => {
+          const card = cards.get(id);
+          if (!card) return [];
+          const brand = brands.get(card.brandId);
+          return [{ id, expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand?.status ?? "suspended" }];
+        });
+      },
+      async issuedSince(since) {
+        return [...cards.values()]
+          .filter((card) => card.issuedAt >= since)
+          .sort((a, b) => a.issuedAt - b.issuedAt)
+          .map(({ id, brandId, partnerId, surface, sharer, issuedAt }) => ({ id, brandId, partnerId, surface, sharer, issuedAt }));
+      },
+      async lastExpiryForKey(kid) {
+        let last = 0;
+        for (const card of cards.values()) if (card.kid === kid && card.expiresAt > last) last = card.expiresAt;
+        return last;
+      },
+      async listByBrand(brandId, options = {}) {
+        return [...cards.values()]
+          .filter((card) => card.brandId === brandId && (options.before === undefined || card.id < options.before))
+          .sort((a, b) => b.id.localeCompare(a.id))
+          .slice(0, options.limit ?? 100)
+          .map(copy);
+      },
+      async listActive(partnerId, surface, now, limit) {
+        return [...cards.values()]
+          .filter(
+            (card) =>
+              card.partnerId === partnerId &&
+              (surface === undefined || card.surface === surface) &&
+              card.revokedAt === undefined &&
+              card.expiresAt > now &&
+              brands.get(card.brandId)?.status === "active",
+          )
+          .sort((a, b) => b.id.localeCompare(a.id))
+          .slice(0, limit)
+          .map(copy);
+      },
+    },
+    idempotency: {
+      async begin(brandId, key, fingerprint, now, leaseMs): Promise<IdempotencyBegin> {
+        const id = `${brandId}\n${key}`;
+        const entry = idempotency.get(id);
+        if (entry && (entry.state === "done" ? entry.createdAt + IDEMPOTENCY_TTL_MS > now : entry.leaseUntil > now)) {
+          if (entry.fingerprint !== fingerprint) return { state: "mismatch" };
+          return entry.state === "done" ? { state: "done", response: copy(entry.response!) } : { state: "in_progress" };
+        }
+        idempotency.set(id, { fingerprint, state: "in_progress", response: undefined, leaseUntil: now + leaseMs, createdAt: now });
+        return { state: "new" };
+      },
+      async release(brandId, key) {
+        const id = `${brandId}\n${key}`;
+        if (idempotency.get(id)?.state === "in_progress") idempotency.delete(id);
+      },
+    },
+    assertions: {
+      async use(brandId, jti, expiresAt, now) {
+        const id = `${brandId}\n${jti}`;
+        const seen = assertions.get(id);
+        if (seen !== undefined && seen > now) return false;
+        assertions.set(id, expiresAt);
+        if (assertions.size > 10_000) for (const [entry, until] of assertions) if (until <= now) assertions.delete(entry);
+        return true;
+      },
+    },
+    signingKeys: {
+      async list() {
+        return copy(signingKeys);
+      },
+      async save(added, updated) {
+        const next = [...signingKeys.map(copy), ...added.map(copy)];
+        for (const change of updated) {
+          const key = next.find((candidate) => candidate.kid === change.kid);
+          if (key) Object.assign(key, change);
+        }
+        signingKeys = next;
+      },
+      async purge(now) {
+        const before = signingKeys.length;
+        signingKeys = signingKeys.filter((key) => key.state !== "retired" || (key.publishedUntil ?? 0) > now);
+        return before - signingKeys.length;
+      },
+    },
+    async migrate() {},
+    async ping() {},
+    async close() {},
+  };
+}

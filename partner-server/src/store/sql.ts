@@ -1,0 +1,526 @@
+/**
+ * The SQL store: one implementation over Kysely for SQLite and PostgreSQL. The two differ
+ * only in how they are opened (`sqlite.ts`, `postgres.ts`); every query here is written
+ * once and runs on both.
+ *
+ * This file is long because it is the whole persistence contract in one place, one short
+ * method per operation, grouped by repository as `store.ts` declares them.
+ */
+
+import { Migrator, type Kysely, type Selectable } from "kysely";
+import type { Card, CardKind, Surface } from "@minicard/sdk";
+import type {
+  Brand,
+  BrandKey,
+  Category,
+  IdempotencyCompletion,
+  Partner,
+  SigningKeyState,
+  StoredCard,
+  StoredSigningKey,
+} from "../domain/model.js";
+import type { Rollout } from "../domain/rollout.js";
+import { createBatcher } from "./batch.js";
+import { migrationProvider, type Database } from "./schema.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type Store } from "./store.js";
+
+/** Options of {@link createSqlStore}. */
+export interface SqlStoreOptions {
+  kind: "sqlite" | "postgres";
+  db: Kysely<Database>;
+  /** True when `error` means the database is unreachable (connection refused, shutting down…). */
+  isUnavailable: (error: unknown) => boolean;
+  /** True when `error` is a unique-constraint violation. */
+  isConflict: (error: unknown) => boolean;
+  /** Runs after `close()` has destroyed the Kysely instance. */
+  onClose?: () => Promise<void> | void;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const parse = <T>(text: string): T => JSON.parse(text) as T;
+const num = (value: number | string) => Number(value);
+const optNum = (value: number | string | null) => (value === null ? undefined : Number(value));
+
+function toPartner(row: Selectable<Database["partners"]>): Partner {
+  return {
+    id: row.id,
+    name: row.name,
+    origins: parse(row.origins),
+    surfaces: parse(row.surfaces),
+    limits: row.limits === null ? undefined : parse(row.limits),
+    createdAt: num(row.created_at),
+  };
+}
+
+function toBrand(row: Selectable<Database["brands"]>): Brand {
+  return {
+    id: row.id,
+    name: row.name,
+    category: row.category as Category,
+    apps: parse(row.apps),
+    surfaces: parse(row.surfaces),
+    status: row.status === "suspended" ? "suspended" : "active",
+    invited: Boolean(row.invited),
+    whitelisted: Boolean(row.whitelisted),
+    logo: row.logo ?? undefined,
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+function toCard(row: Selectable<Database["cards"]>): StoredCard {
+  return {
+    id: row.id,
+    brandId: row.brand_id,
+    partnerId: row.partner_id,
+    surface: row.surface as Surface,
+    kind: row.kind as CardKind,
+    sharer: row.sharer ?? undefined,
+    card: parse<Card>(row.card),
+    token: row.token,
+    kid: row.kid,
+    issuedAt: num(row.issued_at),
+    expiresAt: num(row.expires_at),
+    revokedAt: optNum(row.revoked_at),
+  };
+}
+
+function toSigningKey(row: Selectable<Database["signing_keys"]>): StoredSigningKey {
+  return {
+    kid: row.kid,
+    alg: row.alg === "EdDSA" ? "EdDSA" : "ES256",
+    publicJwk: parse(row.public_jwk),
+    privateKey: row.private_key,
+    state: row.state as SigningKeyState,
+    createdAt: num(row.created_at),
+    publishedUntil: optNum(row.published_until),
+  };
+}
+
+function cardRow(card: StoredCard): Database["cards"] {
+  return {
+    id: card.id,
+    brand_id: card.brandId,
+    partner_id: card.partnerId,
+    surface: card.surface,
+    kind: card.kind,
+    sharer: card.sharer ?? null,
+    card: json(card.card),
+    token: card.token,
+    kid: card.kid,
+    issued_at: card.issuedAt,
+    expires_at: card.expiresAt,
+    revoked_at: card.revokedAt ?? null,
+  };
+}
+
+interface CardWrite {
+  card: StoredCard;
+  idempotency: IdempotencyCompletion | undefined;
+}
+
+/** Creates the store over an opened Kysely instance. */
+export function createSqlStore(options: SqlStoreOptions): Store {
+  const { db } = options;
+
+  /** Maps driver errors to the store's own: unreachable → StoreUnavailableError, duplicate → ConflictError. */
+  async function guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (options.isConflict(error)) throw new ConflictError("a record with this id exists", { cause: error });
+      if (options.isUnavailable(error)) throw new StoreUnavailableError("the database is unavailable", { cause: error });
+      throw error;
+    }
+  }
+
+  const writeCards = createBatcher<CardWrite>((writes) =>
+    guard(() =>
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto("cards").values(writes.map((write) => cardRow(write.card))).execute();
+        for (const { idempotency } of writes) {
+          if (!idempotency) continue;
+          await trx
+            .updateTable("idempotency_keys")
+            .set({ state: "done", response: json(idempotency.response) })
+            .where("brand_id", "=", idempotency.brandId)
+            .where("key", "=", idempotency.key)
+            .execute();
+        }
+      }),
+    ),
+  );
+
+  let assertionUses = 0;
+
+  return {
+    kind: options.kind,
+
+    partners: {
+      create: (partner) =>
+        guard(async () => {
+          await db
+            .insertInto("partners")
+            .values({
+              id: partner.id,
+              name: partner.name,
+              origins: json(partner.origins),
+              surfaces: json(partner.surfaces),
+              limits: partner.limits === undefined ? null : json(partner.limits),
+              created_at: partner.createdAt,
+            })
+            .execute();
+        }),
+      get: (id) =>
+        guard(async () => {
+          const row = await db.selectFrom("partners").selectAll().where("id", "=", id).executeTakeFirst();
+          return row && toPartner(row);
+        }),
+      list: () => guard(async () => (await db.selectFrom("partners").selectAll().orderBy("id").execute()).map(toPartner)),
+      update: (id, patch) =>
+        guard(async () => {
+          const set: Partial<Database["partners"]> = {};
+          if (patch.name !== undefined) set.name = patch.name;
+          if (patch.origins !== undefined) set.origins = json(patch.origins);
+          if (patch.surfaces !== undefined) set.surfaces = json(patch.surfaces);
+          if ("limits" in patch) set.limits = patch.limits === undefined ? null : json(patch.limits);
+          if (Object.keys(set).length > 0) await db.updateTable("partners").set(set).where("id", "=", id).execute();
+          const row = await db.selectFrom("partners").selectAll().where("id", "=", id).executeTakeFirst();
+          return row && toPartner(row);
+        }),
+    },
+
+    sharers: {
+      put: (partnerId, sharer, now) =>
+        guard(async () => {
+          await db
+            .insertInto("sharers")
+            .values({ partner_id: partnerId, sharer, created_at: now })
+            .onConflict((conflict) => conflict.columns(["partner_id", "sharer"]).doNothing())
+            .execute();
+        }),
+      remove: (partnerId, sharer) =>
+        guard(async () => {
+          const result = await db
+            .deleteFrom("sharers")
+            .where("partner_id", "=", partnerId)
+            .where("sharer", "=", sharer)
+            .executeTakeFirst();
+          return Number(result.numDeletedRows) > 0;
+        }),
+      has: (partnerId, sharer) =>
+        guard(async () => {
+          const row = await db
+            .selectFrom("sharers")
+            .select("sharer")
+            .where("partner_id", "=", partnerId)
+            .where("sharer", "=", sharer)
+            .executeTakeFirst();
+          return row !== undefined;
+        }),
+      list: (partnerId) =>
+        guard(async () => {
+          const rows = await db.selectFrom("sharers").select("sharer").where("partner_id", "=", partnerId).orderBy("sharer").execute();
+          return rows.map((row) => row.sharer);
+        }),
+    },
+
+    brands: {
+      create: (brand, apiKeyHash) =>
+        guard(async () => {
+          await db
+            .insertInto("brands")
+            .values({
+              id: brand.id,
+              name: brand.name,
+              category: brand.category,
+              apps: json(brand.apps),
+              surfaces: json(brand.surfaces),
+              status: brand.status,
+              invited: brand.invited ? 1 : 0,
+              whitelisted: brand.whitelisted ? 1 : 0,
+              logo: brand.logo ?? null,
+              api_key_hash: apiKeyHash,
+              created_at: brand.createdAt,
+              updated_at: brand.updatedAt,
+            })
+            .execute();
+        }),
+      get: (id) =>
+        guard(async () => {
+          const row = await db.selectFrom("brands").selectAll().where("id", "=", id).executeTakeFirst();
+          return row && toBrand(row);
+        }),
+      getByApiKeyHash: (hash) =>
+        guard(async () => {
+          const row = await db.selectFrom("brands").selectAll().where("api_key_hash", "=", hash).executeTakeFirst();
+          return row && toBrand(row);
+        }),
+      list: () => guard(async () => (await db.selectFrom("brands").selectAll().orderBy("id").execute()).map(toBrand)),
+      update: (id, patch, now) =>
+        guard(async () => {
+          const set: Partial<Database["brands"]> = { updated_at: now };
+          if (patch.name !== undefined) set.name = patch.name;
+          if (patch.category !== undefined) set.category = patch.category;
+          if (patch.status !== undefined) set.status = patch.status;
+          if (patch.apps !== undefined) set.apps = json(patch.apps);
+          if (patch.surfaces !== undefined) set.surfaces = json(patch.surfaces);
+          if (patch.invited !== undefined) set.invited = patch.invited ? 1 : 0;
+          if (patch.whitelisted !== undefined) set.whitelisted = patch.whitelisted ? 1 : 0;
+          if ("logo" in patch) set.logo = patch.logo ?? null;
+          await db.updateTable("brands").set(set).where("id", "=", id).execute();
+          const row = await db.selectFrom("brands").selectAll().where("id", "=", id).executeTakeFirst();
+          return row && toBrand(row);
+        }),
+      setApiKeyHash: (id, hash) =>
+        guard(async () => {
+          const result = await db.updateTable("brands").set({ api_key_hash: hash }).where("id", "=", id).executeTakeFirst();
+          return Number(result.numUpdatedRows) > 0;
+        }),
+      putKey: (key) =>
+        guard(async () => {
+          await db
+            .insertInto("brand_keys")
+            .values({ brand_id: key.brandId, kid: key.kid, jwk: json(key.jwk), created_at: key.createdAt })
+            .onConflict((conflict) => conflict.columns(["brand_id", "kid"]).doUpdateSet({ jwk: json(key.jwk) }))
+            .execute();
+        }),
+      keys: (brandId) =>
+        guard(async () => {
+          const rows = await db.selectFrom("brand_keys").selectAll().where("brand_id", "=", brandId).orderBy("created_at").execute();
+          return rows.map((row): BrandKey => ({ brandId: row.brand_id, kid: row.kid, jwk: parse(row.jwk), createdAt: num(row.created_at) }));
+        }),
+    },
+
+    rollout: {
+      get: () =>
+        guard(async () => {
+          const rows = await db.selectFrom("rollout").selectAll().execute();
+          return Object.fromEntries(rows.map((row) => [row.category, row.opens_at])) as Rollout;
+        }),
+      put: (categories) =>
+        guard(async () => {
+          await db.transaction().execute(async (trx) => {
+            for (const [category, opensAt] of Object.entries(categories)) {
+              if (opensAt === null) {
+                await trx.deleteFrom("rollout").where("category", "=", category).execute();
+              } else {
+                await trx
+                  .insertInto("rollout")
+                  .values({ category, opens_at: opensAt })
+                  .onConflict((conflict) => conflict.column("category").doUpdateSet({ opens_at: opensAt }))
+                  .execute();
+              }
+            }
+          });
+          const rows = await db.selectFrom("rollout").selectAll().execute();
+          return Object.fromEntries(rows.map((row) => [row.category, row.opens_at])) as Rollout;
+        }),
+    },
+
+    cards: {
+      insert: (card, idempotency) => writeCards({ card, idempotency }),
+      get: (id) =>
+        guard(async () => {
+          const row = await db.selectFrom("cards").selectAll().where("id", "=", id).executeTakeFirst();
+          return row && toCard(row);
+        }),
+      revoke: (id, brandId, now) =>
+        guard(async () => {
+          const row = await db.selectFrom("cards").select(["brand_id"]).where("id", "=", id).executeTakeFirst();
+          if (!row || row.brand_id !== brandId) return false;
+          await db.updateTable("cards").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).execute();
+          return true;
+        }),
+      statuses: (ids) =>
+        guard(async () => {
+          if (ids.length === 0) return [];
+          const rows = await db
+            .selectFrom("cards")
+            .innerJoin("brands", "brands.id", "cards.brand_id")
+            .select(["cards.id", "cards.expires_at", "cards.revoked_at", "brands.status"])
+            .where("cards.id", "in", [...ids])
+            .execute();
+          return rows.map((row) => ({
+            id: row.id,
+            expiresAt: num(row.expires_at),
+            revokedAt: optNum(row.revoked_at),
+            brandStatus: row.status === "suspended" ? ("suspended" as const) : ("active" as const),
+          }));
+        }),
+      issuedSince: (since) =>
+        guard(async () => {
+          const rows = await db
+            .selectFrom("cards")
+            .select(["id", "brand_id", "partner_id", "surface", "sharer", "issued_at"])
+            .where("issued_at", ">=", since)
+            .orderBy("issued_at")
+            .execute();
+          return rows.map((row) => ({
+            id: row.id,
+            brandId: row.brand_id,
+            partnerId: row.partner_id,
+            surface: row.surface as Surface,
+            sharer: row.sharer ?? undefined,
+            issuedAt: num(row.issued_at),
+          }));
+        }),
+      lastExpiryForKey: (kid) =>
+        guard(async () => {
+          const row = await db
+            .selectFrom("cards")
+            .select(({ fn }) => fn.max("expires_at").as("last"))
+            .where("kid", "=", kid)
+            .executeTakeFirst();
+          return row?.last == null ? 0 : Number(row.last);
+        }),
+      listByBrand: (brandId, listOptions = {}) =>
+        guard(async () => {
+          let query = db.selectFrom("cards").selectAll().where("brand_id", "=", brandId);
+          if (listOptions.before !== undefined) query = query.where("id", "<", listOptions.before);
+          const rows = await query.orderBy("id", "desc").limit(listOptions.limit ?? 100).execute();
+          return rows.map(toCard);
+        }),
+      listActive: (partnerId, surface, now, limit) =>
+        guard(async () => {
+          let query = db
+            .selectFrom("cards")
+            .innerJoin("brands", "brands.id", "cards.brand_id")
+            .selectAll("cards")
+            .where("cards.partner_id", "=", partnerId)
+            .where("cards.revoked_at", "is", null)
+            .where("cards.expires_at", ">", now)
+            .where("brands.status", "=", "active");
+          if (surface !== undefined) query = query.where("cards.surface", "=", surface);
+          const rows = await query.orderBy("cards.id", "desc").limit(limit).execute();
+          return rows.map(toCard);
+        }),
+    },
+
+    idempotency: {
+      begin: (brandId, key, fingerprint, now, leaseMs) =>
+        guard(async () => {
+          const inserted = await db
+            .insertInto("idempotency_keys")
+            .values({ brand_id: brandId, key, fingerprint, state: "in_progress", response: null, lease_until: now + leaseMs, created_at: now })
+            .onConflict((conflict) => conflict.columns(["brand_id", "key"]).doNothing())
+            .executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { state: "new" as const };
+          const row = await db
+            .selectFrom("idempotency_keys")
+            .selectAll()
+            .where("brand_id", "=", brandId)
+            .where("key", "=", key)
+            .executeTakeFirst();
+          if (!row) return { state: "in_progress" as const }; // released between our insert and select: let the client retry
+          const live =
+            row.state === "done" ? num(row.created_at) + IDEMPOTENCY_TTL_MS > now : num(row.lease_until) > now;
+          if (live) {
+            if (row.fingerprint !== fingerprint) return { state: "mismatch" as const };
+            if (row.state === "done" && row.response !== null) return { state: "done" as const, response: parse(row.response) };
+            return { state: "in_progress" as const };
+          }
+          // A stale entry (expired, or a crashed request's lease ran out): take it over, once.
+          const taken = await db
+            .updateTable("idempotency_keys")
+            .set({ fingerprint, state: "in_progress", response: null, lease_until: now + leaseMs, created_at: now })
+            .where("brand_id", "=", brandId)
+            .where("key", "=", key)
+            .where("state", "=", row.state)
+            .where("lease_until", "=", row.lease_until)
+            .where("created_at", "=", row.created_at)
+            .executeTakeFirst();
+          return Number(taken.numUpdatedRows) > 0 ? { state: "new" as const } : { state: "in_progress" as const };
+        }),
+      release: (brandId, key) =>
+        guard(async () => {
+          await db
+            .deleteFrom("idempotency_keys")
+            .where("brand_id", "=", brandId)
+            .where("key", "=", key)
+            .where("state", "=", "in_progress")
+            .execute();
+        }),
+    },
+
+    assertions: {
+      use: (brandId, jti, expiresAt, now) =>
+        guard(async () => {
+          if (++assertionUses % 1000 === 0) await db.deleteFrom("assertions").where("expires_at", "<", now).execute();
+          const inserted = await db
+            .insertInto("assertions")
+            .values({ brand_id: brandId, jti, expires_at: expiresAt })
+            .onConflict((conflict) => conflict.columns(["brand_id", "jti"]).doNothing())
+            .executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+          // Seen before: a replay, unless the old entry has expired (then the assertion has too).
+          const revived = await db
+            .updateTable("assertions")
+            .set({ expires_at: expiresAt })
+            .where("brand_id", "=", brandId)
+            .where("jti", "=", jti)
+            .where("expires_at", "<=", now)
+            .executeTakeFirst();
+          return Number(revived.numUpdatedRows) > 0;
+        }),
+    },
+
+    signingKeys: {
+      list: () => guard(async () => (await db.selectFrom("signing_keys").selectAll().orderBy("created_at").execute()).map(toSigningKey)),
+      save: (added, updated) =>
+        guard(async () => {
+          await db.transaction().execute(async (trx) => {
+            for (const key of added) {
+              await trx
+                .insertInto("signing_keys")
+                .values({
+                  kid: key.kid,
+                  alg: key.alg,
+                  public_jwk: json(key.publicJwk),
+                  private_key: key.privateKey,
+                  state: key.state,
+                  created_at: key.createdAt,
+                  published_until: key.publishedUntil ?? null,
+                })
+                .execute();
+            }
+            for (const change of updated) {
+              await trx
+                .updateTable("signing_keys")
+                .set({ state: change.state, published_until: change.publishedUntil ?? null, private_key: change.privateKey })
+                .where("kid", "=", change.kid)
+                .execute();
+            }
+          });
+        }),
+      purge: (now) =>
+        guard(async () => {
+          const result = await db
+            .deleteFrom("signing_keys")
+            .where("state", "=", "retired")
+            .where("published_until", "<=", now)
+            .executeTakeFirst();
+          return Number(result.numDeletedRows);
+        }),
+    },
+
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((result) => result.status === "Error");
+        throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+
+    ping: () =>
+      guard(async () => {
+        await db.selectFrom("partners").select("id").limit(1).execute();
+      }),
+
+    async close() {
+      await db.destroy();
+      await options.onClose?.();
+    },
+  };
+}

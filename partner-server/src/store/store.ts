@@ -1,0 +1,152 @@
+/**
+ * The store: one interface over every backend (in-memory for unit tests, SQLite by default,
+ * PostgreSQL for several instances). Routes and services see only this interface; the
+ * contract tests in `test/store/store.contract.ts` run unchanged against each backend.
+ *
+ * Grouped by noun, one method per operation. Every write that a client is told succeeded
+ * is durable when its promise resolves.
+ */
+
+import type { Surface } from "@minicard/sdk";
+import type {
+  Brand,
+  BrandKey,
+  CardStatusRow,
+  IdempotencyBegin,
+  IdempotencyCompletion,
+  IssuedCardRef,
+  Partner,
+  StoredCard,
+  StoredSigningKey,
+} from "../domain/model.js";
+import type { Rollout } from "../domain/rollout.js";
+
+/** How long a finished idempotency key is remembered (the IETF draft suggests at least 24 h). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** Thrown when a record with the same id exists. */
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+}
+
+/** Thrown when the database cannot be reached. */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+}
+
+/** Fields an operator may change on a partner. */
+export type PartnerPatch = Partial<Pick<Partner, "name" | "origins" | "surfaces" | "limits">>;
+/** Fields an operator may change on a brand. */
+export type BrandPatch = Partial<
+  Pick<Brand, "name" | "status" | "surfaces" | "apps" | "invited" | "whitelisted" | "logo" | "category">
+>;
+
+/** Partner platforms. */
+export interface PartnerRepository {
+  /** Throws {@link ConflictError} when the id is taken. */
+  create(partner: Partner): Promise<void>;
+  get(id: string): Promise<Partner | undefined>;
+  list(): Promise<Partner[]>;
+  update(id: string, patch: PartnerPatch): Promise<Partner | undefined>;
+}
+
+/** The sharer whitelist, per partner. */
+export interface SharerRepository {
+  put(partnerId: string, sharer: string, now: number): Promise<void>;
+  /** True when it was on the list. */
+  remove(partnerId: string, sharer: string): Promise<boolean>;
+  has(partnerId: string, sharer: string): Promise<boolean>;
+  list(partnerId: string): Promise<string[]>;
+}
+
+/** Whitelisted brands and their credentials. */
+export interface BrandRepository {
+  /** Throws {@link ConflictError} when the id is taken. `apiKeyHash` is SHA-256 of the key. */
+  create(brand: Brand, apiKeyHash: string): Promise<void>;
+  get(id: string): Promise<Brand | undefined>;
+  getByApiKeyHash(hash: string): Promise<Brand | undefined>;
+  list(): Promise<Brand[]>;
+  update(id: string, patch: BrandPatch, now: number): Promise<Brand | undefined>;
+  /** Replaces the brand's API key (the old one stops working at once). */
+  setApiKeyHash(id: string, hash: string): Promise<boolean>;
+  /** Registers a public key for `private_key_jwt`; replaces one with the same kid. */
+  putKey(key: BrandKey): Promise<void>;
+  keys(brandId: string): Promise<BrandKey[]>;
+}
+
+/** Category opening dates. */
+export interface RolloutRepository {
+  get(): Promise<Rollout>;
+  /** Sets the given categories' dates; `null` closes a category again. */
+  put(categories: Record<string, string | null>): Promise<Rollout>;
+}
+
+/** Issued cards. */
+export interface CardRepository {
+  /**
+   * Stores a card durably; with `idempotency`, completes that key with the response in the
+   * same transaction, so a replay after a crash answers the same card.
+   */
+  insert(card: StoredCard, idempotency?: IdempotencyCompletion): Promise<void>;
+  get(id: string): Promise<StoredCard | undefined>;
+  /** Marks a card revoked; false when it does not exist or belongs to another brand. */
+  revoke(id: string, brandId: string, now: number): Promise<boolean>;
+  /** Rows for the status endpoint (unknown ids are left out). */
+  statuses(ids: readonly string[]): Promise<CardStatusRow[]>;
+  /** Cards issued at or after `since`, oldest first, to rebuild limit windows. */
+  issuedSince(since: number): Promise<IssuedCardRef[]>;
+  /** The latest expiry among cards signed with `kid` (0 when none). */
+  lastExpiryForKey(kid: string): Promise<number>;
+  /** A brand's cards, newest first. */
+  listByBrand(brandId: string, options?: { limit?: number; before?: string }): Promise<StoredCard[]>;
+  /** Active cards on a partner's surface, newest first (demo feeds, trending candidates). */
+  listActive(partnerId: string, surface: Surface | undefined, now: number, limit: number): Promise<StoredCard[]>;
+}
+
+/** Idempotency keys of `POST /v1/cards`. */
+export interface IdempotencyRepository {
+  /**
+   * Claims `key` for a request with `fingerprint`: `new` (go ahead), `in_progress`
+   * (another request holds it, lease not expired), `mismatch` (another body), or `done`
+   * with the stored response to replay.
+   */
+  begin(brandId: string, key: string, fingerprint: string, now: number, leaseMs: number): Promise<IdempotencyBegin>;
+  /** Frees a claimed key whose request failed, so a retry may proceed. */
+  release(brandId: string, key: string): Promise<void>;
+}
+
+/** Single-use `jti`s of `private_key_jwt` client assertions. */
+export interface AssertionRepository {
+  /** True the first time `(brandId, jti)` is seen; false for a replay. Entries live until `expiresAt`. */
+  use(brandId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** The server's signing keys. */
+export interface SigningKeyRepository {
+  list(): Promise<StoredSigningKey[]>;
+  /**
+   * Applies a rotation atomically: inserts `added`, then sets each `updated` key's state
+   * (and `publishedUntil`) — so every instance sees the whole rotation or none of it.
+   */
+  save(added: StoredSigningKey[], updated: Pick<StoredSigningKey, "kid" | "state" | "publishedUntil" | "privateKey">[]): Promise<void>;
+  /** Removes retired keys no longer published at `now`. */
+  purge(now: number): Promise<number>;
+}
+
+/** Everything the server persists. */
+export interface Store {
+  readonly kind: "memory" | "sqlite" | "postgres";
+  readonly partners: PartnerRepository;
+  readonly sharers: SharerRepository;
+  readonly brands: BrandRepository;
+  readonly rollout: RolloutRepository;
+  readonly cards: CardRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly assertions: AssertionRepository;
+  readonly signingKeys: SigningKeyRepository;
+  /** Creates or upgrades the schema. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers; throws {@link StoreUnavailableError} otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

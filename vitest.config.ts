@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Unit and integration tests of every package. The "source" export condition makes
+// workspace imports (`@minicard/sdk`) resolve to TypeScript sources, so a test never runs
+// against a stale build; integration tests that spawn the server use the built CLI.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  test: {
+    include: ["sdk/test/**/*.test.ts", "partner-server/test/**/*.test.ts", "embed-widget/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
