@@ -10,9 +10,12 @@ import { LimitsUnavailableError } from "./limits/limiter.js";
 import { Problem } from "./problems.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { cardRoutes } from "./routes/cards.js";
+import { demoRoutes } from "./routes/demo.js";
+import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { shareRoutes } from "./routes/share.js";
 import { wellKnownRoutes } from "./routes/well-known.js";
+import { widgetRoutes } from "./routes/widget.js";
 import { StoreUnavailableError } from "./store/store.js";
 
 /** Largest request body accepted (a card request is well under 4 KB). */
@@ -85,6 +88,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
             origin: partners.length > 0 ? origin : false,
             methods: ["GET", "POST", "OPTIONS"],
             allowedHeaders: ["content-type"],
+            credentials: true,
             maxAge: 600,
           }),
         () => callback(null, { origin: false }),
@@ -150,6 +154,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(healthRoutes(context));
   await app.register(cardRoutes(context));
   await app.register(shareRoutes(context));
+  await app.register(eventRoutes(context));
   await app.register(adminRoutes(context), { prefix: "/v1/admin" });
+  await app.register(widgetRoutes());
+  if (context.config.demo) await app.register(demoRoutes(context));
   return app;
 }

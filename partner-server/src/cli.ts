@@ -107,6 +107,8 @@ const COMMANDS: Record<string, Command> = {
       });
       const address = await server.app.listen({ port: config.port, host: config.host });
       const port = Number(new URL(address).port);
+      // `--port 0` picks a free port; the default issuer names it once it is known.
+      if (config.issuer === "http://localhost:0") config.issuer = `http://localhost:${port}`;
       const base = config.issuer;
       const lines = [
         "",

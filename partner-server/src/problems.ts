@@ -34,6 +34,7 @@ export const PROBLEMS = {
   idempotency_in_progress: { status: 409, title: "A request with this idempotency key is in progress" },
   origin_not_allowed: { status: 403, title: "Origin not allowed" },
   too_many_ids: { status: 400, title: "Too many ids" },
+  too_many_events: { status: 400, title: "Too many events in one batch" },
   card_gone: { status: 410, title: "The card is no longer available" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<ServerErrorCode, { status: number; title: string }>;

@@ -45,6 +45,7 @@ export type ServerErrorCode =
   | "idempotency_in_progress"
   | "origin_not_allowed"
   | "too_many_ids"
+  | "too_many_events"
   | "card_gone"
   | "internal_error";
 

@@ -94,6 +94,9 @@ export type CardState = "active" | "revoked" | "expired";
 /** What the status endpoint needs to know of a card. */
 export interface CardStatusRow {
   id: string;
+  brandId: string;
+  partnerId: string;
+  surface: Surface;
   expiresAt: number;
   revokedAt: number | undefined;
   brandStatus: BrandStatus;
@@ -150,4 +153,25 @@ export interface IdempotencyCompletion {
   brandId: string;
   key: string;
   response: StoredResponse;
+}
+
+/** What a widget beacon reports. */
+export type EventType = "impression" | "click";
+/** Where a card was shown: in a sharer's post (`organic`), or in a platform-distributed slot (`trending`). */
+export type EventSlot = "organic" | "trending";
+
+/** One accepted widget event. */
+export interface StoredEvent {
+  id: string;
+  type: EventType;
+  cardId: string;
+  brandId: string;
+  partnerId: string;
+  surface: Surface;
+  slot: EventSlot;
+  /** Opaque visitor id from the widget. */
+  visitor: string;
+  at: number;
+  /** Events with the same key count once (an impression repeated within a minute). */
+  dedupKey: string | undefined;
 }

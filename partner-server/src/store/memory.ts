@@ -4,7 +4,16 @@
  * caller mutating what it got cannot change the store behind its back.
  */
 
-import type { Brand, BrandKey, IdempotencyBegin, Partner, StoredCard, StoredResponse, StoredSigningKey } from "../domain/model.js";
+import type {
+  Brand,
+  BrandKey,
+  IdempotencyBegin,
+  Partner,
+  StoredCard,
+  StoredEvent,
+  StoredResponse,
+  StoredSigningKey,
+} from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
 import { ConflictError, IDEMPOTENCY_TTL_MS, type Store } from "./store.js";
 
@@ -30,6 +39,8 @@ export function createMemoryStore(): Store {
   const idempotency = new Map<string, IdempotencyEntry>();
   const assertions = new Map<string, number>();
   let signingKeys: StoredSigningKey[] = [];
+  const events: StoredEvent[] = [];
+  const dedupKeys = new Set<string>();
 
   return {
     kind: "memory",
@@ -142,7 +153,17 @@ export function createMemoryStore(): Store {
           const card = cards.get(id);
           if (!card) return [];
           const brand = brands.get(card.brandId);
-          return [{ id, expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand?.status ?? "suspended" }];
+          return [
+            {
+              id,
+              brandId: card.brandId,
+              partnerId: card.partnerId,
+              surface: card.surface,
+              expiresAt: card.expiresAt,
+              revokedAt: card.revokedAt,
+              brandStatus: brand?.status ?? "suspended",
+            },
+          ];
         });
       },
       async issuedSince(since) {
@@ -220,6 +241,26 @@ export function createMemoryStore(): Store {
         const before = signingKeys.length;
         signingKeys = signingKeys.filter((key) => key.state !== "retired" || (key.publishedUntil ?? 0) > now);
         return before - signingKeys.length;
+      },
+    },
+    events: {
+      async insert(batch) {
+        let added = 0;
+        for (const event of batch) {
+          if (event.dedupKey !== undefined) {
+            if (dedupKeys.has(event.dedupKey)) continue;
+            dedupKeys.add(event.dedupKey);
+          }
+          events.push(copy(event));
+          added++;
+        }
+        return added;
+      },
+      async listByBrand(brandId, from, to) {
+        return events.filter((event) => event.brandId === brandId && event.at >= from && event.at < to).sort((a, b) => a.at - b.at).map(copy);
+      },
+      async listByPartner(partnerId, since) {
+        return events.filter((event) => event.partnerId === partnerId && event.at >= since).sort((a, b) => a.at - b.at).map(copy);
       },
     },
     async migrate() {},

@@ -51,6 +51,18 @@ export interface Database {
     created_at: number;
   };
   assertions: { brand_id: string; jti: string; expires_at: number };
+  events: {
+    id: string;
+    type: string;
+    card_id: string;
+    brand_id: string;
+    partner_id: string;
+    surface: string;
+    slot: string;
+    visitor: string;
+    at: number;
+    dedup_key: string | null;
+  };
   signing_keys: {
     kid: string;
     alg: string;
@@ -145,6 +157,21 @@ const init: Migration = {
       .addColumn("expires_at", "bigint", (c) => c.notNull())
       .addPrimaryKeyConstraint("assertions_pk", ["brand_id", "jti"])
       .execute();
+    await db.schema
+      .createTable("events")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("card_id", "text", (c) => c.notNull())
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("partner_id", "text", (c) => c.notNull())
+      .addColumn("surface", "text", (c) => c.notNull())
+      .addColumn("slot", "text", (c) => c.notNull())
+      .addColumn("visitor", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("dedup_key", "text", (c) => c.unique())
+      .execute();
+    await db.schema.createIndex("events_brand_idx").on("events").columns(["brand_id", "at"]).execute();
+    await db.schema.createIndex("events_partner_idx").on("events").columns(["partner_id", "at"]).execute();
     await db.schema
       .createTable("signing_keys")
       .addColumn("kid", "text", (c) => c.primaryKey())

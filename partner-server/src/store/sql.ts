@@ -16,7 +16,10 @@ import type {
   IdempotencyCompletion,
   Partner,
   SigningKeyState,
+  EventSlot,
+  EventType,
   StoredCard,
+  StoredEvent,
   StoredSigningKey,
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
@@ -114,6 +117,21 @@ function cardRow(card: StoredCard): Database["cards"] {
   };
 }
 
+function toEvent(row: Selectable<Database["events"]>): StoredEvent {
+  return {
+    id: row.id,
+    type: row.type as EventType,
+    cardId: row.card_id,
+    brandId: row.brand_id,
+    partnerId: row.partner_id,
+    surface: row.surface as Surface,
+    slot: row.slot as EventSlot,
+    visitor: row.visitor,
+    at: num(row.at),
+    dedupKey: row.dedup_key ?? undefined,
+  };
+}
+
 interface CardWrite {
   card: StoredCard;
   idempotency: IdempotencyCompletion | undefined;
@@ -152,6 +170,35 @@ export function createSqlStore(options: SqlStoreOptions): Store {
   );
 
   let assertionUses = 0;
+
+  const writeEvents = createBatcher<{ events: readonly StoredEvent[]; added: { count: number } }>((writes) =>
+    guard(() =>
+      db.transaction().execute(async (trx) => {
+        for (const write of writes) {
+          if (write.events.length === 0) continue;
+          const result = await trx
+            .insertInto("events")
+            .values(
+              write.events.map((event) => ({
+                id: event.id,
+                type: event.type,
+                card_id: event.cardId,
+                brand_id: event.brandId,
+                partner_id: event.partnerId,
+                surface: event.surface,
+                slot: event.slot,
+                visitor: event.visitor,
+                at: event.at,
+                dedup_key: event.dedupKey ?? null,
+              })),
+            )
+            .onConflict((conflict) => conflict.column("dedup_key").doNothing())
+            .executeTakeFirst();
+          write.added.count = Number(result.numInsertedOrUpdatedRows ?? 0);
+        }
+      }),
+    ),
+  );
 
   return {
     kind: options.kind,
@@ -338,11 +385,14 @@ export function createSqlStore(options: SqlStoreOptions): Store {
           const rows = await db
             .selectFrom("cards")
             .innerJoin("brands", "brands.id", "cards.brand_id")
-            .select(["cards.id", "cards.expires_at", "cards.revoked_at", "brands.status"])
+            .select(["cards.id", "cards.brand_id", "cards.partner_id", "cards.surface", "cards.expires_at", "cards.revoked_at", "brands.status"])
             .where("cards.id", "in", [...ids])
             .execute();
           return rows.map((row) => ({
             id: row.id,
+            brandId: row.brand_id,
+            partnerId: row.partner_id,
+            surface: row.surface as Surface,
             expiresAt: num(row.expires_at),
             revokedAt: optNum(row.revoked_at),
             brandStatus: row.status === "suspended" ? ("suspended" as const) : ("active" as const),
@@ -501,6 +551,31 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             .where("published_until", "<=", now)
             .executeTakeFirst();
           return Number(result.numDeletedRows);
+        }),
+    },
+
+    events: {
+      async insert(events) {
+        const added = { count: 0 };
+        await writeEvents({ events, added });
+        return added.count;
+      },
+      listByBrand: (brandId, from, to) =>
+        guard(async () => {
+          const rows = await db
+            .selectFrom("events")
+            .selectAll()
+            .where("brand_id", "=", brandId)
+            .where("at", ">=", from)
+            .where("at", "<", to)
+            .orderBy("at")
+            .execute();
+          return rows.map(toEvent);
+        }),
+      listByPartner: (partnerId, since) =>
+        guard(async () => {
+          const rows = await db.selectFrom("events").selectAll().where("partner_id", "=", partnerId).where("at", ">=", since).orderBy("at").execute();
+          return rows.map(toEvent);
         }),
     },
 

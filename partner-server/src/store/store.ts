@@ -16,6 +16,7 @@ import type {
   IdempotencyCompletion,
   IssuedCardRef,
   Partner,
+  StoredEvent,
   StoredCard,
   StoredSigningKey,
 } from "../domain/model.js";
@@ -133,6 +134,16 @@ export interface SigningKeyRepository {
   purge(now: number): Promise<number>;
 }
 
+/** Widget events (impressions and clicks). */
+export interface EventRepository {
+  /** Stores events durably; an event whose `dedupKey` was seen before is skipped. Answers how many were new. */
+  insert(events: readonly StoredEvent[]): Promise<number>;
+  /** A brand's events in `[from, to)`, oldest first (statistics). */
+  listByBrand(brandId: string, from: number, to: number): Promise<StoredEvent[]>;
+  /** Events on a partner's cards since `since` (trending). */
+  listByPartner(partnerId: string, since: number): Promise<StoredEvent[]>;
+}
+
 /** Everything the server persists. */
 export interface Store {
   readonly kind: "memory" | "sqlite" | "postgres";
@@ -144,6 +155,7 @@ export interface Store {
   readonly idempotency: IdempotencyRepository;
   readonly assertions: AssertionRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly events: EventRepository;
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   /** Resolves when the database answers; throws {@link StoreUnavailableError} otherwise. */

@@ -1,0 +1,100 @@
+/**
+ * The demo partner app (`/demo/`, only with `--demo`): static pages of a Weibo-like partner
+ * (a DM thread, a profile, a feed, the brand's share page and console) and the small JSON
+ * API they call. That API stands in for two backends a real deployment has: the partner's
+ * (which stores the tokens of cards its users posted) and the demo brand's (which holds the
+ * brand's API key and calls `POST /v1/cards`). Browsers never see an API key.
+ */
+
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { extname, join, normalize, sep } from "node:path";
+import type { FastifyPluginAsync } from "fastify";
+import { SURFACES, type Surface } from "@minicard/sdk";
+import type { AppContext } from "../context.js";
+import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
+import { Problem, validationProblem } from "../problems.js";
+import { issueCard } from "../services/issue-card.js";
+import { cardView } from "./cards.js";
+
+/** Where the demo's static pages live. */
+export const DEMO_PUBLIC_DIR = fileURLToPath(new URL("../../public/demo/", import.meta.url));
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".json": "application/json; charset=utf-8",
+  ".ico": "image/x-icon",
+};
+
+/** The demo pages' Content-Security-Policy: strict, as a partner would set it. */
+export const DEMO_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/** The demo routes. */
+export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): FastifyPluginAsync {
+  return async (app) => {
+    app.get("/demo/api/cards", async (request) => {
+      const query = request.query as { surface?: string; limit?: string };
+      const surface = query.surface as Surface | undefined;
+      if (surface !== undefined && !SURFACES.includes(surface)) {
+        throw validationProblem([{ path: "query:surface", message: "must be dm, profile or feed" }]);
+      }
+      const limit = Math.min(1000, Math.max(1, Number(query.limit ?? 200) || 200));
+      const cards = await context.store.cards.listActive(DEMO_PARTNER, surface, context.now(), limit);
+      return {
+        issuer: context.config.issuer,
+        partner: DEMO_PARTNER,
+        cards: cards.map((card) => ({ id: card.id, token: card.token, surface: card.surface, sharer: card.sharer ?? null, url: `${context.config.issuer}/c/${card.id}`, issuedAt: new Date(card.issuedAt).toISOString() })),
+      };
+    });
+
+    // The demo brand's backend: it holds the brand's credentials and shares on the user's behalf.
+    app.post("/demo/api/share", async (request, reply) => {
+      const credentials = readDemoCredentials(context.config.dataDir);
+      const brand = await context.store.brands.get(DEMO_BRAND);
+      if (!credentials || !brand) throw new Problem("not_found", "the demo is not seeded: start with --demo");
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const response = await issueCard(
+        { store: context.store, limiter: context.limiter, keys: context.keys, issuer: context.config.issuer, now: context.now },
+        brand,
+        { kind: "app", ...body, partner: DEMO_PARTNER, app: { ...(body.app as object | undefined), id: brand.apps[0] } },
+        undefined,
+      );
+      return reply.code(response.status).headers(response.headers).send(response.body);
+    });
+
+    app.get("/demo/api/brand/cards", async () => {
+      const brand = await context.store.brands.get(DEMO_BRAND);
+      if (!brand) throw new Problem("not_found", "the demo is not seeded: start with --demo");
+      const now = context.now();
+      const cards = await context.store.cards.listByBrand(DEMO_BRAND, { limit: 100 });
+      return { brand: { id: brand.id, name: brand.name }, cards: cards.map((card) => cardView(card, brand, context.config.issuer, now)) };
+    });
+
+    app.delete<{ Params: { id: string } }>("/demo/api/brand/cards/:id", async (request, reply) => {
+      if (!(await context.store.cards.revoke(request.params.id, DEMO_BRAND, context.now()))) {
+        throw new Problem("not_found", `no card ${request.params.id} of the demo brand`);
+      }
+      return reply.code(204).send();
+    });
+
+    app.get("/demo", async (_request, reply) => reply.redirect("/demo/", 302));
+
+    app.get("/demo/*", async (request, reply) => {
+      const wanted = (request.params as { "*": string })["*"] || "index.html";
+      const path = normalize(join(publicDir, wanted.endsWith("/") ? `${wanted}index.html` : wanted));
+      if (!path.startsWith(publicDir.endsWith(sep) ? publicDir : publicDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
+        throw new Problem("not_found", `no demo page ${wanted}`);
+      }
+      const type = TYPES[extname(path)] ?? "application/octet-stream";
+      reply.header("cache-control", "no-cache").type(type);
+      if (type.startsWith("text/html")) reply.header("content-security-policy", DEMO_CSP);
+      return reply.send(readFileSync(path));
+    });
+  };
+}
