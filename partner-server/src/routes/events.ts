@@ -8,9 +8,9 @@
  */
 
 import type { FastifyPluginAsync } from "fastify";
-import { monotonicFactory } from "ulid";
 import { validateSchema } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
+import { newId } from "../domain/ids.js";
 import { cardState, type StoredEvent } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
 
@@ -34,7 +34,6 @@ const eventSchema = {
   additionalProperties: false,
 } as const;
 
-const nextId = monotonicFactory();
 
 /** Why one event was not accepted. */
 interface Rejection {
@@ -98,7 +97,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
           rejected.push({ index: event.index, code: "card_unavailable", message: `card ${event.card} is ${cardState(card, now)}` });
         } else {
           events.push({
-            id: nextId(event.at),
+            id: newId(event.at),
             type: event.type,
             cardId: card.id,
             brandId: card.brandId,

@@ -5,8 +5,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { monotonicFactory } from "ulid";
 import { CARD_TTL, CARD_TYPE, hosts, validateCardInput, type Card, type CardInput } from "@minicard/sdk";
+import { newId } from "../domain/ids.js";
 import { checkIssuance } from "../domain/issuance.js";
 import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
 import type { Brand, StoredCard, StoredResponse } from "../domain/model.js";
@@ -29,7 +29,6 @@ const IDEMPOTENCY_LEASE_MS = 60_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ALIPAY_APP_ID = new RegExp(hosts.alipay.appIdPattern);
 
-const nextId = monotonicFactory();
 
 /** JSON with sorted keys: two bodies with the same content have the same fingerprint. */
 function canonical(value: unknown): string {
@@ -108,7 +107,7 @@ export async function issueCard(
   }
 
   const releaseKey = () => (idempotencyKey === undefined ? Promise.resolve() : store.idempotency.release(brand.id, idempotencyKey).catch(() => {}));
-  const id = nextId(now);
+  const id = newId(now);
   const checks = limitChecks(partner!, { partner: partner!.id, brand: brand.id, surface: input.surface, sharer: input.sharer });
   let decision;
   try {

@@ -20,7 +20,22 @@ export function openSqliteStore(file: string): Store {
   database.pragma("synchronous = FULL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  // Kysely prepares every query anew; SQLite statements are reusable, so keep the compiled
+  // ones (the server runs a few dozen distinct queries). Calls are synchronous, so a cached
+  // statement is never in use twice at once.
+  const statements = new Map<string, Database.Statement>();
+  const cached = {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size < 1000) statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cached }) });
   return createSqlStore({
     kind: "sqlite",
     db,
