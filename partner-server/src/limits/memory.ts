@@ -36,13 +36,13 @@ export function createMemoryLimiter(): Limiter {
     }
   }
 
-  function state(check: LimitCheck, log: Charge[], now: number, extra: number): LimitState {
-    const oldest = log[0]?.at ?? (extra > 0 ? now : undefined);
+  function state(check: LimitCheck, log: Charge[], now: number): LimitState {
+    const oldest = log[0]?.at;
     return {
       name: check.name,
       max: check.max,
       windowSeconds: check.windowSeconds,
-      remaining: Math.max(0, check.max - log.length - extra),
+      remaining: Math.max(0, check.max - log.length),
       resetSeconds: oldest === undefined ? 0 : Math.max(0, Math.ceil((oldest + check.windowSeconds * 1000 - now) / 1000)),
     };
   }
@@ -61,20 +61,22 @@ export function createMemoryLimiter(): Limiter {
     async acquire(checks, id, now): Promise<LimitDecision> {
       if (++decisions % 10_000 === 0) sweep(now);
       const logs = checks.map((check) => live(check, now));
+      let refused = false;
       let retryAfter = 0;
       checks.forEach((check, i) => {
         const log = logs[i]!;
         if (log.length >= check.max) {
+          refused = true;
           // Room comes back when enough of the oldest charges have left the window.
           const freeing = log[log.length - check.max]!.at + check.windowSeconds * 1000;
           retryAfter = Math.max(retryAfter, Math.ceil((freeing - now) / 1000));
         }
       });
-      if (retryAfter > 0 || checks.some((check, i) => logs[i]!.length >= check.max)) {
-        return { allowed: false, states: checks.map((check, i) => state(check, logs[i]!, now, 0)), retryAfter: Math.max(1, retryAfter) };
+      if (refused) {
+        return { allowed: false, states: checks.map((check, i) => state(check, logs[i]!, now)), retryAfter: Math.max(1, retryAfter) };
       }
       for (const check of checks) insert(check, { at: now, id });
-      return { allowed: true, states: checks.map((check) => state(check, windows.get(check.key)!, now, 0)) };
+      return { allowed: true, states: checks.map((check) => state(check, windows.get(check.key)!, now)) };
     },
 
     async release(checks, id) {

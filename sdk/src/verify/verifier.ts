@@ -139,7 +139,7 @@ function translate(error: unknown): MinicardError {
     }
     return new MinicardError("issuer_unreachable", "the issuer's keys could not be fetched", { cause: error.reason });
   }
-  const joseError = error as { code?: string; claim?: string; message?: string } | null;
+  const joseError = error as { code?: string; claim?: string; reason?: string; message?: string } | null;
   switch (joseError?.code) {
     case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
       return new MinicardError("invalid_signature", "the signature does not match", { cause: error });
@@ -148,7 +148,8 @@ function translate(error: unknown): MinicardError {
     case "ERR_JWT_EXPIRED":
       return new MinicardError("expired", "the card has expired", { cause: error });
     case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
-      const code = CLAIM_CODES[joseError.claim ?? ""] ?? "malformed";
+      // A missing or non-numeric claim is a malformed token, not e.g. an expired one.
+      const code = joseError.reason === "check_failed" ? (CLAIM_CODES[joseError.claim ?? ""] ?? "malformed") : "malformed";
       return new MinicardError(code, joseError.message ?? "a claim failed", { cause: error });
     }
     default:
@@ -159,7 +160,8 @@ function translate(error: unknown): MinicardError {
 function checkHeader(token: string, algorithms: readonly string[]): void {
   if (typeof token !== "string" || token.length === 0) fail("malformed", "the token is empty");
   if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is longer than ${MAX_TOKEN_LENGTH} characters`);
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) fail("malformed", "the token is not a compact JWS");
+  // The signature may be empty (an unsigned `alg: none` token): the algorithm check below names it.
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
