@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { extname, join, normalize, sep } from "node:path";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { SURFACES, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
@@ -34,6 +34,16 @@ const TYPES: Record<string, string> = {
 /** The demo pages' Content-Security-Policy: strict, as a partner would set it. */
 export const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/**
+ * The CSP the demo pages are served with: {@link DEMO_CSP}, plus the issuer's origin for
+ * scripts and fetches when the page is opened on another name of this server (127.0.0.1
+ * rather than localhost): the widget talks to the issuer, as it does on a real partner's site.
+ */
+export function demoCsp(issuer: string): string {
+  const origin = new URL(issuer).origin;
+  return DEMO_CSP.replace("script-src 'self'", `script-src 'self' ${origin}`).replace("connect-src 'self'", `connect-src 'self' ${origin}`);
+}
 
 /** The demo routes. */
 export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): FastifyPluginAsync {
@@ -83,18 +93,22 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       return reply.code(204).send();
     });
 
-    app.get("/demo", async (_request, reply) => reply.redirect("/demo/", 302));
-
-    app.get("/demo/*", async (request, reply) => {
-      const wanted = (request.params as { "*": string })["*"] || "index.html";
+    const serve = (wanted: string, reply: FastifyReply) => {
       const path = normalize(join(publicDir, wanted.endsWith("/") ? `${wanted}index.html` : wanted));
       if (!path.startsWith(publicDir.endsWith(sep) ? publicDir : publicDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
         throw new Problem("not_found", `no demo page ${wanted}`);
       }
       const type = TYPES[extname(path)] ?? "application/octet-stream";
       reply.header("cache-control", "no-cache").type(type);
-      if (type.startsWith("text/html")) reply.header("content-security-policy", DEMO_CSP);
+      if (type.startsWith("text/html")) reply.header("content-security-policy", demoCsp(context.config.issuer));
       return reply.send(readFileSync(path));
-    });
+    };
+
+    // The router ignores trailing slashes, so `/demo/` lands here too: only `/demo` redirects.
+    app.get("/demo", async (request, reply) =>
+      request.url.split("?")[0]!.endsWith("/") ? serve("index.html", reply) : reply.redirect("/demo/", 302),
+    );
+
+    app.get("/demo/*", async (request, reply) => serve((request.params as { "*": string })["*"] || "index.html", reply));
   };
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Bundles the compiled widget (dist/tsc, emitted by `tsc -b`) into:
+//   dist/embed.js       the classic script partners paste (IIFE: Preact, the verifier, jose)
+//   dist/qr.<hash>.js   the QR encoder, loaded by embed.js on the first desktop tap only
+//   dist/index.js       the ESM entry of @minicard/widget for framework users (dependencies external)
+// Then prints the sizes (`scripts/size.mjs` enforces the budget in `npm test`).
+
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { rollup } from "rollup";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import terser from "@rollup/plugin-terser";
+
+const dir = new URL("..", import.meta.url).pathname;
+const dist = `${dir}dist`;
+const { version } = JSON.parse(readFileSync(`${dir}package.json`, "utf8"));
+
+const minify = terser({
+  ecma: 2020,
+  compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true },
+  format: { comments: false },
+});
+
+/** Replaces build-time constants (`__NAME__`) with JSON values. */
+function constants(values) {
+  return {
+    name: "constants",
+    transform(code) {
+      let out = code;
+      for (const [name, value] of Object.entries(values)) out = out.replaceAll(name, JSON.stringify(value));
+      return out === code ? null : { code: out, map: null };
+    },
+  };
+}
+
+/**
+ * Drops the card schema's `description` annotations from the SDK inside embed.js: they
+ * document the contract (docs/card.md is generated from them) but never affect validation.
+ */
+const dropDescriptions = {
+  name: "drop-descriptions",
+  transform(code, id) {
+    if (!id.includes("/sdk/dist/")) return null;
+    const out = code.replace(/\bdescription: (?:"(?:[^"\\\n]|\\.)*"|`[^`\n]*`),\s*/g, "").replace(/\n\s*description,(?=\n)/g, "");
+    return out === code ? null : { code: out, map: null };
+  },
+};
+
+for (const name of readdirSync(dist)) {
+  if (/\.(js|map)$/.test(name)) rmSync(`${dist}/${name}`);
+}
+
+async function bundle(input, output, plugins, external) {
+  const build = await rollup({ input: `${dist}/tsc/${input}`, plugins, external, onwarn: (warning, warn) => warning.code !== "CIRCULAR_DEPENDENCY" && warn(warning) });
+  const { output: files } = await build.write({ dir: dist, sourcemap: true, hashCharacters: "hex", ...output });
+  await build.close();
+  return files;
+}
+
+const resolve = () => nodeResolve({ browser: true });
+
+const [qr] = await bundle("qr/encode.js", { format: "es", entryFileNames: "qr.[hash].js" }, [resolve(), minify]);
+await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generatedCode: "es2015" }, [
+  constants({ __QR_FILE__: qr.fileName, __VERSION__: version }),
+  dropDescriptions,
+  resolve(),
+  minify,
+]);
+await bundle("index.js", { format: "es", entryFileNames: "index.js", chunkFileNames: "[name].[hash].js" }, [], (id) => !id.startsWith(".") && !id.startsWith("/"));
+
+// Report only: the budget is enforced by `node embed-widget/scripts/size.mjs` in `npm test`.
+await import("./size.mjs");
+process.exitCode = 0;

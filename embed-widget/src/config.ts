@@ -1,0 +1,43 @@
+/**
+ * @module config — settings shared by every card on the page. `embed.js` fills them from
+ * its script tag (`data-*` attributes) and exposes them as `window.Minicard.config`, so a
+ * page (or a test) may change them at any time; each is read when it is needed.
+ */
+
+/** What the lazily loaded QR encoder module exports. */
+export interface QrEncoder {
+  /** The QR code of `text`: a square of modules, `true` for dark. */
+  encodeQr(text: string): boolean[][];
+}
+
+/** Page-wide settings of the widget. */
+export interface WidgetConfig {
+  /** The issuer cards without an `issuer` attribute use: the origin `embed.js` came from. */
+  issuer: string | undefined;
+  /** How often rendered cards ask the issuer whether they were revoked; default 60 000 ms. */
+  statusIntervalMs: number;
+  /** How far outside the viewport cards are verified and rendered; default two screens. */
+  nearMargin: string;
+  /** No beacons from any card on the page (`data-no-track` on the script tag). */
+  noTrack: boolean;
+  /** Loads the QR encoder on first use (desktop taps only). */
+  loadQr: () => Promise<QrEncoder>;
+}
+
+/** The one configuration object of the page. */
+export const config: WidgetConfig = {
+  issuer: undefined,
+  statusIntervalMs: 60_000,
+  nearMargin: "200% 0px",
+  noTrack: false,
+  loadQr: () => Promise.reject(new Error("no QR encoder configured")),
+};
+
+/** Logs a problem without ever throwing into the host page. */
+export function warn(message: string, error?: unknown): void {
+  try {
+    console.warn(`[minicard] ${message}`, ...(error === undefined ? [] : [error]));
+  } catch {
+    // A page that replaced console with something broken still must not see an exception.
+  }
+}

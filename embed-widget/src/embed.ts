@@ -1,0 +1,38 @@
+/**
+ * @module embed — the entry of `embed.js`, the classic script partners paste:
+ *
+ *     <script src="https://cards.example/embed.js" async></script>
+ *
+ * It learns its issuer from its own URL (`document.currentScript.src`, read at load: it is
+ * null afterwards), reads its `data-*` settings, defines `<mini-program-card>` and exposes
+ * `window.Minicard` ({ version, config, render }). The QR encoder is a separate
+ * content-hashed file next to it (`/widget/qr.<hash>.js`), imported on the first desktop tap.
+ *
+ * Script-tag settings: `data-no-track` (no beacons from any card),
+ * `data-status-interval="<ms>"` (how often rendered cards check for revocation).
+ */
+
+import { config, warn } from "./config.js";
+import { defineElement } from "./element.js";
+import { renderCard } from "./render.js";
+
+declare const __QR_FILE__: string;
+declare const __VERSION__: string;
+
+try {
+  const script = document.currentScript as HTMLScriptElement | null;
+  const base = script?.src ? new URL(script.src) : undefined;
+  if (base) {
+    config.issuer = base.origin;
+    const qr = new URL(`widget/${__QR_FILE__}`, base).href;
+    config.loadQr = () => import(qr);
+  }
+  if (script?.hasAttribute("data-no-track")) config.noTrack = true;
+  const interval = Number(script?.dataset.statusInterval);
+  if (interval > 0) config.statusIntervalMs = interval;
+  const global = window as unknown as { Minicard?: object };
+  global.Minicard = { version: __VERSION__, config, render: renderCard };
+  defineElement();
+} catch (error) {
+  warn("embed.js failed to start", error);
+}

@@ -1,0 +1,88 @@
+/**
+ * @module styles — the card's one stylesheet, adopted as a constructable stylesheet
+ * (`adoptedStyleSheets`), so it applies under a strict Content-Security-Policy: no `<style>`
+ * element, no `style` attribute, nothing for `style-src` to refuse.
+ *
+ * Theming: set these custom properties on the element (or any ancestor); they inherit into
+ * the shadow root. `--minicard-bg`, `--minicard-fg`, `--minicard-muted`, `--minicard-soft`
+ * (secondary surfaces, skeleton), `--minicard-border`, `--minicard-accent` (call to action,
+ * focus ring), `--minicard-price`, `--minicard-radius`, `--minicard-font`. The defaults
+ * follow the card's `theme` (`light`, `dark`, or `auto`: the reader's colour scheme).
+ *
+ * Kept as one compact string on purpose: it ships inside embed.js's 16 KB budget.
+ */
+
+const LIGHT = "--bg:var(--minicard-bg,#fff);--fg:var(--minicard-fg,#1a1a1a);--mu:var(--minicard-muted,#8a8a8e);--so:var(--minicard-soft,#f2f3f5);--bd:var(--minicard-border,rgba(0,0,0,.08));--ac:var(--minicard-accent,#1677ff);--pr:var(--minicard-price,#ff4d00)";
+const DARK = "--bg:var(--minicard-bg,#1f1f21);--fg:var(--minicard-fg,#ececef);--mu:var(--minicard-muted,#9a9aa0);--so:var(--minicard-soft,#2c2c2f);--bd:var(--minicard-border,rgba(255,255,255,.1));--ac:var(--minicard-accent,#3c8cff);--pr:var(--minicard-price,#ff7a3d)";
+
+/** The stylesheet's text. */
+export const CSS = `:host{display:block}
+.mc{${LIGHT};--r:var(--minicard-radius,12px);font:14px/1.45 var(--minicard-font,-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Segoe UI",Roboto,sans-serif);color:var(--fg);-webkit-text-size-adjust:100%;box-sizing:border-box;max-width:100%}
+.mc *,.mc *::before,.mc *::after{box-sizing:border-box}
+.mc.dark{${DARK}}
+@media (prefers-color-scheme:dark){.mc.auto{${DARK}}}
+.dm{width:248px}.profile{max-width:560px}.feed{max-width:600px}
+.card{all:unset;box-sizing:border-box;display:block;width:100%;cursor:pointer;background:var(--bg);color:var(--fg);border:1px solid var(--bd);border-radius:var(--r);overflow:hidden;text-align:start;-webkit-tap-highlight-color:transparent;transition:transform .12s,box-shadow .12s}
+.card:hover{box-shadow:0 2px 12px rgba(0,0,0,.08)}.card:active{transform:scale(.985)}
+.card:focus-visible{outline:2px solid var(--ac);outline-offset:2px}
+.b{display:flex;align-items:center;gap:6px;min-width:0;color:var(--mu);font-size:12px}
+.b .n{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.logo{flex:none;width:18px;height:18px;border-radius:50%;object-fit:cover;background:var(--so)}
+.t{font-weight:600;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;word-break:break-word;overflow-wrap:anywhere}
+.d{color:var(--mu);font-size:13px;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere}
+.c1{-webkit-line-clamp:1}
+.img{display:block;width:100%;aspect-ratio:16/9;object-fit:cover;background:var(--so)}
+.fb{display:flex;align-items:center;justify-content:center;color:#fff;font-size:34px;font-weight:600;background:linear-gradient(135deg,#5b8def,#8e6cf1)}
+.fb.p1{background:linear-gradient(135deg,#ff8a4c,#ff5a6e)}.fb.p2{background:linear-gradient(135deg,#20b486,#2b9fd8)}.fb.p3{background:linear-gradient(135deg,#f6b93b,#f07b3f)}.fb.p4{background:linear-gradient(135deg,#e056a0,#8e5cf0)}
+.logo.fb{font-size:10px}
+.pr{color:var(--pr);font-weight:600}.of{color:var(--pr);font-size:12px}
+.mp{display:flex;align-items:center;gap:4px;color:var(--mu);font-size:11px}
+.mp svg{width:13px;height:13px;flex:none}
+.cta{flex:none;background:var(--ac);color:#fff;border-radius:999px;padding:5px 14px;font-size:13px;font-weight:600;max-width:50%;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.dm .card{border-radius:var(--r) var(--r) var(--r) 4px}
+.dm .in{padding:10px 12px 8px;display:grid;gap:6px}
+.dm .img{aspect-ratio:5/4;border-radius:6px}
+.dm .mp{border-top:1px solid var(--bd);padding:6px 12px}
+.profile .card{display:flex;gap:12px;padding:12px}
+.profile .img{width:88px;height:88px;aspect-ratio:auto;border-radius:8px;flex:none;font-size:28px}
+.profile .in{flex:1;min-width:0;display:flex;flex-direction:column;gap:4px}
+.profile .ft,.feed .ft{display:flex;align-items:center;justify-content:space-between;gap:8px;margin-top:auto}
+.feed .hd{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:10px 12px}
+.feed .hd .logo{width:28px;height:28px}.feed .hd .b{font-size:13px;color:var(--fg);font-weight:500}
+.feed .in{padding:10px 12px 12px;display:grid;gap:6px}.feed .t{font-size:16px}
+.sk .card{cursor:default}.sk i{display:block;background:var(--so);border-radius:4px;height:12px}
+.sk i.w6{width:60%}.sk i.w4{width:40%}.sk i.img{height:auto}
+.sk i{animation:pulse 1.2s ease-in-out infinite}
+@keyframes pulse{50%{opacity:.5}}
+.idle.feed{aspect-ratio:16/9;padding:52px 0 120px;box-sizing:content-box}.idle.dm{height:262px}.idle.profile{height:114px}
+.un{display:flex;align-items:center;gap:10px;padding:14px;border:1px dashed var(--bd);border-radius:var(--r);background:var(--so);color:var(--mu);font-size:13px}
+.un svg{width:22px;height:22px;flex:none}.un strong{display:block;color:var(--fg);font-weight:500}
+.ov{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:rgba(0,0,0,.45);padding:16px}
+.sh{background:var(--bg);color:var(--fg);border-radius:16px;padding:20px;width:300px;max-width:100%;display:grid;gap:12px;justify-items:center;text-align:center;box-shadow:0 12px 40px rgba(0,0,0,.25)}
+.sh.bt{align-self:flex-end;width:100%;max-width:480px}
+.sh h2{margin:0;font-size:16px}.sh p{margin:0;color:var(--mu);font-size:13px}
+.qr{width:196px;height:196px;background:#fff;border-radius:8px}
+.sh a,.sh button{all:unset;box-sizing:border-box;cursor:pointer;width:100%;text-align:center;padding:10px;border-radius:10px;font-weight:600}
+.sh a{background:var(--ac);color:#fff}.sh button{background:var(--so)}
+.sh a:focus-visible,.sh button:focus-visible{outline:2px solid var(--ac);outline-offset:2px}
+@media (prefers-reduced-motion:reduce){.mc *{animation:none!important;transition:none!important}}`;
+
+let sheet: CSSStyleSheet | undefined;
+
+/**
+ * Applies the card stylesheet to `root` (a shadow root, or the document for cards rendered
+ * by the Preact component outside an element). One sheet object is shared by every root.
+ */
+export function adoptStyles(root: Node): void {
+  const target = root as Document | ShadowRoot;
+  if (!("adoptedStyleSheets" in target)) return;
+  try {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+    }
+    if (!target.adoptedStyleSheets.includes(sheet)) target.adoptedStyleSheets = [...target.adoptedStyleSheets, sheet];
+  } catch {
+    // Browsers without constructable stylesheets (before Safari 16.4) get an unstyled but working card.
+  }
+}

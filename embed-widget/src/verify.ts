@@ -1,0 +1,80 @@
+/**
+ * @module verify — turns a card's `token` or `src` into a verified card, in the browser.
+ *
+ * One key set per issuer for the whole page (a feed of 1000 cards fetches the JWKS once),
+ * one verifier per issuer and partner. A `src` share link is only followed on the issuer's
+ * own origin: a page cannot make the widget fetch from, or trust, anywhere else.
+ */
+
+import { createIssuerKeys, createVerifier, type KeyResolver, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { WidgetError } from "./errors.js";
+
+const keySets = new Map<string, KeyResolver>();
+const verifiers = new Map<string, Verifier>();
+
+/** The page's verifier for cards of `issuer` addressed to `partner`. */
+export function verifierFor(issuer: string, partner: string): Verifier {
+  const name = `${issuer} ${partner}`;
+  let verifier = verifiers.get(name);
+  if (!verifier) {
+    let keys = keySets.get(issuer);
+    if (!keys) keySets.set(issuer, (keys = createIssuerKeys(issuer)));
+    verifiers.set(name, (verifier = createVerifier({ issuer, audience: partner, keys })));
+  }
+  return verifier;
+}
+
+/** What a card is loaded from. */
+export interface CardSource {
+  token?: string | null | undefined;
+  src?: string | null | undefined;
+  issuer: string | undefined;
+  partner: string | null | undefined;
+  surface: string | null | undefined;
+}
+
+const SURFACES: readonly string[] = ["dm", "profile", "feed"];
+
+/** The issuer's base URL (`https://cards.example`, no trailing slash), or a coded failure. */
+function issuerUrl(issuer: string | undefined): URL {
+  try {
+    const url = new URL(issuer ?? "");
+    if (url.protocol === "https:" || url.protocol === "http:") return url;
+  } catch {
+    // reported below
+  }
+  throw new WidgetError("invalid_argument", "no issuer: set the issuer attribute or load embed.js from the issuer");
+}
+
+/** Loads and verifies the card `source` names; throws a coded error otherwise. */
+export async function loadCard(source: CardSource): Promise<VerifiedCard> {
+  const issuer = issuerUrl(source.issuer);
+  if (!source.partner) throw new WidgetError("invalid_argument", "the partner attribute is required");
+  if (!SURFACES.includes(source.surface ?? "")) throw new WidgetError("invalid_argument", "surface must be dm, profile or feed");
+  const token = source.token || (source.src ? await resolveShareLink(source.src, issuer) : undefined);
+  if (!token) throw new WidgetError("malformed", "set the token or src attribute");
+  const base = issuer.href.replace(/\/+$/, "");
+  return verifierFor(base, source.partner).verify(token, { surface: source.surface as Surface });
+}
+
+/** `GET <src>` with `Accept: application/json`: the share link's token, or why there is none. */
+async function resolveShareLink(src: string, issuer: URL): Promise<string> {
+  let url: URL;
+  try {
+    url = new URL(src, document.baseURI);
+  } catch {
+    throw new WidgetError("malformed", "src is not a URL");
+  }
+  if (url.origin !== issuer.origin) throw new WidgetError("wrong_issuer", `src must be a share link of ${issuer.origin}`);
+  let response: Response;
+  try {
+    response = await fetch(url.href, { headers: { accept: "application/json" }, credentials: "omit" });
+  } catch {
+    throw new WidgetError("issuer_unreachable", "the share link could not be fetched");
+  }
+  const body = (await response.json().catch(() => ({}))) as { token?: unknown; state?: unknown };
+  if (response.status === 410) throw new WidgetError(body.state === "expired" ? "expired" : "revoked", "the card is no longer available");
+  if (response.status === 404) throw new WidgetError("not_found", "the issuer does not know this card");
+  if (!response.ok || typeof body.token !== "string") throw new WidgetError("issuer_unreachable", `the share link answered ${response.status}`);
+  return body.token;
+}

@@ -1,0 +1,34 @@
+// The demo API: the partner's backend (cards its users posted) and the demo brand's backend
+// (which holds the brand's API key and shares on its behalf). See partner-server/src/routes/demo.ts.
+
+/** Live cards of the demo partner: { issuer, partner, cards: [{ id, token, surface, sharer, url, issuedAt }] }. */
+export async function fetchCards(surface, limit = 1000) {
+  const response = await fetch(`/demo/api/cards?surface=${encodeURIComponent(surface)}&limit=${limit}`);
+  if (!response.ok) throw new Error(`the demo API answered ${response.status}`);
+  return response.json();
+}
+
+/** Shares a card as the demo brand: { ok, status, body, retryAfter }. */
+export async function share(input) {
+  const response = await fetch("/demo/api/share", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(input),
+  });
+  const body = await response.json().catch(() => ({}));
+  const retryAfter = response.headers.get("retry-after");
+  return { ok: response.ok, status: response.status, body, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
+}
+
+/** The demo brand's cards: { brand, cards: [...] }. */
+export async function brandCards() {
+  const response = await fetch("/demo/api/brand/cards");
+  if (!response.ok) throw new Error(`the demo API answered ${response.status}`);
+  return response.json();
+}
+
+/** Revokes one of the demo brand's cards. */
+export async function revoke(id) {
+  const response = await fetch(`/demo/api/brand/cards/${encodeURIComponent(id)}`, { method: "DELETE" });
+  if (!response.ok && response.status !== 404) throw new Error(`the demo API answered ${response.status}`);
+}

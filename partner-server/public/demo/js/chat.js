@@ -1,0 +1,45 @@
+// A group chat thread: text messages and shared mini-program cards (the dm surface),
+// oldest first, the reader's own messages on the right.
+
+import { fetchCards } from "./api.js";
+import { avatar, cardElement, displayName, el, notice } from "./ui.js";
+
+const ME = "demo-alice";
+const LINES = [
+  "这周末有人一起看电影吗？",
+  "我看看有没有好位置",
+  "发你们了，直接点开就能选座",
+  "汉堡也安排一下 🍔",
+  "Sounds good, count me in!",
+  "我先去买咖啡",
+  "收到～",
+];
+
+function message(sharer, content) {
+  const me = sharer === ME;
+  return el(
+    "div",
+    { class: me ? "msg me" : "msg" },
+    avatar(sharer, "small"),
+    el("div", { class: "body" }, me ? null : el("span", { class: "name" }, displayName(sharer)), content),
+  );
+}
+
+async function main() {
+  const container = document.getElementById("chat");
+  try {
+    const { issuer, partner, cards } = await fetchCards("dm", 24);
+    const thread = [el("span", { class: "time" }, "昨天 21:30")];
+    [...cards].reverse().forEach((card, index) => {
+      if (index === Math.floor(cards.length / 2)) thread.push(el("span", { class: "time" }, "今天 09:12"));
+      if (index % 2 === 0) thread.push(message(card.sharer === ME ? "demo-bob" : ME, el("div", { class: "bubble" }, LINES[index % LINES.length])));
+      thread.push(message(card.sharer, cardElement(issuer, partner, card)));
+    });
+    container.replaceChildren(...thread);
+    container.lastElementChild?.scrollIntoView({ block: "end" });
+  } catch (error) {
+    notice(container, `无法加载消息：${error.message}`, true);
+  }
+}
+
+main();
