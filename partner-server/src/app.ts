@@ -145,6 +145,10 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
       .send(JSON.stringify(problem.toJSON()));
   });
 
+  // Fastify parses text/plain by default; the API takes JSON only (415 otherwise). The events
+  // route adds text/plain back for itself: sendBeacon sends it without a CORS preflight.
+  app.removeContentTypeParser("text/plain");
+
   app.setNotFoundHandler((request, reply) => {
     const problem = new Problem("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     reply.code(404).type("application/problem+json; charset=utf-8").send(JSON.stringify(problem.toJSON()));
