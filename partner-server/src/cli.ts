@@ -17,6 +17,8 @@ import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import { createServer, adminTokenFor } from "./server.js";
 import { openKeyRing } from "./keys/keyring.js";
+import { announceRotation } from "./keys/announce.js";
+import { connectRedis } from "./limits/redis.js";
 import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
 import {
   addBrandKey,
@@ -323,8 +325,19 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(values) {
       await withStore(values, async (store, config) => {
-        const keys = await openKeyRing(store, { alg: config.signingAlg, secret: config.keySecret });
-        print(await keys.rotate());
+        // Tell running instances at once when they share a Redis; they also poll the store.
+        const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+        try {
+          const keys = await openKeyRing(store, {
+            alg: config.signingAlg,
+            secret: config.keySecret,
+            graceMs: config.keyGraceSeconds * 1000,
+            ...(redis ? { announce: () => announceRotation(redis, config.redisPrefix) } : {}),
+          });
+          print(await keys.rotate());
+        } finally {
+          redis?.disconnect();
+        }
       });
     },
   },
@@ -346,6 +359,8 @@ function installShutdown(close: () => Promise<void>, log: { info(message: string
     }
     closing = true;
     log.info(`${signal}: finishing in-flight requests`);
+    // A request that never finishes must not keep the process from exiting.
+    setTimeout(() => process.exit(1), 20_000).unref();
     close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -23,6 +23,12 @@ export interface Config {
   databaseUrl: string | undefined;
   /** A `redis://` URL moves limits and replay caches to Redis. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel (several deployments may share one Redis); default `minicard:`. */
+  redisPrefix: string;
+  /** How often an instance reloads the signing keys from the store (another instance or the CLI may have rotated); default 5 s. */
+  keyRefreshSeconds: number;
+  /** How long a retired key stays published past the last expiry of the cards it signed (clock skew, JWKS caches); default 600 s. */
+  keyGraceSeconds: number;
   /** Encrypts private signing keys at rest when set. */
   keySecret: string | undefined;
   /** Algorithm of new signing keys. */
@@ -47,6 +53,9 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_ADMIN_TOKEN: "adminToken",
   MINICARD_DATABASE_URL: "databaseUrl",
   MINICARD_REDIS_URL: "redisUrl",
+  MINICARD_REDIS_PREFIX: "redisPrefix",
+  MINICARD_KEY_REFRESH_SECONDS: "keyRefreshSeconds",
+  MINICARD_KEY_GRACE_SECONDS: "keyGraceSeconds",
   MINICARD_KEY_SECRET: "keySecret",
   MINICARD_SIGNING_ALG: "signingAlg",
   MINICARD_DEMO: "demo",
@@ -147,6 +156,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     adminToken,
     databaseUrl,
     redisUrl,
+    redisPrefix: raw.redisPrefix === undefined ? "minicard:" : String(raw.redisPrefix),
+    keyRefreshSeconds: raw.keyRefreshSeconds === undefined ? 5 : int("MINICARD_KEY_REFRESH_SECONDS", raw.keyRefreshSeconds, 1, 3600),
+    keyGraceSeconds: raw.keyGraceSeconds === undefined ? 600 : int("MINICARD_KEY_GRACE_SECONDS", raw.keyGraceSeconds, 0, 86_400),
     keySecret: str(raw.keySecret),
     signingAlg,
     demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),

@@ -15,6 +15,8 @@ import { DEFAULT_LIMITS, limitChecks } from "./domain/limits.js";
 import { openKeyRing } from "./keys/keyring.js";
 import type { Limiter } from "./limits/limiter.js";
 import { openLimiter } from "./limits/open.js";
+import type { RedisLimiter } from "./limits/redis.js";
+import { announceRotation, watchRotations } from "./keys/announce.js";
 import { createMetrics } from "./metrics.js";
 import { createOriginIndex } from "./origins.js";
 import { openStore } from "./store/open.js";
@@ -69,13 +71,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const now = options.now ?? Date.now;
   const store = options.store ?? (await openStore(config));
   let limiter: Limiter | undefined;
+  let rotations: { close(): void } | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
   try {
     limiter = options.limiter ?? (await openLimiter(config));
     await restoreLimits(store, limiter, now());
-    const keys = await openKeyRing(store, { alg: config.signingAlg, secret: config.keySecret, now });
+    // With Redis, replay caches live there too: a replayed assertion is refused by every instance.
+    const redis = "replay" in limiter ? (limiter as RedisLimiter) : undefined;
+    const view: Store = redis ? { ...store, assertions: redis.replay } : store;
+    const keys = await openKeyRing(store, {
+      alg: config.signingAlg,
+      secret: config.keySecret,
+      now,
+      graceMs: config.keyGraceSeconds * 1000,
+      ...(redis ? { announce: () => announceRotation(redis.redis, redis.prefix) } : {}),
+    });
+    // Another instance (or the CLI) may rotate: hear it at once through Redis, and poll anyway.
+    const refresh = () => void keys.refresh().catch(() => {});
+    refreshTimer = setInterval(refresh, config.keyRefreshSeconds * 1000);
+    refreshTimer.unref();
+    if (config.redisUrl) rotations = watchRotations(config.redisUrl, config.redisPrefix, refresh);
     const context: AppContext = {
       config,
-      store,
+      store: view,
       limiter,
       keys,
       adminToken: adminTokenFor(config),
@@ -88,12 +106,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       app,
       context,
       async close() {
+        clearInterval(refreshTimer);
+        rotations?.close();
         await app.close();
         await limiter!.close();
         await store.close();
       },
     };
   } catch (error) {
+    clearInterval(refreshTimer);
+    rotations?.close();
     await limiter?.close().catch(() => {});
     await store.close().catch(() => {});
     throw error;

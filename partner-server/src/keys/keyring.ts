@@ -30,6 +30,10 @@ export interface KeyRingOptions {
   alg: SigningAlg;
   secret: string | undefined;
   now?: () => number;
+  /** How long a retired key stays published past its last card's expiry, ms; default {@link PUBLISH_GRACE_MS}. */
+  graceMs?: number;
+  /** Called after this ring rotated (e.g. to tell other instances at once). */
+  announce?: () => Promise<void>;
 }
 
 /** Signs cards and publishes the public keys. */
@@ -74,6 +78,7 @@ async function generate(alg: SigningAlg, sealer: Sealer, state: StoredSigningKey
 export async function openKeyRing(store: Store, options: KeyRingOptions): Promise<KeyRing> {
   const now = options.now ?? Date.now;
   const sealer = createSealer(options.secret);
+  const grace = options.graceMs ?? PUBLISH_GRACE_MS;
   let keys: LoadedKey[] = [];
   let current: LoadedKey;
 
@@ -98,7 +103,7 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
       current = undefined;
     }
     if (next && next.alg !== options.alg) {
-      updated.push({ ...next, state: "retired", publishedUntil: now() + PUBLISH_GRACE_MS });
+      updated.push({ ...next, state: "retired", publishedUntil: now() + grace });
       next = undefined;
     }
     if (!current) {
@@ -123,7 +128,27 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
 
   async function retire(key: StoredSigningKey): Promise<StoredSigningKey> {
     const lastExpiry = await store.cards.lastExpiryForKey(key.kid);
-    return { ...key, state: "retired", publishedUntil: Math.max(lastExpiry, now()) + PUBLISH_GRACE_MS };
+    return { ...key, state: "retired", publishedUntil: Math.max(lastExpiry, now()) + grace };
+  }
+
+  /**
+   * Another instance may still have signed a few cards with a key after it was retired (in
+   * the moment before it noticed the rotation): keep such a key published until those
+   * cards expire too.
+   */
+  async function extendRetired(): Promise<void> {
+    const at = now();
+    const updated: Parameters<Store["signingKeys"]["save"]>[1] = [];
+    for (const key of keys) {
+      const { stored } = key;
+      if (stored.state !== "retired" || (stored.publishedUntil ?? 0) <= at) continue;
+      const needed = (await store.cards.lastExpiryForKey(stored.kid)) + grace;
+      if (needed > (stored.publishedUntil ?? 0)) {
+        stored.publishedUntil = needed;
+        updated.push({ kid: stored.kid, state: stored.state, publishedUntil: needed, privateKey: stored.privateKey });
+      }
+    }
+    if (updated.length > 0) await store.signingKeys.save([], updated);
   }
 
   await ensure();
@@ -160,17 +185,19 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
       for (const old of stored.filter((key) => key.state === "current")) updated.push(await retire(old));
       if (next && next.alg === options.alg) updated.push({ ...next, state: "current" });
       else {
-        if (next) updated.push({ ...next, state: "retired", publishedUntil: now() + PUBLISH_GRACE_MS });
+        if (next) updated.push({ ...next, state: "retired", publishedUntil: now() + grace });
         added.push(await generate(options.alg, sealer, "current", now()));
       }
       added.push(await generate(options.alg, sealer, "next", now()));
       await store.signingKeys.save(added, updated);
       await store.signingKeys.purge(now());
       await load();
+      await options.announce?.().catch(() => {});
       return { kid: current.stored.kid };
     },
     async refresh() {
       await load();
+      await extendRetired();
     },
   };
 }

@@ -1,11 +1,11 @@
-/** Opens the limiter the configuration asks for. */
+/** Opens the limiter the configuration asks for: Redis with a URL, in-process without. */
 
-import { ConfigError } from "../config.js";
 import type { Limiter } from "./limiter.js";
 import { createMemoryLimiter } from "./memory.js";
+import { openRedisLimiter } from "./redis.js";
 
-/** In-process without a Redis URL. */
-export async function openLimiter(config: { redisUrl: string | undefined }): Promise<Limiter> {
-  if (config.redisUrl) throw new ConfigError("MINICARD_REDIS_URL is set, but this build has no Redis limiter yet");
+/** In-process without a Redis URL; Redis (limits and replay caches) with one. */
+export async function openLimiter(config: { redisUrl: string | undefined; redisPrefix?: string }): Promise<Limiter> {
+  if (config.redisUrl) return openRedisLimiter({ url: config.redisUrl, prefix: config.redisPrefix ?? "minicard:" });
   return createMemoryLimiter();
 }

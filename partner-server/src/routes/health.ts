@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
 
-/** `/healthz` (the process answers), `/readyz` (storage and limits answer), `/metrics`. */
+/** `/healthz` (the process answers), `/readyz` (storage answers; limits reported), `/metrics`. */
 export function healthRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.get("/healthz", async (_request, reply) => {
@@ -23,7 +23,10 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
           () => ["limits", "unavailable"] as const,
         ),
       ]);
-      const ready = checks.every(([, state]) => state === "ok");
+      // Ready means the store answers. Limits being away stops issuance only (503
+      // limits_unavailable, fail closed); reads, JWKS and landing pages still work, so a
+      // balancer must keep sending traffic: they are reported, not required.
+      const ready = checks.every(([name, state]) => name === "limits" || state === "ok");
       reply.code(ready ? 200 : 503);
       return { status: ready ? "ready" : "unavailable", checks: Object.fromEntries(checks) };
     });

@@ -1,0 +1,4 @@
+import { createMemoryLimiter } from "../../src/limits/memory.js";
+import { limiterContract } from "./limiter.contract.js";
+
+limiterContract("in-process", async () => createMemoryLimiter());
