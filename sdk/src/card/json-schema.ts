@@ -133,8 +133,13 @@ function checkString(schema: StringSchema, value: string, path: string, errors: 
   }
 }
 
-/** True for an absolute `https:` URL with a host and no credentials. */
+/**
+ * True for an absolute `https:` URL with a host and no credentials, written without spaces or
+ * control characters (the URL parser would silently strip them: `"\u0000https://…"` and
+ * `"java\tscript:"` are filter-evasion spellings, never something a brand means).
+ */
 export function isHttpsUrl(value: string): boolean {
+  if (/[\u0000-\u0020\u007F-\u009F]/.test(value)) return false;
   let url: URL;
   try {
     url = new URL(value);

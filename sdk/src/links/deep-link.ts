@@ -64,8 +64,15 @@ export function buildDeepLink(app: AppTarget, options: DeepLinkOptions = {}): De
   if (typeof app.page !== "string" || app.page === "") {
     throw new MinicardError("invalid_argument", "app.page is required");
   }
-  const scheme = fill(host.scheme, { appId: app.id, page: app.page, query: app.query });
-  const web = fill(host.web, { scheme });
+  let scheme: string;
+  let web: string;
+  try {
+    scheme = fill(host.scheme, { appId: app.id, page: app.page, query: app.query });
+    web = fill(host.web, { scheme });
+  } catch (cause) {
+    // encodeURIComponent throws URIError on a lone surrogate: a coded refusal, not a crash.
+    throw new MinicardError("invalid_argument", "app.page and app.query must be well-formed text", { cause });
+  }
   const colon = scheme.indexOf(":");
   const intent =
     host.androidPackage === undefined
