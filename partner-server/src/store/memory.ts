@@ -109,8 +109,11 @@ export function createMemoryStore(): Store {
         return true;
       },
       async putKey(key) {
-        const list = (brandKeys.get(key.brandId) ?? []).filter((existing) => existing.kid !== key.kid);
-        brandKeys.set(key.brandId, [...list, copy(key)]);
+        // Like the SQL upsert: a known kid keeps its place and date, only the JWK changes.
+        const list = brandKeys.get(key.brandId) ?? [];
+        const existing = list.find((candidate) => candidate.kid === key.kid);
+        if (existing) existing.jwk = copy(key.jwk);
+        else brandKeys.set(key.brandId, [...list, copy(key)]);
       },
       async keys(brandId) {
         return copy(brandKeys.get(brandId) ?? []);
@@ -230,6 +233,12 @@ export function createMemoryStore(): Store {
         return copy(signingKeys);
       },
       async save(added, updated) {
+        // All or nothing, like the SQL transaction: a duplicate kid changes nothing.
+        const kids = new Set(signingKeys.map((key) => key.kid));
+        for (const key of added) {
+          if (kids.has(key.kid)) throw new ConflictError(`signing key ${key.kid} exists`);
+          kids.add(key.kid);
+        }
         const next = [...signingKeys.map(copy), ...added.map(copy)];
         for (const change of updated) {
           const key = next.find((candidate) => candidate.kid === change.kid);
