@@ -1,0 +1,245 @@
+/**
+ * The `minicard-server` CLI as users run it (the built `dist/cli.js` in a child process,
+ * SQLite in a temp folder): help, management commands, key rotation, and `start --demo`
+ * on a fresh data folder and again on the same one.
+ */
+
+import { execFile } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "./support/db.js";
+import { APP_ID, CLI, cardInput, postCard, spawnServer, tempDir } from "./support/server.js";
+
+/** The environment without any MINICARD_* variable of the machine running the tests. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MINICARD_") && name !== "PORT"));
+
+function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: cleanEnv, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const SUBCOMMANDS = [
+  "start",
+  "migrate",
+  "partners list",
+  "partners create",
+  "partners update",
+  "brands list",
+  "brands create",
+  "brands suspend",
+  "brands activate",
+  "brands rotate-key",
+  "brands add-key",
+  "sharers list",
+  "sharers add",
+  "sharers remove",
+  "rollout show",
+  "rollout set",
+  "keys list",
+  "keys rotate",
+  "admin-token",
+];
+
+describe("minicard-server --help", () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it("lists every command and the environment", async () => {
+    const { code, stdout } = await cli(["--help"], dir.path);
+    expect(code).toBe(0);
+    for (const command of SUBCOMMANDS) expect(stdout).toContain(`  ${command} `);
+    expect(stdout).toContain("MINICARD_DATA_DIR");
+  });
+
+  it("prints the help and exits 2 without a command, and names an unknown command", async () => {
+    expect((await cli([], dir.path)).code).toBe(2);
+    const unknown = await cli(["launch"], dir.path);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command launch");
+    const group = await cli(["brands", "paint"], dir.path);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toMatch(/choose one of .*create/);
+  });
+
+  it.each(SUBCOMMANDS)("%s --help prints its usage and options", async (command) => {
+    const { code, stdout } = await cli([...command.split(" "), "--help"], dir.path);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: minicard-server ${command}`);
+    expect(stdout).toContain("--data-dir VALUE");
+  });
+
+  it("refuses an unknown flag and a missing required flag with exit code 2 and the usage", async () => {
+    const unknown = await cli(["migrate", "--colour", "red", "--data-dir", dir.path], dir.path);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Usage: minicard-server migrate");
+    const missing = await cli(["brands", "create", "--id", "x", "--data-dir", dir.path], dir.path);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing --name, --category, --apps");
+  });
+});
+
+describe("managing the whitelist from a shell", () => {
+  const dir = tempDir();
+  const data = ["--data-dir", dir.path];
+  afterAll(() => dir.cleanup());
+
+  it("migrates a fresh data folder", async () => {
+    const { code, stdout } = await cli(["migrate", ...data], dir.path);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ migrated: "sqlite" });
+    expect(countRows(dir.path, "cards")).toBe(0);
+  });
+
+  let apiKey: string;
+  it("creates a partner, a brand and sharers, which a started server then uses to issue", async () => {
+    const partner = await cli(["partners", "create", "--id", "weibo", "--name", "Weibo", "--origin", "https://weibo.example", "--surfaces", "dm,feed", ...data], dir.path);
+    expect(partner.code).toBe(0);
+    expect(JSON.parse(partner.stdout)).toMatchObject({ id: "weibo", origins: ["https://weibo.example"], surfaces: ["dm", "feed"] });
+
+    const brand = await cli(["brands", "create", "--id", "cinema", "--name", "Starlight", "--category", "commercial-brand", "--apps", APP_ID, "--invited", ...data], dir.path);
+    expect(brand.code).toBe(0);
+    apiKey = JSON.parse(brand.stdout).apiKey;
+    expect(apiKey).toMatch(/^mck_/);
+
+    const sharers = await cli(["sharers", "add", "--partner", "weibo", "--sharer", "alice", "--sharer", "bob", ...data], dir.path);
+    expect(sharers.code).toBe(0);
+    expect(sharers.stdout).toContain("alice");
+    expect(sharers.stdout).toContain("bob");
+    const removed = await cli(["sharers", "remove", "--partner", "weibo", "--sharer", "bob", ...data], dir.path);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).not.toContain("bob");
+
+    const brands = JSON.parse((await cli(["brands", "list", ...data], dir.path)).stdout);
+    expect(brands.map((item: { id: string }) => item.id)).toEqual(["cinema"]);
+    expect(JSON.stringify(brands)).not.toContain(apiKey);
+
+    const server = await spawnServer({ dataDir: dir.path });
+    try {
+      expect((await postCard(server.url, apiKey, cardInput({ surface: "feed", sharer: "alice" }))).status).toBe(201);
+      expect((await postCard(server.url, apiKey, cardInput({ surface: "feed", sharer: "bob" }))).body.code).toBe("sharer_not_whitelisted");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("reports a validation error with its code and field, exit code 1, and changes nothing", async () => {
+    const bad = await cli(["brands", "create", "--id", "x", "--name", "X", "--category", "astrology", "--apps", "123", ...data], dir.path);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("validation_failed");
+    expect(bad.stderr).toContain("/category");
+    expect(bad.stderr).toContain("/apps/0");
+    const duplicate = await cli(["partners", "create", "--id", "weibo", "--name", "Again", "--origin", "https://x.example", ...data], dir.path);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain("conflict");
+    expect(countRows(dir.path, "brands")).toBe(1);
+    expect(countRows(dir.path, "partners")).toBe(1);
+  });
+
+  it("suspends and reactivates a brand, rotates its API key, and sets the rollout", async () => {
+    const suspended = await cli(["brands", "suspend", "--id", "cinema", ...data], dir.path);
+    expect(JSON.parse(suspended.stdout).status).toBe("suspended");
+    const active = await cli(["brands", "activate", "--id", "cinema", ...data], dir.path);
+    expect(JSON.parse(active.stdout).status).toBe("active");
+    const rotated = JSON.parse((await cli(["brands", "rotate-key", "--id", "cinema", ...data], dir.path)).stdout);
+    expect(rotated.apiKey).toMatch(/^mck_/);
+    expect(rotated.apiKey).not.toBe(apiKey);
+    const rollout = await cli(["rollout", "set", "--category", "campus", "--opens", "2026-09-01", ...data], dir.path);
+    expect(rollout.code).toBe(0);
+    expect(JSON.parse((await cli(["rollout", "show", ...data], dir.path)).stdout)).toMatchObject({ campus: expect.stringMatching(/^2026-09-01/) });
+    expect((await cli(["brands", "suspend", "--id", "nobody", ...data], dir.path)).stderr).toContain("not_found");
+  });
+
+  it("keys rotate makes the published next key current and keeps the old one published", async () => {
+    const before = JSON.parse((await cli(["keys", "list", ...data], dir.path)).stdout);
+    const kids = before.jwks.keys.map((key: { kid: string }) => key.kid);
+    expect(kids).toContain(before.current);
+    const next = kids.find((kid: string) => kid !== before.current);
+    const rotated = await cli(["keys", "rotate", ...data], dir.path);
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout).kid).toBe(next);
+    const after = JSON.parse((await cli(["keys", "list", ...data], dir.path)).stdout);
+    expect(after.current).toBe(next);
+    expect(after.jwks.keys.map((key: { kid: string }) => key.kid)).toEqual(expect.arrayContaining([before.current, next]));
+  });
+
+  it("admin-token generates the token once into the data folder, readable by its owner only", async () => {
+    const first = await cli(["admin-token", ...data], dir.path);
+    const second = await cli(["admin-token", ...data], dir.path);
+    expect(first.stdout.trim()).toMatch(/^mca_[\w-]{32}$/);
+    expect(second.stdout).toBe(first.stdout);
+    expect(statSync(join(dir.path, "admin-token")).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("start --demo", () => {
+  const dir = tempDir();
+  let first: { output: string; apiKey: string; adminToken: string; url: string; cards: number; brands: number };
+  beforeAll(async () => {
+    const server = await spawnServer({ dataDir: dir.path, args: ["--demo"], env: { MINICARD_ADMIN_TOKEN: "", MINICARD_LOG_LEVEL: "warn" } });
+    try {
+      const output = server.output();
+      first = {
+        output,
+        url: server.url,
+        apiKey: /demo brand\s+demo-cinema, API key (mck_[\w-]+)/.exec(output)?.[1] ?? "",
+        adminToken: /admin token (mca_[\w-]+)/.exec(output)?.[1] ?? "",
+        cards: countRows(dir.path, "cards"),
+        brands: countRows(dir.path, "brands"),
+      };
+      // The printed key issues a card; the printed admin token opens the admin API.
+      const issued = await postCard(server.url, first.apiKey, {
+        partner: "weibo-demo",
+        surface: "feed",
+        sharer: "demo-alice",
+        kind: "app",
+        app: { id: "2021000000000001", page: "pages/movie/detail?id=42", query: "from=weibo" },
+        title: "今晚 19:30 IMAX 余票 12 张",
+      });
+      expect(issued.status).toBe(201);
+      const partners = await fetch(`${server.url}/v1/admin/partners`, { headers: { authorization: `Bearer ${first.adminToken}` } });
+      expect(partners.status).toBe(200);
+      expect((await partners.json()).partners.map((partner: { id: string }) => partner.id)).toContain("weibo-demo");
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+  afterAll(() => dir.cleanup());
+
+  it("prints the URLs, the demo brand's API key and the admin token", () => {
+    expect(first.output).toMatch(/listening\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(first.output).toMatch(/jwks\s+http:\/\/localhost:\d+\/\.well-known\/jwks\.json/);
+    expect(first.output).toMatch(/demo app\s+http:\/\/localhost:\d+\/demo\//);
+    expect(first.apiKey).toMatch(/^mck_[\w-]{43}$/);
+    expect(first.adminToken).toMatch(/^mca_/);
+    expect(first.output).toContain(`kept in ${dir.path}/admin-token`);
+  });
+
+  it("seeds a partner, six brands and a feed of live cards", () => {
+    expect(first.brands).toBe(6);
+    expect(first.cards).toBeGreaterThanOrEqual(220);
+  });
+
+  it("reuses the same data on a second start: same key and token, nothing seeded twice", async () => {
+    const server = await spawnServer({ dataDir: dir.path, args: ["--demo"], env: { MINICARD_ADMIN_TOKEN: "", MINICARD_LOG_LEVEL: "warn" } });
+    try {
+      const output = server.output();
+      expect(/API key (mck_[\w-]+)/.exec(output)?.[1]).toBe(first.apiKey);
+      expect(/admin token (mca_[\w-]+)/.exec(output)?.[1]).toBe(first.adminToken);
+      expect(countRows(dir.path, "brands")).toBe(6);
+      expect(countRows(dir.path, "partners")).toBe(1);
+      // The card issued after the first start is the only one added.
+      expect(countRows(dir.path, "cards")).toBe(first.cards + 1);
+      const issued = await postCard(server.url, first.apiKey, cardInput({ partner: "weibo-demo", surface: "dm" }));
+      expect(issued.status).toBe(201);
+      // demo-alice's feed hour is still used by the card of the first run.
+      const again = await postCard(server.url, first.apiKey, cardInput({ partner: "weibo-demo", surface: "feed", sharer: "demo-alice" }));
+      expect(again.status).toBe(429);
+    } finally {
+      await server.stop();
+    }
+  });
+});
