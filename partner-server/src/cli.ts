@@ -33,6 +33,7 @@ import {
   type AdminContext,
 } from "./services/admin.js";
 import { Problem } from "./problems.js";
+import { brandStats, resolveRange } from "./services/brand-stats.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -241,6 +242,19 @@ const COMMANDS: Record<string, Command> = {
     async run(values) {
       required(values, "id");
       await withStore(values, async (store) => print({ id: values.id, apiKey: await rotateApiKey(admin(store), String(values.id)) }));
+    },
+  },
+  "brands stats": {
+    summary: "a brand's impressions, clicks, UV and traffic-exchange ledger over a range",
+    usage: "brands stats --id ID [--from 2026-11-01] [--to 2026-11-30]",
+    options: { id: { type: "string" }, from: { type: "string" }, to: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store, config) => {
+        if (!(await store.brands.get(String(values.id)))) throw new Problem("not_found", `no brand ${values.id}`);
+        const range = resolveRange({ from: values.from as string | undefined, to: values.to as string | undefined }, Date.now());
+        print(await brandStats(store, String(values.id), range, config.exchangeRatio));
+      });
     },
   },
   "brands add-key": {

@@ -36,6 +36,7 @@ export const PROBLEMS = {
   too_many_ids: { status: 400, title: "Too many ids" },
   too_many_events: { status: 400, title: "Too many events in one batch" },
   card_gone: { status: 410, title: "The card is no longer available" },
+  not_implemented: { status: 501, title: "Not implemented" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<ServerErrorCode, { status: number; title: string }>;
 

@@ -47,6 +47,7 @@ export type ServerErrorCode =
   | "too_many_ids"
   | "too_many_events"
   | "card_gone"
+  | "not_implemented"
   | "internal_error";
 
 /** Codes the brand client raises on its own, before or instead of a server answer. */

@@ -54,7 +54,9 @@ export type {
   CreateCardOptions,
   IssuedCard,
   PrivateKeyAuth,
+  StatsCounts,
   StatsRange,
+  TrafficLedger,
 } from "./brand/client.js";
 
 export { buildDeepLink, encodeQuery, isHostUrl } from "./links/deep-link.js";

@@ -1,16 +1,23 @@
 /**
- * Share links, `GET /c/:id`: the landing page people open from anywhere, and, with
- * `Accept: application/json`, `{ id, token, state }` for the widget's `src` attribute.
+ * Card pages:
+ * - `GET /c/:id`: the share landing page (Open Graph, Twitter Card, oEmbed discovery, the
+ *   card, "Open in app", a QR code on desktop); 410 for a revoked or expired card, 404 for
+ *   an unknown one. With `Accept: application/json`: `{ id, token, state }` for the widget's
+ *   `src` attribute.
+ * - `GET /e/:id`: the card alone, for iframes; `frame-ancestors` is the partner's origins.
+ * - `GET /assets/…`: the pages' stylesheet and default share image.
  */
 
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { buildDeepLink } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { cardState, type CardState, type StoredCard } from "../domain/model.js";
-import { html } from "../html.js";
 import { Problem } from "../problems.js";
+import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, unknownPage } from "../services/card-page.js";
 
 const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const PUBLIC_ASSETS = fileURLToPath(new URL("../../public/assets/", import.meta.url));
 
 function wantsJson(accept: string | undefined): boolean {
   if (!accept) return false;
@@ -19,58 +26,66 @@ function wantsJson(accept: string | undefined): boolean {
   return json >= 0 && (page < 0 || json < page);
 }
 
-function landingPage(card: StoredCard, state: CardState, issuer: string) {
-  const url = `${issuer}/c/${card.id}`;
-  const { title, description, image, brand } = card.card;
-  const link = state === "active" ? buildDeepLink(card.card.app) : undefined;
-  return html`<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${state === "active" ? `${title} · ${brand.name}` : "Card unavailable"}</title>
-${state === "active"
-  ? html`<meta property="og:title" content="${title}">
-<meta property="og:type" content="website">
-<meta property="og:url" content="${url}">
-${description ? html`<meta property="og:description" content="${description}">` : ""}
-${image ? html`<meta property="og:image" content="${image}">` : ""}
-<meta name="twitter:card" content="${image ? "summary_large_image" : "summary"}">
-<link rel="alternate" type="application/json+oembed" href="${issuer}/oembed?url=${encodeURIComponent(url)}&format=json" title="${title}">`
-  : ""}
-</head>
-<body>
-<main>
-${state === "active"
-  ? html`<h1>${title}</h1>
-<p>${brand.name}</p>
-${description ? html`<p>${description}</p>` : ""}
-<p><a href="${link!.scheme}">Open in app</a> · <a href="${link!.web}">Open on the web</a></p>`
-  : html`<h1>This card is no longer available</h1><p>It was ${state === "expired" ? "shared too long ago and has expired" : "withdrawn by its brand"}.</p>`}
-</main>
-</body>
-</html>
-`;
+/** A card and its state, or undefined for an unknown id. */
+export async function findCard(context: AppContext, id: string): Promise<{ card: StoredCard; state: CardState } | undefined> {
+  const card = CARD_ID.test(id) ? await context.store.cards.get(id) : undefined;
+  if (!card) return undefined;
+  const brand = await context.store.brands.get(card.brandId);
+  return { card, state: cardState({ expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand?.status ?? "suspended" }, context.now()) };
 }
 
-/** The share-link routes. */
+/** The `frame-ancestors` source list of a partner's iframe pages: its web origins, or `'none'`. */
+export async function frameAncestors(context: AppContext, partnerId: string): Promise<string> {
+  const partner = await context.store.partners.get(partnerId);
+  const origins = (partner?.origins ?? []).flatMap((origin) => {
+    try {
+      const parsed = new URL(origin);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? [parsed.origin] : [];
+    } catch {
+      return [];
+    }
+  });
+  return origins.length > 0 ? origins.join(" ") : "'none'";
+}
+
+function page(reply: FastifyReply, status: number, body: string, frame = "'none'") {
+  return reply.code(status).header("content-security-policy", cardPageCsp(frame)).type("text/html; charset=utf-8").send(body);
+}
+
+/** The card-page routes. */
 export function shareRoutes(context: AppContext): FastifyPluginAsync {
+  const assets = new Map<string, { body: Buffer; type: string }>([
+    [ASSETS.css, { body: readFileSync(`${PUBLIC_ASSETS}card-page.css`), type: "text/css; charset=utf-8" }],
+    [ASSETS.ogImage, { body: readFileSync(`${PUBLIC_ASSETS}og-default.png`), type: "image/png" }],
+  ]);
   return async (app) => {
-    app.get<{ Params: { id: string } }>("/c/:id", async (request, reply: FastifyReply) => {
+    app.get<{ Params: { id: string } }>("/c/:id", async (request, reply) => {
       const id = request.params.id;
-      const card = CARD_ID.test(id) ? await context.store.cards.get(id) : undefined;
-      if (!card) throw new Problem("not_found", `no card ${id}`);
-      const brand = await context.store.brands.get(card.brandId);
-      const state = cardState({ expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand?.status ?? "suspended" }, context.now());
+      const found = await findCard(context, id);
       reply.header("vary", "Accept").header("cache-control", "public, max-age=60");
       if (wantsJson(request.headers.accept)) {
+        if (!found) throw new Problem("not_found", `no card ${id}`);
+        const { card, state } = found;
         return reply.code(state === "active" ? 200 : 410).send(state === "active" ? { id, token: card.token, state } : { id, state });
       }
-      reply
-        .code(state === "active" ? 200 : 410)
-        .header("content-security-policy", "default-src 'none'; img-src https:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-        .type("text/html; charset=utf-8");
-      return landingPage(card, state, context.config.issuer).value;
+      if (!found) return page(reply, 404, unknownPage());
+      if (found.state !== "active") return page(reply, 410, gonePage(found.state));
+      return page(reply, 200, landingPage(found.card, context.config.issuer));
+    });
+
+    app.get<{ Params: { id: string } }>("/e/:id", async (request, reply) => {
+      const found = await findCard(context, request.params.id);
+      reply.header("cache-control", "public, max-age=60");
+      if (!found) return page(reply, 404, unknownPage());
+      const frame = await frameAncestors(context, found.card.partnerId);
+      if (found.state !== "active") return page(reply, 410, gonePage(found.state), frame);
+      return page(reply, 200, embedPage(found.card), frame);
+    });
+
+    app.get<{ Params: { file: string } }>("/assets/:file", async (request, reply) => {
+      const asset = assets.get(`/assets/${request.params.file}`);
+      if (!asset) throw new Problem("not_found", `no asset ${request.params.file}`);
+      return reply.header("cache-control", "public, max-age=86400").header("cross-origin-resource-policy", "cross-origin").type(asset.type).send(asset.body);
     });
   };
 }

@@ -15,7 +15,7 @@ import type {
   StoredSigningKey,
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
-import { ConflictError, IDEMPOTENCY_TTL_MS, type Store } from "./store.js";
+import { ConflictError, DAY_MS, IDEMPOTENCY_TTL_MS, type Store } from "./store.js";
 
 interface IdempotencyEntry {
   fingerprint: string;
@@ -270,6 +270,18 @@ export function createMemoryStore(): Store {
       },
       async listByPartner(partnerId, since) {
         return events.filter((event) => event.partnerId === partnerId && event.at >= since).sort((a, b) => a.at - b.at).map(copy);
+      },
+      async ledger(brandIds) {
+        return brandIds.map((brandId) => {
+          const visits = new Set<string>();
+          let pvDelivered = 0;
+          for (const event of events) {
+            if (event.brandId !== brandId) continue;
+            if (event.type === "click") visits.add(`${event.visitor}\n${Math.floor(event.at / DAY_MS)}`);
+            else if (event.slot === "trending") pvDelivered++;
+          }
+          return { brandId, uv: visits.size, pvDelivered };
+        });
       },
     },
     async migrate() {},

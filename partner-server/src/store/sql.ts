@@ -7,7 +7,7 @@
  * method per operation, grouped by repository as `store.ts` declares them.
  */
 
-import { Migrator, type Kysely, type Selectable } from "kysely";
+import { Migrator, sql, type Kysely, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -25,7 +25,7 @@ import type {
 import type { Rollout } from "../domain/rollout.js";
 import { createBatcher } from "./batch.js";
 import { migrationProvider, type Database } from "./schema.js";
-import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type Store } from "./store.js";
+import { ConflictError, DAY_MS, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type Store } from "./store.js";
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {
@@ -576,6 +576,33 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         guard(async () => {
           const rows = await db.selectFrom("events").selectAll().where("partner_id", "=", partnerId).where("at", ">=", since).orderBy("at").execute();
           return rows.map(toEvent);
+        }),
+      ledger: (brandIds) =>
+        guard(async () => {
+          if (brandIds.length === 0) return [];
+          const ids = [...new Set(brandIds)];
+          // `at` is an integer in both databases, so `/` is integer division: the UTC day.
+          const visits = db
+            .selectFrom("events")
+            .select(["brand_id", "visitor", sql<number>`at / ${sql.lit(DAY_MS)}`.as("day")])
+            .where("type", "=", "click")
+            .where("brand_id", "in", ids)
+            .distinct()
+            .as("visits");
+          const [uvRows, pvRows] = await Promise.all([
+            db.selectFrom(visits).select(["brand_id", (eb) => eb.fn.countAll().as("n")]).groupBy("brand_id").execute(),
+            db
+              .selectFrom("events")
+              .select(["brand_id", (eb) => eb.fn.countAll().as("n")])
+              .where("type", "=", "impression")
+              .where("slot", "=", "trending")
+              .where("brand_id", "in", ids)
+              .groupBy("brand_id")
+              .execute(),
+          ]);
+          const uv = new Map(uvRows.map((row) => [row.brand_id, Number(row.n)]));
+          const pv = new Map(pvRows.map((row) => [row.brand_id, Number(row.n)]));
+          return brandIds.map((brandId) => ({ brandId, uv: uv.get(brandId) ?? 0, pvDelivered: pv.get(brandId) ?? 0 }));
         }),
     },
 

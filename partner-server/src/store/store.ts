@@ -142,7 +142,23 @@ export interface EventRepository {
   listByBrand(brandId: string, from: number, to: number): Promise<StoredEvent[]>;
   /** Events on a partner's cards since `since` (trending). */
   listByPartner(partnerId: string, since: number): Promise<StoredEvent[]>;
+  /**
+   * The lifetime traffic-exchange figures of each brand asked about (brands without events
+   * answer zeros): `uv`, distinct (visitor, UTC day) pairs among its clicks, and
+   * `pvDelivered`, its impressions in `trending` slots (see docs/growth.md).
+   */
+  ledger(brandIds: readonly string[]): Promise<BrandLedgerCounts[]>;
 }
+
+/** What {@link EventRepository.ledger} counts for one brand. */
+export interface BrandLedgerCounts {
+  brandId: string;
+  uv: number;
+  pvDelivered: number;
+}
+
+/** Milliseconds in a UTC day: UV counts a visitor once per day. */
+export const DAY_MS = 86_400_000;
 
 /** Everything the server persists. */
 export interface Store {

@@ -74,26 +74,53 @@ export interface CreateCardOptions {
   signal?: AbortSignal;
 }
 
-/** A date range for {@link BrandClient.stats}; ISO dates (`2026-11-24`) or timestamps. */
+/**
+ * A date range for {@link BrandClient.stats}: ISO dates (`2026-11-24`, UTC; a date `to` is
+ * inclusive), ISO times or epoch milliseconds. Default: the last 30 UTC days, today included.
+ */
 export interface StatsRange {
   from?: string;
   to?: string;
 }
 
-/** A brand's statistics (see `GET /v1/brands/me/stats`). */
-export interface BrandStats {
-  from: string;
-  to: string;
+/** Impressions, clicks, click-through rate and unique visitors of one slice. */
+export interface StatsCounts {
   impressions: number;
   clicks: number;
+  /** clicks / impressions, rounded to 4 decimals; 0 without impressions. */
   ctr: number;
+  /** Distinct visitors who opened the mini-program through a card (clicked), once per UTC day. */
   uv: number;
+}
+
+/** The traffic exchange: each UV earns `ratio` PV of exposure in the hot list's paid slots. */
+export interface TrafficLedger {
+  uv: number;
+  /** uv × ratio. */
   pvGranted: number;
+  /** Impressions of the brand's cards in platform-distributed slots (the hot list). */
   pvDelivered: number;
+  /** pvGranted − pvDelivered; at zero or below the brand leaves the paid slots. */
   pvBalance: number;
-  byCard: Array<{ card: string; title: string; surface: Surface; impressions: number; clicks: number; uv: number }>;
-  bySurface: Partial<Record<Surface, { impressions: number; clicks: number; uv: number }>>;
-  byDay: Array<{ day: string; impressions: number; clicks: number; uv: number }>;
+}
+
+/**
+ * A brand's statistics (see `GET /v1/brands/me/stats` and docs/growth.md). The top-level
+ * figures cover the range; `ledger` is lifetime, the balance the hot list reads.
+ */
+export interface BrandStats extends StatsCounts, TrafficLedger {
+  brand: string;
+  /** ISO 8601, inclusive. */
+  from: string;
+  /** ISO 8601, exclusive. */
+  to: string;
+  /** PV granted per UV (server configuration; default 3000). */
+  ratio: number;
+  byCard: Array<StatsCounts & { card: string; title: string; kind: CardKind; surface: Surface; pvDelivered: number }>;
+  bySurface: Record<Surface, StatsCounts>;
+  /** Every UTC day of the range, oldest first, days without events included. */
+  byDay: Array<StatsCounts & { day: string }>;
+  ledger: TrafficLedger;
 }
 
 /** A brand's view of the partner server. */
@@ -104,7 +131,15 @@ export interface BrandClient {
   getCard(id: string): Promise<CardRecord>;
   /** Revokes one of the brand's cards; rendered copies turn unavailable within a minute. */
   revokeCard(id: string): Promise<void>;
-  /** Impressions, clicks, UV and the traffic-exchange ledger over a range. */
+  /**
+   * Impressions, clicks, CTR and UV by card, surface and day over a range, and the
+   * traffic-exchange ledger.
+   *
+   * @example
+   * ```ts
+   * const { uv, pvBalance, byDay } = await brand.stats({ from: "2026-11-01", to: "2026-11-30" });
+   * ```
+   */
   stats(range?: StatsRange): Promise<BrandStats>;
 }
 

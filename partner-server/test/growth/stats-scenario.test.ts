@@ -1,0 +1,180 @@
+/**
+ * The growth scenario: 40 visitors, 1000 impressions and 100 clicks over three days and three
+ * surfaces, with duplicates, sent as the widget sends them. The expected stats and ledger
+ * are computed here from the scripted events, independently of the server's code.
+ */
+
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBrandClient } from "@minicard/sdk";
+import { CLI } from "../support/server.js";
+import { DAY, DAY_ONE, HOUR, growthWorld, random, sendAll, type GrowthWorld } from "./support.js";
+
+interface Scripted {
+  type: "impression" | "click";
+  card: string;
+  visitor: string;
+  ts: number;
+  slot: "organic" | "trending";
+}
+
+const RATIO = 3000;
+const dayOf = (ts: number) => new Date(Math.floor(ts / DAY) * DAY).toISOString().slice(0, 10);
+
+describe("brand stats: the three-day scenario", () => {
+  let world: GrowthWorld;
+  const cards: Array<{ id: string; surface: "dm" | "profile" | "feed"; kind: string; title: string }> = [];
+  const events: Scripted[] = [];
+  let duplicatesSent = 0;
+  let reported = { accepted: 0, duplicates: 0, rejected: 0 };
+
+  beforeAll(async () => {
+    world = await growthWorld();
+    const specs = [
+      { surface: "dm", kind: "app", title: "Tonight at 19:30" },
+      { surface: "dm", kind: "product", title: "Popcorn combo", price: { amount: "29.90", currency: "CNY" } },
+      { surface: "profile", kind: "membership", title: "Starlight Club", membership: { benefit: "Free popcorn every visit", trialDays: 30 } },
+      { surface: "profile", kind: "app", title: "This week's films" },
+      { surface: "feed", kind: "app", title: "Premiere night" },
+      { surface: "feed", kind: "product", title: "IMAX ticket", price: { amount: "79.00", currency: "CNY" } },
+    ] as const;
+    for (const spec of specs) {
+      const issued = await world.issue({ ...spec });
+      cards.push({ id: issued.id, surface: spec.surface, kind: spec.kind, title: spec.title });
+    }
+
+    const next = random(20261120);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+    const visitors = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, "0")}`);
+    const perDay = [
+      { impressions: 334, clicks: 34 },
+      { impressions: 333, clicks: 33 },
+      { impressions: 333, clicks: 33 },
+    ];
+    let visitorTurn = 0;
+    for (const [day, plan] of perDay.entries()) {
+      const start = DAY_ONE + day * DAY + 30 * 60_000;
+      const today: Scripted[] = [];
+      // Each impression in its own minute, so only the scripted repeats are duplicates.
+      for (let k = 0; k < plan.impressions; k++) {
+        today.push({ type: "impression", card: pick(cards).id, visitor: visitors[visitorTurn++ % 40]!, ts: start + k * 60_000, slot: next() < 0.15 ? "trending" : "organic" });
+      }
+      for (let k = 0; k < plan.clicks; k++) {
+        today.push({ type: "click", card: pick(cards).id, visitor: pick(visitors.slice(0, 25)), ts: start + k * 7 * 60_000 + 30_000, slot: next() < 0.2 ? "trending" : "organic" });
+      }
+      events.push(...today);
+      // Repeats: the same impression by the same visitor within the minute, sent again.
+      const repeats = today.filter((event) => event.type === "impression" && next() < 0.15).map((event) => ({ ...event }));
+      duplicatesSent += repeats.length;
+      world.clock.now = DAY_ONE + day * DAY + 23 * HOUR;
+      const sent = await sendAll(world, [...today, ...repeats]);
+      reported = { accepted: reported.accepted + sent.accepted, duplicates: reported.duplicates + sent.duplicates, rejected: reported.rejected + sent.rejected };
+    }
+  });
+  afterAll(() => world.server.close());
+
+  function expected() {
+    const impressions = events.filter((event) => event.type === "impression");
+    const clicks = events.filter((event) => event.type === "click");
+    const uvOf = (list: Scripted[]) => new Set(list.filter((e) => e.type === "click").map((e) => `${e.visitor}|${dayOf(e.ts)}`)).size;
+    const ctrOf = (i: number, c: number) => (i === 0 ? 0 : Math.round((c / i) * 10_000) / 10_000);
+    const counts = (list: Scripted[]) => {
+      const i = list.filter((e) => e.type === "impression").length;
+      const c = list.filter((e) => e.type === "click").length;
+      return { impressions: i, clicks: c, ctr: ctrOf(i, c), uv: uvOf(list) };
+    };
+    const uv = uvOf(events);
+    const pvDelivered = impressions.filter((e) => e.slot === "trending").length;
+    const surfaceOf = new Map(cards.map((card) => [card.id, card.surface]));
+    return {
+      impressions: impressions.length,
+      clicks: clicks.length,
+      uv,
+      pvGranted: uv * RATIO,
+      pvDelivered,
+      pvBalance: uv * RATIO - pvDelivered,
+      bySurface: Object.fromEntries((["dm", "profile", "feed"] as const).map((s) => [s, counts(events.filter((e) => surfaceOf.get(e.card) === s))])),
+      byDay: ["2026-11-20", "2026-11-21", "2026-11-22"].map((day) => ({ day, ...counts(events.filter((e) => dayOf(e.ts) === day)) })),
+      byCard: Object.fromEntries(
+        cards.map((card) => {
+          const mine = events.filter((e) => e.card === card.id);
+          return [card.id, { ...counts(mine), pvDelivered: mine.filter((e) => e.type === "impression" && e.slot === "trending").length }];
+        }),
+      ),
+    };
+  }
+
+  it("scripts what the issue asks: 40 visitors, 1000 impressions, 100 clicks, 3 days, 3 surfaces, duplicates", () => {
+    expect(new Set(events.map((e) => e.visitor)).size).toBe(40);
+    expect(events.filter((e) => e.type === "impression")).toHaveLength(1000);
+    expect(events.filter((e) => e.type === "click")).toHaveLength(100);
+    expect(duplicatesSent).toBeGreaterThan(50);
+    // The server took every scripted event and counted every repeat as a duplicate.
+    expect(reported).toEqual({ accepted: 1100 + duplicatesSent, duplicates: duplicatesSent, rejected: 0 });
+  });
+
+  it("answers exactly the expected stats and ledger", async () => {
+    const response = await fetch(`${world.server.url}/v1/brands/me/stats?from=2026-11-20&to=2026-11-22`, { headers: { authorization: `Bearer ${world.apiKey}` } });
+    expect(response.status).toBe(200);
+    const stats = await response.json();
+    const want = expected();
+    expect(stats).toMatchObject({
+      brand: "cinema",
+      from: "2026-11-20T00:00:00.000Z",
+      to: "2026-11-23T00:00:00.000Z",
+      ratio: RATIO,
+      impressions: 1000,
+      clicks: 100,
+      ctr: 0.1,
+      uv: want.uv,
+      pvGranted: want.pvGranted,
+      pvDelivered: want.pvDelivered,
+      pvBalance: want.pvBalance,
+      bySurface: want.bySurface,
+      byDay: want.byDay,
+      ledger: { uv: want.uv, pvGranted: want.pvGranted, pvDelivered: want.pvDelivered, pvBalance: want.pvBalance },
+    });
+    expect(want.uv).toBeGreaterThan(25); // visitors came back on other days: counted once per day
+    expect(stats.byCard).toHaveLength(6);
+    for (const row of stats.byCard) {
+      const card = cards.find((c) => c.id === row.card)!;
+      expect(row).toEqual({ card: card.id, title: card.title, kind: card.kind, surface: card.surface, ...want.byCard[card.id] });
+    }
+    // Product and membership cards are counted like any other.
+    expect(stats.byCard.filter((row: { kind: string; impressions: number }) => row.kind !== "app" && row.impressions > 0)).toHaveLength(3);
+  });
+
+  it("narrows to one day, and the SDK's brand.stats() reads the same document", async () => {
+    const brand = createBrandClient({ server: world.server.url, apiKey: world.apiKey });
+    const day2 = await brand.stats({ from: "2026-11-21", to: "2026-11-21" });
+    const want = expected();
+    expect(day2.byDay).toEqual([want.byDay[1]]);
+    expect(day2.impressions).toBe(333);
+    expect(day2.clicks).toBe(33);
+    expect(day2.uv).toBe(want.byDay[1]!.uv);
+    // The ledger is lifetime, whatever the range.
+    expect(day2.ledger.pvBalance).toBe(want.pvBalance);
+    const all = await brand.stats({ from: "2026-11-20", to: "2026-11-22" });
+    const http = await (await fetch(`${world.server.url}/v1/brands/me/stats?from=2026-11-20&to=2026-11-22`, { headers: { authorization: `Bearer ${world.apiKey}` } })).json();
+    expect(all).toEqual(http);
+  });
+
+  it("refuses a bad range and a missing key with clear codes", async () => {
+    const bad = await fetch(`${world.server.url}/v1/brands/me/stats?from=2026-11-22&to=2026-11-20`, { headers: { authorization: `Bearer ${world.apiKey}` } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).code).toBe("validation_failed");
+    const anonymous = await fetch(`${world.server.url}/v1/brands/me/stats`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).code).toBe("unauthorized");
+  });
+
+  it("prints the same stats from the CLI (minicard-server brands stats)", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, "brands", "stats", "--id", "cinema", "--from", "2026-11-20", "--to", "2026-11-22", "--data-dir", world.server.config.dataDir], {
+      env: { ...process.env, MINICARD_ADMIN_TOKEN: "test-admin-token-0123456789", MINICARD_LOG_LEVEL: "silent" },
+    });
+    const printed = JSON.parse(stdout);
+    const want = expected();
+    expect(printed).toMatchObject({ impressions: 1000, clicks: 100, uv: want.uv, pvGranted: want.pvGranted, pvDelivered: want.pvDelivered, pvBalance: want.pvBalance });
+  });
+});
