@@ -14,11 +14,11 @@ test.use({ deviceScaleFactor: 2 });
 
 test("a desktop tap shows a QR code that decodes to the card's link", async ({ cards, request, server, page }) => {
   const card = await issueCard(request, server, { surface: "feed", sharer: "demo-judy" });
-  const qrRequests: string[] = [];
-  page.on("request", (req) => /\/widget\/qr\.[0-9a-f]+\.js$/.test(req.url()) && qrRequests.push(req.url()));
+  const sheetRequests: string[] = [];
+  page.on("request", (req) => /\/widget\/sheet\.[0-9a-f]+\.js$/.test(req.url()) && sheetRequests.push(req.url()));
   await cards.open([{ token: card.token, surface: "feed" }]);
   await cards.expectVerified();
-  expect(qrRequests).toEqual([]); // the encoder loads on the first desktop tap only
+  expect(sheetRequests).toEqual([]); // the sheet and its QR encoder load on the first desktop tap only
 
   await cards.tap();
   const dialog = cards.qrDialog();
@@ -26,7 +26,7 @@ test("a desktop tap shows a QR code that decodes to the card's link", async ({ c
   await expect(dialog.getByRole("heading")).toHaveText("Scan with Alipay to open");
   const qr = dialog.locator("svg.qr");
   await expect(qr).toBeVisible();
-  expect(qrRequests).toHaveLength(1);
+  expect(sheetRequests).toHaveLength(1);
 
   const png = PNG.sync.read(await qr.screenshot());
   const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);

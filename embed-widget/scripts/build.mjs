@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the compiled widget (dist/tsc, emitted by `tsc -b`) into:
 //   dist/embed.js       the classic script partners paste (IIFE: Preact, the verifier, jose)
-//   dist/qr.<hash>.js   the QR encoder, loaded by embed.js on the first desktop tap only
+//   dist/sheet.<hash>.js the sheets and the QR encoder, loaded by embed.js on the first tap that shows one
 //   dist/index.js       the ESM entry of @minicard/widget for framework users (dependencies external)
 // Then prints the sizes (`scripts/size.mjs` enforces the budget in `npm test`).
 
@@ -40,7 +40,11 @@ const dropDescriptions = {
   name: "drop-descriptions",
   transform(code, id) {
     if (!id.includes("/sdk/dist/")) return null;
-    const out = code.replace(/\bdescription: (?:"(?:[^"\\\n]|\\.)*"|`[^`\n]*`),\s*/g, "").replace(/\n\s*description,(?=\n)/g, "");
+    const out = code
+      .replace(/\bdescription: (?:"(?:[^"\\\n]|\\.)*"|`[^`\n]*`),\s*/g, "")
+      .replace(/\n\s*description,(?=\n)/g, "")
+      // text(64, "…") and httpsUrl("…"): the schema helpers' description arguments.
+      .replace(/\b(text\(\d+, |httpsUrl\()"(?:[^"\\\n]|\\.)*"\)/g, '$1"")');
     return out === code ? null : { code: out, map: null };
   },
 };
@@ -58,14 +62,14 @@ async function bundle(input, output, plugins, external) {
 
 const resolve = () => nodeResolve({ browser: true });
 
-const [qr] = await bundle("qr/encode.js", { format: "es", entryFileNames: "qr.[hash].js" }, [resolve(), minify]);
+const [sheet] = await bundle("sheet/index.js", { format: "es", entryFileNames: "sheet.[hash].js" }, [resolve(), minify]);
 await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generatedCode: "es2015" }, [
-  constants({ __QR_FILE__: qr.fileName, __VERSION__: version }),
+  constants({ __SHEET_FILE__: sheet.fileName, __VERSION__: version }),
   dropDescriptions,
   resolve(),
   minify,
 ]);
-await bundle("index.js", { format: "es", entryFileNames: "index.js", chunkFileNames: "[name].[hash].js" }, [], (id) => !id.startsWith(".") && !id.startsWith("/"));
+await bundle("index.js", { format: "es", entryFileNames: "index.js", chunkFileNames: "esm/[name].[hash].js" }, [], (id) => !id.startsWith(".") && !id.startsWith("/"));
 
 // Report only: the budget is enforced by `node embed-widget/scripts/size.mjs` in `npm test`.
 await import("./size.mjs");

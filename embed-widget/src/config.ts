@@ -4,11 +4,8 @@
  * page (or a test) may change them at any time; each is read when it is needed.
  */
 
-/** What the lazily loaded QR encoder module exports. */
-export interface QrEncoder {
-  /** The QR code of `text`: a square of modules, `true` for dark. */
-  encodeQr(text: string): boolean[][];
-}
+/** What the lazily loaded sheet module (`sheet/index.ts`) exports. */
+export type SheetModule = typeof import("./sheet/index.js");
 
 /** Page-wide settings of the widget. */
 export interface WidgetConfig {
@@ -20,8 +17,8 @@ export interface WidgetConfig {
   nearMargin: string;
   /** No beacons from any card on the page (`data-no-track` on the script tag). */
   noTrack: boolean;
-  /** Loads the QR encoder on first use (desktop taps only). */
-  loadQr: () => Promise<QrEncoder>;
+  /** Loads the sheets (QR code, "didn't open?") on the first tap that shows one. */
+  loadSheet: () => Promise<SheetModule>;
 }
 
 /** The one configuration object of the page. */
@@ -30,7 +27,7 @@ export const config: WidgetConfig = {
   statusIntervalMs: 60_000,
   nearMargin: "200% 0px",
   noTrack: false,
-  loadQr: () => Promise.reject(new Error("no QR encoder configured")),
+  loadSheet: () => Promise.reject(new Error("no sheet module configured")),
 };
 
 /** Logs a problem without ever throwing into the host page. */

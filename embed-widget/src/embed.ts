@@ -5,8 +5,9 @@
  *
  * It learns its issuer from its own URL (`document.currentScript.src`, read at load: it is
  * null afterwards), reads its `data-*` settings, defines `<mini-program-card>` and exposes
- * `window.Minicard` ({ version, config, render }). The QR encoder is a separate
- * content-hashed file next to it (`/widget/qr.<hash>.js`), imported on the first desktop tap.
+ * `window.Minicard` ({ version, config, render }). The sheets and the QR encoder are a
+ * separate content-hashed file next to it (`/widget/sheet.<hash>.js`), imported on the first
+ * tap that shows one.
  *
  * Script-tag settings: `data-no-track` (no beacons from any card),
  * `data-status-interval="<ms>"` (how often rendered cards check for revocation).
@@ -16,7 +17,7 @@ import { config, warn } from "./config.js";
 import { defineElement } from "./element.js";
 import { renderCard } from "./render.js";
 
-declare const __QR_FILE__: string;
+declare const __SHEET_FILE__: string;
 declare const __VERSION__: string;
 
 try {
@@ -24,8 +25,8 @@ try {
   const base = script?.src ? new URL(script.src) : undefined;
   if (base) {
     config.issuer = base.origin;
-    const qr = new URL(`widget/${__QR_FILE__}`, base).href;
-    config.loadQr = () => import(qr);
+    const sheet = new URL(`widget/${__SHEET_FILE__}`, base).href;
+    config.loadSheet = () => import(sheet);
   }
   if (script?.hasAttribute("data-no-track")) config.noTrack = true;
   const interval = Number(script?.dataset.statusInterval);

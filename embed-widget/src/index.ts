@@ -12,8 +12,8 @@
 
 import { config } from "./config.js";
 
-// A bundler splits the QR encoder into its own chunk: it loads on the first desktop tap.
-config.loadQr = () => import("./qr/encode.js");
+// A bundler splits the sheets (with the QR encoder) into their own chunk: they load on the first tap that shows one.
+config.loadSheet = () => import("./sheet/index.js");
 
 export { MiniProgramCard } from "./card/Card.js";
 export type { MiniProgramCardProps } from "./card/Card.js";
@@ -21,6 +21,6 @@ export { MiniProgramCardElement, defineElement } from "./element.js";
 export { renderCard } from "./render.js";
 export type { RenderOptions } from "./render.js";
 export { config } from "./config.js";
-export type { QrEncoder, WidgetConfig } from "./config.js";
+export type { SheetModule, WidgetConfig } from "./config.js";
 export type { WidgetErrorCode } from "./errors.js";
 export type { Lang } from "./i18n.js";

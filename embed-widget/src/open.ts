@@ -8,12 +8,13 @@
  * - iOS: the host's scheme (`alipays://…`); Android: an `intent:` URL whose browser
  *   fallback is the web hop; if the page is still visible ~1.5 s later the app did not
  *   open, and the card offers the web hop in a sheet;
- * - desktop: a QR code of the web hop, to scan with the host app (the encoder is loaded
- *   only then).
+ * - desktop: a QR code of the web hop, to scan with the host app (the sheets and the QR
+ *   encoder are loaded only then).
  */
 
 import { buildDeepLink, hosts, isHostUrl, type AppTarget, type DeepLink } from "@minicard/sdk";
-import { config, type QrEncoder } from "./config.js";
+import { config, type SheetModule } from "./config.js";
+import type { SheetOptions } from "./sheet/index.js";
 
 /** Where the reader is. */
 export type Platform = "ios" | "android" | "desktop";
@@ -65,13 +66,13 @@ export function launch(plan: OpenPlan, onStillHere: () => void, waitMs = 1500): 
   return stop;
 }
 
-let encoder: Promise<QrEncoder> | undefined;
+let sheetModule: Promise<SheetModule> | undefined;
 
-/** The QR code of `text` (loads the encoder on first use; a failed load is retried next time). */
-export async function qrCode(text: string): Promise<boolean[][]> {
-  encoder ??= config.loadQr().catch((error: unknown) => {
-    encoder = undefined;
+/** Opens a sheet (loads the sheet module on first use; a failed load is retried next time). */
+export async function showSheet(options: SheetOptions): Promise<() => void> {
+  sheetModule ??= config.loadSheet().catch((error: unknown) => {
+    sheetModule = undefined;
     throw error;
   });
-  return (await encoder).encodeQr(text);
+  return (await sheetModule).openSheet(options);
 }

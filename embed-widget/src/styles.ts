@@ -17,7 +17,7 @@ const DARK = "--bg:var(--minicard-bg,#1f1f21);--fg:var(--minicard-fg,#ececef);--
 
 /** The stylesheet's text. */
 export const CSS = `:host{display:block}
-.mc{${LIGHT};--r:var(--minicard-radius,12px);font:14px/1.45 var(--minicard-font,-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Segoe UI",Roboto,sans-serif);color:var(--fg);-webkit-text-size-adjust:100%;box-sizing:border-box;max-width:100%}
+.mc{${LIGHT};--r:var(--minicard-radius,12px);font:14px/1.45 var(--minicard-font,system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif);color:var(--fg);-webkit-text-size-adjust:100%;box-sizing:border-box;max-width:100%}
 .mc *,.mc *::before,.mc *::after{box-sizing:border-box}
 .mc.dark{${DARK}}
 @media (prefers-color-scheme:dark){.mc.auto{${DARK}}}
@@ -33,7 +33,7 @@ export const CSS = `:host{display:block}
 .c1{-webkit-line-clamp:1}
 .img{display:block;width:100%;aspect-ratio:16/9;object-fit:cover;background:var(--so)}
 .fb{display:flex;align-items:center;justify-content:center;color:#fff;font-size:34px;font-weight:600;background:linear-gradient(135deg,#5b8def,#8e6cf1)}
-.fb.p1{background:linear-gradient(135deg,#ff8a4c,#ff5a6e)}.fb.p2{background:linear-gradient(135deg,#20b486,#2b9fd8)}.fb.p3{background:linear-gradient(135deg,#f6b93b,#f07b3f)}.fb.p4{background:linear-gradient(135deg,#e056a0,#8e5cf0)}
+.p1{filter:hue-rotate(72deg)}.p2{filter:hue-rotate(144deg)}.p3{filter:hue-rotate(216deg)}.p4{filter:hue-rotate(288deg)}
 .logo.fb{font-size:10px}
 .pr{color:var(--pr);font-weight:600}.of{color:var(--pr);font-size:12px}
 .mp{display:flex;align-items:center;gap:4px;color:var(--mu);font-size:11px}
@@ -57,32 +57,34 @@ export const CSS = `:host{display:block}
 .idle.feed{aspect-ratio:16/9;padding:52px 0 120px;box-sizing:content-box}.idle.dm{height:262px}.idle.profile{height:114px}
 .un{display:flex;align-items:center;gap:10px;padding:14px;border:1px dashed var(--bd);border-radius:var(--r);background:var(--so);color:var(--mu);font-size:13px}
 .un svg{width:22px;height:22px;flex:none}.un strong{display:block;color:var(--fg);font-weight:500}
-.ov{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:rgba(0,0,0,.45);padding:16px}
-.sh{background:var(--bg);color:var(--fg);border-radius:16px;padding:20px;width:300px;max-width:100%;display:grid;gap:12px;justify-items:center;text-align:center;box-shadow:0 12px 40px rgba(0,0,0,.25)}
-.sh.bt{align-self:flex-end;width:100%;max-width:480px}
-.sh h2{margin:0;font-size:16px}.sh p{margin:0;color:var(--mu);font-size:13px}
-.qr{width:196px;height:196px;background:#fff;border-radius:8px}
-.sh a,.sh button{all:unset;box-sizing:border-box;cursor:pointer;width:100%;text-align:center;padding:10px;border-radius:10px;font-weight:600}
-.sh a{background:var(--ac);color:#fff}.sh button{background:var(--so)}
-.sh a:focus-visible,.sh button:focus-visible{outline:2px solid var(--ac);outline-offset:2px}
 @media (prefers-reduced-motion:reduce){.mc *{animation:none!important;transition:none!important}}`;
 
-let sheet: CSSStyleSheet | undefined;
+const sheets = new Map<string, CSSStyleSheet>();
 
 /**
- * Applies the card stylesheet to `root` (a shadow root, or the document for cards rendered
- * by the Preact component outside an element). One sheet object is shared by every root.
+ * Adopts the stylesheet of `css` into `root` (a shadow root or the document). One sheet
+ * object per text is shared by every root.
  */
-export function adoptStyles(root: Node): void {
+export function adoptCss(root: Node, css: string): void {
   const target = root as Document | ShadowRoot;
   if (!("adoptedStyleSheets" in target)) return;
   try {
+    let sheet = sheets.get(css);
     if (!sheet) {
       sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
+      sheet.replaceSync(css);
+      sheets.set(css, sheet);
     }
     if (!target.adoptedStyleSheets.includes(sheet)) target.adoptedStyleSheets = [...target.adoptedStyleSheets, sheet];
   } catch {
     // Browsers without constructable stylesheets (before Safari 16.4) get an unstyled but working card.
   }
+}
+
+/**
+ * Applies the card stylesheet to `root` (a shadow root, or the document for cards rendered
+ * by the Preact component outside an element).
+ */
+export function adoptStyles(root: Node): void {
+  adoptCss(root, CSS);
 }

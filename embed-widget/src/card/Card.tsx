@@ -12,21 +12,20 @@
  * each step calls out to its own module (verify, near, beacons, status, open).
  */
 
-import { Component } from "preact";
+import { h, Component } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
 import { isTracked, track, watchImpression } from "../beacons.js";
 import { config, warn } from "../config.js";
 import { codeOf, type WidgetErrorCode } from "../errors.js";
 import { pickLang, strings } from "../i18n.js";
 import { watchNear } from "../near.js";
-import { launch, planOpen, qrCode } from "../open.js";
+import { launch, planOpen, showSheet } from "../open.js";
 import { watchStatus } from "../status.js";
 import { adoptStyles } from "../styles.js";
 import { loadCard } from "../verify.js";
 import { Dm } from "./Dm.js";
 import { Feed } from "./Feed.js";
 import { Profile } from "./Profile.js";
-import { FallbackSheet, QrSheet } from "./Sheet.js";
 import { Skeleton, Unavailable } from "./states.js";
 
 /** The component's props: the element's attributes. */
@@ -54,7 +53,6 @@ type Status = "idle" | "loading" | "ready" | "unavailable";
 interface State {
   status: Status;
   verified?: VerifiedCard | undefined;
-  sheet?: { kind: "qr" | "fallback"; href: string; matrix?: boolean[][] } | undefined;
 }
 
 const SOURCE_PROPS = ["token", "src", "surface", "partner", "issuer"] as const;
@@ -98,7 +96,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
     if (SOURCE_PROPS.some((name) => previous[name] !== this.props[name])) {
       this.reset();
       if (this.near) this.load();
-      else this.setState({ status: "idle", verified: undefined, sheet: undefined });
+      else this.setState({ status: "idle", verified: undefined });
     }
   }
 
@@ -129,7 +127,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
 
   private load() {
     const generation = ++this.generation;
-    this.setState({ status: "loading", verified: undefined, sheet: undefined });
+    this.setState({ status: "loading", verified: undefined });
     const { token, src, partner, surface } = this.props;
     const issuer = this.issuer();
     loadCard({ token, src, partner, surface, issuer })
@@ -164,7 +162,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
 
   private fail(code: WidgetErrorCode, cause?: unknown) {
     this.reset();
-    this.setState({ status: "unavailable", verified: undefined, sheet: undefined });
+    this.setState({ status: "unavailable", verified: undefined });
     this.emit("minicard:error", { code, message: (cause as Error | undefined)?.message ?? code });
   }
 
@@ -178,25 +176,27 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
       if (issuer && this.tracked()) track(issuer, "click", verified.id);
       const detail = { href: plan.href, id: verified.id, card: verified.card, links: plan.links, platform: plan.platform };
       if (!this.emit("minicard:open", detail, true)) return;
-      const web = plan.links.web;
-      if (plan.platform === "desktop") {
-        this.setState({ sheet: { kind: "qr", href: web } });
-        qrCode(web).then(
-          (matrix) => this.state.sheet?.href === web && this.setState({ sheet: { kind: "qr", href: web, matrix } }),
-          (error: unknown) => warn("could not load the QR encoder", error),
-        );
-      } else {
-        this.cleanups.push(launch(plan, () => this.setState({ sheet: { kind: "fallback", href: web } })));
-      }
+      if (plan.platform === "desktop") this.sheet("qr", plan.links.web);
+      else this.cleanups.push(launch(plan, () => this.sheet("fallback", plan.links.web)));
     } catch (error) {
       warn("could not open the card", error);
     }
   };
 
-  private close = () => this.setState({ sheet: undefined });
+  /** Shows a sheet over the page; it closes by itself when the card resets or unmounts. */
+  private sheet(kind: "qr" | "fallback", href: string) {
+    const card = this.root;
+    if (!card) return;
+    const generation = this.generation;
+    const lang = pickLang(this.props.lang, (card.getRootNode() as ShadowRoot | undefined)?.host ?? card);
+    showSheet({ kind, lang, href, card }).then(
+      (close) => (generation === this.generation ? this.cleanups.push(close) : close()),
+      (error: unknown) => warn("could not load the sheet", error),
+    );
+  }
 
   override render() {
-    const { status, verified, sheet } = this.state;
+    const { status, verified } = this.state;
     const surface = this.props.surface ?? "";
     const lang = pickLang(this.props.lang, (this.root?.getRootNode() as ShadowRoot | undefined)?.host ?? this.root);
     const t = strings(lang);
@@ -207,8 +207,6 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
         {status === "loading" ? <Skeleton surface={surface} t={t} /> : null}
         {status === "unavailable" ? <Unavailable t={t} /> : null}
         {Layout && verified ? <Layout verified={verified} t={t} lang={lang} onOpen={this.open} /> : null}
-        {sheet?.kind === "qr" ? <QrSheet t={t} href={sheet.href} matrix={sheet.matrix} onClose={this.close} /> : null}
-        {sheet?.kind === "fallback" ? <FallbackSheet t={t} href={sheet.href} onClose={this.close} /> : null}
       </div>
     );
   }

@@ -3,6 +3,7 @@
  * "mini-program" label underneath, as a shared mini-program looks in a chat.
  */
 
+import { h } from "preact";
 import { Brand, Img, MiniLabel, Offer, Tap, type LayoutProps } from "./parts.js";
 
 /** A card in a private or group chat. */

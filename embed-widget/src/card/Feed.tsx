@@ -3,6 +3,7 @@
  * cover, title, description, the offer and a call-to-action button.
  */
 
+import { h } from "preact";
 import { Brand, Img, MiniLabel, Offer, Tap, ctaText, type LayoutProps } from "./parts.js";
 
 /** A card in the follow stream. */

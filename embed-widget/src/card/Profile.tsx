@@ -3,6 +3,7 @@
  * square cover on the side, brand, title, one line of description, offer and action.
  */
 
+import { h } from "preact";
 import { Brand, Img, MiniLabel, Offer, Tap, ctaText, type LayoutProps } from "./parts.js";
 
 /** A card pinned on a profile. */

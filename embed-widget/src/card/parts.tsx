@@ -7,7 +7,7 @@
  * markup in a title stays text. No `dangerouslySetInnerHTML` anywhere in the widget.
  */
 
-import { Component, type ComponentChildren } from "preact";
+import { h, Component, type ComponentChildren } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
 import { formatPrice, type Lang, type Strings } from "../i18n.js";
 

@@ -4,6 +4,7 @@
  * "card unavailable" state, which never shows anything from an unverified token.
  */
 
+import { h, Fragment } from "preact";
 import type { Strings } from "../i18n.js";
 
 /** The loading skeleton of `surface`. */

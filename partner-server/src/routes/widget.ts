@@ -1,6 +1,6 @@
 /**
  * Serves the widget's built script: `/embed.js` (the stable URL partners paste, short cache
- * plus ETag) and `/widget/<file>` (content-hashed files such as the lazily loaded QR encoder,
+ * plus ETag) and `/widget/<file>` (content-hashed files such as the lazily loaded sheets and QR encoder,
  * cached for a year). The server does not import the widget's code; it serves its build
  * output (`embed-widget/dist`) as static files.
  */

@@ -1,29 +1,33 @@
 /**
  * @module verify/verifier — checks a card token before anything from it is shown.
  *
- * Order of checks: size and shape, header (`alg` on the allowlist, `typ`, no embedded or
- * remote key headers), key by `kid` from the issuer's JWKS, signature, claims (`iss`, `aud`,
- * `nbf`, `exp`), the `card` claim against the contract's schema, then the surface binding.
+ * Order of checks: size and shape (canonical base64url, JSON without duplicated members),
+ * header (`alg` on the allowlist, then only `alg`/`kid`/`typ`: no embedded or remote keys),
+ * key by `kid` from the issuer's JWKS, signature, claims (`iss`, `aud`, `nbf`, `exp`), the
+ * `card` claim against the contract's schema, then the surface binding.
  * Keys are fetched once per key set and cached; an unknown `kid` triggers one refetch, then
  * waits out a cooldown, so a flood of forged tokens cannot make the verifier hammer the issuer.
  */
 
-import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { MinicardError, type VerifierErrorCode } from "../errors.js";
 import { validateCard, type Card, type Surface } from "../card/schema.js";
 import { hosts, type HostProfile } from "../links/hosts.js";
+import { fitsAlgorithm, fromBase64url, importPublicKey, jsonObject, splitCompact, verifySignature, type Algorithm, type CompactJws, type PublicJwk } from "./jws.js";
+
+export type { Algorithm } from "./jws.js";
 
 /** Signature algorithms Minicard issues with. Anything else is refused before a key is looked up. */
-export const ALGORITHMS = ["ES256", "EdDSA"] as const;
-/** A signature algorithm Minicard issues with. */
-export type Algorithm = (typeof ALGORITHMS)[number];
+export const ALGORITHMS: readonly Algorithm[] = ["ES256", "EdDSA"];
 /** The JOSE `typ` header of every card. */
 export const CARD_TYPE = "minicard+jwt";
 /** Tokens longer than this are refused unparsed: cards are small (about 1 KB). */
 export const MAX_TOKEN_LENGTH = 8192;
 
-/** Resolves the public key for a token's protected header; see {@link createIssuerKeys}. */
-export type KeyResolver = ReturnType<typeof createRemoteJWKSet>;
+/**
+ * Resolves the public key for a token's `alg` and `kid`; see {@link createIssuerKeys}.
+ * Rejects with a {@link MinicardError}: `unknown_key` or `issuer_unreachable`.
+ */
+export type KeyResolver = (header: { alg: Algorithm; kid: string }) => Promise<CryptoKey>;
 
 /** Options of {@link createIssuerKeys}. */
 export interface IssuerKeysOptions {
@@ -37,18 +41,86 @@ export interface IssuerKeysOptions {
   fetch?: typeof fetch;
 }
 
+/** After a failed JWKS fetch, callers get the same failure for this long before one retry. */
+const FAILURE_BACKOFF_MS = 2000;
+
 /**
  * The issuer's key set, fetched on first use and cached. Share one between verifiers of the
  * same issuer (the widget does, so a page fetches each issuer's JWKS once).
+ *
+ * Concurrent lookups share one fetch. A `kid` not in the cached set triggers one refetch,
+ * then none for `cooldownMs`, so a flood of forged tokens cannot make it hammer the issuer;
+ * a key the issuer publishes later (a rotation) is picked up by the next refetch.
  */
 export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}): KeyResolver {
-  const url = new URL(options.jwksUri ?? `${trimSlash(issuer)}/.well-known/jwks.json`);
-  const fetchImpl = options.fetch;
-  return createRemoteJWKSet(url, {
-    cooldownDuration: options.cooldownMs ?? 30_000,
-    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
-    ...(fetchImpl ? { [customFetch]: (input: string, init: RequestInit) => fetchImpl(input, init) } : {}),
-  });
+  const url = new URL(options.jwksUri ?? `${trimSlash(issuer)}/.well-known/jwks.json`).href;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const maxAgeMs = options.cacheMaxAgeMs ?? 600_000;
+  const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
+  let jwks: PublicJwk[] | undefined;
+  let fetchedAt = 0;
+  let pending: Promise<PublicJwk[]> | undefined;
+  let failure: { error: MinicardError; at: number } | undefined;
+  const imported = new Map<string, Promise<CryptoKey>>();
+
+  async function load(): Promise<PublicJwk[]> {
+    let body: unknown;
+    try {
+      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "omit", redirect: "error" });
+      if (!response.ok) throw new Error(`the JWKS answered ${response.status}`);
+      body = await response.json();
+    } catch (cause) {
+      throw new MinicardError("issuer_unreachable", "the issuer's keys could not be fetched", { cause });
+    }
+    const keys = (body as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) throw new MinicardError("issuer_unreachable", "the issuer's JWKS has no keys array");
+    return keys.filter((key): key is PublicJwk => typeof key === "object" && key !== null);
+  }
+
+  function refresh(): Promise<PublicJwk[]> {
+    pending ??= load().then(
+      (keys) => {
+        jwks = keys;
+        fetchedAt = Date.now();
+        failure = undefined;
+        imported.clear();
+        pending = undefined;
+        return keys;
+      },
+      (error: MinicardError) => {
+        failure = { error, at: Date.now() };
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  }
+
+  async function current(): Promise<PublicJwk[]> {
+    if (pending) return pending;
+    if (jwks && Date.now() - fetchedAt < maxAgeMs) return jwks;
+    if (failure && Date.now() - failure.at < FAILURE_BACKOFF_MS) throw failure.error;
+    return refresh();
+  }
+
+  return async ({ alg, kid }) => {
+    const find = (keys: PublicJwk[]) => keys.filter((key) => key.kid === kid && fitsAlgorithm(key, alg));
+    let matches = find(await current());
+    if (matches.length === 0 && Date.now() - fetchedAt >= cooldownMs) matches = find(await (pending ?? refresh()));
+    if (matches.length !== 1) {
+      throw new MinicardError("unknown_key", matches.length === 0 ? "no key of the issuer matches the token's kid" : "several keys match the token's kid");
+    }
+    const name = `${alg} ${kid}`;
+    let key = imported.get(name);
+    if (!key) {
+      key = importPublicKey(matches[0]!, alg).catch((cause: unknown) => {
+        imported.delete(name);
+        throw new MinicardError("unknown_key", "the issuer's key could not be imported", { cause });
+      });
+      imported.set(name, key);
+    }
+    return key;
+  };
 }
 
 /** Options of {@link createVerifier}. */
@@ -109,72 +181,108 @@ function trimSlash(url: string): string {
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-const REFUSED_HEADERS = ["jku", "jwk", "x5u", "x5c", "crit", "b64", "zip"] as const;
+/**
+ * The only protected-header parameters a card carries. Anything else is refused by name:
+ * `jku`/`x5u` (fetch a key from where the token says), `jwk`/`x5c` (trust a key the token
+ * embeds), `crit`/`b64`/`zip` (change how the token is processed) and whatever comes next.
+ */
+const HEADER_PARAMETERS: ReadonlySet<string> = new Set(["alg", "kid", "typ"]);
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 function fail(code: VerifierErrorCode, message: string, cause?: unknown): never {
   throw new MinicardError(code, message, { cause });
 }
 
-/** Marks failures of key resolution, so they are not mistaken for token failures. */
-class KeyLookupError extends Error {
-  constructor(readonly reason: unknown) {
-    super("key lookup failed");
-  }
+/**
+ * True when `segment` is canonical unpadded base64url: a length that encodes whole bytes and
+ * unused trailing bits of zero. Lenient decoders ignore those bits, so without this check one
+ * card would have many token spellings (a signature "changed" without changing).
+ */
+function isCanonicalSegment(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 1) return false;
+  if (rest === 0) return true;
+  const last = BASE64URL.indexOf(segment[segment.length - 1]!);
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
 }
 
-const CLAIM_CODES: Record<string, VerifierErrorCode> = {
-  iss: "wrong_issuer",
-  aud: "wrong_audience",
-  typ: "wrong_type",
-  nbf: "not_yet_valid",
-  exp: "expired",
-};
-
-function translate(error: unknown): MinicardError {
-  if (error instanceof MinicardError) return error;
-  if (error instanceof KeyLookupError) {
-    const code = (error.reason as { code?: string } | null)?.code;
-    if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWKS_MULTIPLE_MATCHING_KEYS") {
-      return new MinicardError("unknown_key", "no key of the issuer matches the token's kid", { cause: error.reason });
+/**
+ * True when an object in `json` (valid JSON text) names a member twice. `JSON.parse` keeps the
+ * last one silently, other parsers the first: a token must mean one thing to every reader.
+ */
+function hasDuplicateMember(json: string): boolean {
+  const objects: Array<Set<string> | undefined> = [];
+  let expectingName = false;
+  for (let i = 0; i < json.length; i += 1) {
+    const char = json[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (end < json.length && json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
+      const top = objects[objects.length - 1];
+      if (top !== undefined && expectingName) {
+        const name = JSON.parse(json.slice(i, end + 1)) as string;
+        if (top.has(name)) return true;
+        top.add(name);
+        expectingName = false;
+      }
+      i = end;
+    } else if (char === "{") {
+      objects.push(new Set());
+      expectingName = true;
+    } else if (char === "[") {
+      objects.push(undefined);
+      expectingName = false;
+    } else if (char === "}" || char === "]") {
+      objects.pop();
+      expectingName = false;
+    } else if (char === ",") {
+      expectingName = objects[objects.length - 1] !== undefined;
     }
-    return new MinicardError("issuer_unreachable", "the issuer's keys could not be fetched", { cause: error.reason });
   }
-  const joseError = error as { code?: string; claim?: string; reason?: string; message?: string } | null;
-  switch (joseError?.code) {
-    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-      return new MinicardError("invalid_signature", "the signature does not match", { cause: error });
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
-      return new MinicardError("unsupported_algorithm", "the token's algorithm is not allowed", { cause: error });
-    case "ERR_JWT_EXPIRED":
-      return new MinicardError("expired", "the card has expired", { cause: error });
-    case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
-      // A missing or non-numeric claim is a malformed token, not e.g. an expired one.
-      const code = joseError.reason === "check_failed" ? (CLAIM_CODES[joseError.claim ?? ""] ?? "malformed") : "malformed";
-      return new MinicardError(code, joseError.message ?? "a claim failed", { cause: error });
-    }
-    default:
-      return new MinicardError("malformed", "the token is not a well-formed card", { cause: error });
-  }
+  return false;
 }
 
-function checkHeader(token: string, algorithms: readonly string[]): void {
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes and checks everything that can be checked before a key is looked up: size, shape
+ * (three canonical base64url segments), header and payload both JSON objects without
+ * duplicated members, `alg` on the allowlist, only the `alg`/`kid`/`typ` parameters, `typ`,
+ * a usable `kid`.
+ */
+function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: CompactJws; alg: Algorithm; kid: string } {
   if (typeof token !== "string" || token.length === 0) fail("malformed", "the token is empty");
   if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is longer than ${MAX_TOKEN_LENGTH} characters`);
   // The signature may be empty (an unsigned `alg: none` token): the algorithm check below names it.
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
-  let header: Record<string, unknown>;
+  if (!token.split(".").every(isCanonicalSegment)) fail("malformed", "the token is not canonical base64url");
+  let jws: CompactJws;
+  let headerText: string;
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    jws = splitCompact(token);
+    headerText = utf8.decode(fromBase64url(token.slice(0, token.indexOf("."))));
   } catch (error) {
-    fail("malformed", "the token's header is not JSON", error);
+    fail("malformed", "the token's header is not a JSON object", error);
   }
-  if (typeof header.alg !== "string" || !algorithms.includes(header.alg)) {
+  if (hasDuplicateMember(headerText)) fail("malformed", "the token's header names a parameter twice");
+  const header = jws.header;
+  if (typeof header.alg !== "string" || !(algorithms as readonly string[]).includes(header.alg)) {
     fail("unsupported_algorithm", `algorithm ${String(header.alg)} is not allowed`);
   }
-  for (const name of REFUSED_HEADERS) {
-    if (name in header) fail("malformed", `the header parameter ${name} is not accepted`);
+  for (const name of Object.keys(header)) {
+    if (!HEADER_PARAMETERS.has(name)) fail("malformed", `the header parameter ${name} is not accepted`);
   }
+  if (header.typ !== CARD_TYPE) fail("wrong_type", `the token's typ is not ${CARD_TYPE}`);
   if (typeof header.kid !== "string" || !KID.test(header.kid)) fail("unknown_key", "the token has no usable kid");
+  let payloadText: string;
+  try {
+    payloadText = utf8.decode(jws.payload);
+    jsonObject(jws.payload);
+  } catch (error) {
+    fail("malformed", "the payload is not a JSON object", error);
+  }
+  if (hasDuplicateMember(payloadText)) fail("malformed", "the token's payload names a member twice");
+  return { jws, alg: header.alg as Algorithm, kid: header.kid };
 }
 
 /**
@@ -200,55 +308,80 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const host = options.host ?? hosts.alipay;
   const appId = new RegExp(host.appIdPattern);
   const keys = options.keys ?? createIssuerKeys(issuer, options);
-  const getKey: KeyResolver = Object.assign(async (...args: Parameters<KeyResolver>) => {
-    try {
-      return await keys(...args);
-    } catch (error) {
-      throw new KeyLookupError(error);
-    }
-  }, keys);
 
   async function verify(token: string, verifyOptions: VerifyOptions): Promise<VerifiedCard> {
     const surface = verifyOptions?.surface;
+    const { jws, alg, kid } = checkHeader(token, algorithms);
+    const key = await keys({ alg, kid }).catch((error: unknown) => {
+      throw error instanceof MinicardError ? error : new MinicardError("issuer_unreachable", "the issuer's keys could not be resolved", { cause: error });
+    });
+    if (!(await verifySignature(jws, alg, key))) fail("invalid_signature", "the signature does not match");
+    let payload: Record<string, unknown>;
     try {
-      checkHeader(token, algorithms);
-      const { payload, protectedHeader } = await jwtVerify(token, getKey, {
-        issuer,
-        audience,
-        algorithms,
-        typ: CARD_TYPE,
-        clockTolerance,
-        requiredClaims: ["iss", "aud", "sub", "jti", "iat", "nbf", "exp"],
-        ...(verifyOptions?.now ? { currentDate: verifyOptions.now } : {}),
-      });
-      const card = checkClaims(payload, audience, appId);
-      if (card.surface !== surface) {
-        fail("wrong_surface", `the card was issued for the ${card.surface} surface, not ${String(surface)}`);
-      }
-      return {
-        id: payload.jti as string,
-        brandId: payload.sub as string,
-        partner: audience,
-        surface: card.surface,
-        issuedAt: new Date((payload.iat as number) * 1000),
-        expiresAt: new Date((payload.exp as number) * 1000),
-        kid: protectedHeader.kid as string,
-        alg: protectedHeader.alg as Algorithm,
-        card,
-      };
+      payload = jsonObject(jws.payload);
     } catch (error) {
-      throw translate(error);
+      fail("malformed", "the payload is not a JSON object", error);
     }
+    const now = (verifyOptions?.now ?? new Date()).getTime() / 1000;
+    const claims = checkClaims(payload, { issuer, audience, now, clockTolerance });
+    const card = checkCard(payload.card, appId);
+    if (card.surface !== surface) {
+      fail("wrong_surface", `the card was issued for the ${card.surface} surface, not ${String(surface)}`);
+    }
+    return {
+      id: claims.jti,
+      brandId: claims.sub,
+      partner: audience,
+      surface: card.surface,
+      issuedAt: new Date(claims.iat * 1000),
+      expiresAt: new Date(claims.exp * 1000),
+      kid,
+      alg,
+      card,
+    };
   }
 
   return { issuer, audience, verify };
 }
 
-function checkClaims(payload: JWTPayload, audience: string, appId: RegExp): Card {
-  if (payload.aud !== audience) fail("wrong_audience", "a card has exactly one audience");
-  if (typeof payload.jti !== "string" || !ULID.test(payload.jti)) fail("malformed", "jti is not a card id");
-  if (typeof payload.sub !== "string" || payload.sub.length === 0) fail("malformed", "sub is not a brand id");
-  const card = (payload as { card?: unknown }).card;
+/** The registered claims every card carries, checked. */
+interface CardClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  jti: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+}
+
+/**
+ * Checks the registered claims: all present with their types (else `malformed`), then `iss`,
+ * `aud` (exactly one audience: a string, not an array), `nbf` and `exp` with the tolerance.
+ */
+function checkClaims(
+  payload: Record<string, unknown>,
+  expected: { issuer: string; audience: string; now: number; clockTolerance: number },
+): CardClaims {
+  for (const name of ["iss", "sub", "jti"] as const) {
+    if (typeof payload[name] !== "string") fail("malformed", `the ${name} claim is missing or not a string`);
+  }
+  for (const name of ["iat", "nbf", "exp"] as const) {
+    if (typeof payload[name] !== "number" || !Number.isFinite(payload[name])) fail("malformed", `the ${name} claim is missing or not a number`);
+  }
+  if (payload.aud === undefined) fail("malformed", "the aud claim is missing");
+  const claims = payload as unknown as CardClaims;
+  if (claims.iss !== expected.issuer) fail("wrong_issuer", "the card comes from another issuer");
+  if (claims.aud !== expected.audience) fail("wrong_audience", "the card is addressed to another partner (a card has exactly one audience)");
+  if (claims.nbf > expected.now + expected.clockTolerance) fail("not_yet_valid", "the card is not valid yet");
+  if (claims.exp <= expected.now - expected.clockTolerance) fail("expired", "the card has expired");
+  if (!ULID.test(claims.jti)) fail("malformed", "jti is not a card id");
+  if (claims.sub.length === 0) fail("malformed", "sub is not a brand id");
+  return claims;
+}
+
+/** Checks the `card` claim against the contract's schema and the host's appId pattern. */
+function checkCard(card: unknown, appId: RegExp): Card {
   const errors = validateCard(card);
   if (errors.length > 0) {
     const first = errors[0]!;
