@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import type { AppContext } from "./context.js";
+import { registerAbuseGuards } from "./limits/abuse.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
 import { Problem } from "./problems.js";
 import { adminRoutes } from "./routes/admin/index.js";
@@ -103,13 +104,17 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
   });
 
+  registerAbuseGuards(app, context);
+
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "strict-origin-when-cross-origin");
     if (!reply.hasHeader("content-security-policy")) {
       reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     }
-    if (context.config.issuer.startsWith("https:")) {
+    // HTTPS as the client sees it: our public issuer, or a balancer's X-Forwarded-Proto when
+    // MINICARD_TRUST_PROXY is set (request.protocol ignores the header otherwise).
+    if (context.config.issuer.startsWith("https:") || request.protocol === "https") {
       reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
     }
     return payload;

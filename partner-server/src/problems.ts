@@ -28,6 +28,7 @@ export const PROBLEMS = {
   sharer_not_whitelisted: { status: 403, title: "The sharer is not on the partner's whitelist" },
   partner_unknown: { status: 403, title: "Unknown partner" },
   rate_limited: { status: 429, title: "Rate limit reached" },
+  too_many_auth_failures: { status: 429, title: "Too many failed authentications" },
   limits_unavailable: { status: 503, title: "Limits are unavailable" },
   store_unavailable: { status: 503, title: "Storage is unavailable" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused with another request" },

@@ -39,6 +39,8 @@ export type ServerErrorCode =
   | "sharer_not_whitelisted"
   | "partner_unknown"
   | "rate_limited"
+  /** Too many 401s from one client: wait `retryAfter` seconds (see SECURITY.md). */
+  | "too_many_auth_failures"
   | "limits_unavailable"
   | "store_unavailable"
   | "idempotency_key_reused"
