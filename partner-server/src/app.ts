@@ -3,12 +3,12 @@
  * It does not listen: the CLI does (`cli.ts`), tests call `inject()` or listen on port 0.
  */
 
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import type { AppContext } from "./context.js";
 import { registerAbuseGuards } from "./limits/abuse.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
-import { Problem } from "./problems.js";
+import { Problem, validationProblem } from "./problems.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { cardRoutes } from "./routes/cards.js";
 import { demoRoutes } from "./routes/demo.js";
@@ -74,6 +74,21 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     forceCloseConnections: "idle",
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // The router answers these before any hook or the error handler runs: keep them problem+json.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const problem =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? new Problem("not_found", "no such resource: the id is far too long")
+          : error.code === "FST_ERR_BAD_URL"
+            ? validationProblem([{ path: "url", message: "is not a valid URL (bad percent-encoding)" }])
+            : new Problem("internal_error", "something went wrong on our side");
+      reply
+        .code(problem.status)
+        .header("x-content-type-options", "nosniff")
+        .header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")
+        .type("application/problem+json; charset=utf-8")
+        .send(JSON.stringify(problem.toJSON()));
+    },
   });
 
   await app.register(cors, {

@@ -210,6 +210,19 @@ describe("health", () => {
     }
   });
 
+  it("answers an over-long id and a badly encoded URL with problem+json, not the router's own JSON", async () => {
+    const long = await fetch(`${server.url}/v1/cards/${"A".repeat(300)}`, { headers: asBrand() });
+    expect(long.status).toBe(404);
+    expect(long.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect((await long.json()).code).toBe("not_found");
+    const share = await fetch(`${server.url}/c/${"A".repeat(300)}`);
+    expect((await share.json()).code).toBe("not_found");
+    const bad = await fetch(`${server.url}/c/%E0%A4%A`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect((await bad.json()).code).toBe("validation_failed");
+  });
+
   it("answers an unknown route with a problem+json 404", async () => {
     const response = await fetch(`${server.url}/v1/nothing-here`);
     expect(response.status).toBe(404);
