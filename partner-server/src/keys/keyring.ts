@@ -84,7 +84,12 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
 
   async function load(): Promise<void> {
     const stored = await store.signingKeys.list();
-    const loaded = stored.map((key) => ({ stored: key, privateKey: createPrivateKey(sealer.open(key.privateKey)) }));
+    // Opening a sealed key runs scrypt: reuse the keys already open (refresh runs every few seconds).
+    const open = new Map(keys.map((key) => [`${key.stored.kid}\n${key.stored.privateKey}`, key.privateKey]));
+    const loaded = stored.map((key) => ({
+      stored: key,
+      privateKey: open.get(`${key.kid}\n${key.privateKey}`) ?? createPrivateKey(sealer.open(key.privateKey)),
+    }));
     const currents = loaded.filter((key) => key.stored.state === "current");
     if (currents.length === 0) throw new Error("no current signing key");
     // Two instances racing on a first start may both create one: the oldest wins, both stay published.
