@@ -212,31 +212,18 @@ function isCanonicalSegment(segment: string): boolean {
  */
 function hasDuplicateMember(json: string): boolean {
   const objects: Array<Set<string> | undefined> = [];
-  let expectingName = false;
-  for (let i = 0; i < json.length; i += 1) {
-    const char = json[i];
-    if (char === '"') {
-      let end = i + 1;
-      while (end < json.length && json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
-      const top = objects[objects.length - 1];
-      if (top !== undefined && expectingName) {
-        const name = JSON.parse(json.slice(i, end + 1)) as string;
-        if (top.has(name)) return true;
-        top.add(name);
-        expectingName = false;
-      }
-      i = end;
-    } else if (char === "{") {
-      objects.push(new Set());
-      expectingName = true;
-    } else if (char === "[") {
-      objects.push(undefined);
-      expectingName = false;
-    } else if (char === "}" || char === "]") {
-      objects.pop();
-      expectingName = false;
-    } else if (char === ",") {
-      expectingName = objects[objects.length - 1] !== undefined;
+  // Strings are matched whole (so braces inside them are not structure); a string followed
+  // by `:` is a member name of the innermost object.
+  for (const [token, string, colon] of json.matchAll(/("(?:[^"\\]|\\.)*")(\s*:)?|[{}[\]]/g)) {
+    if (colon) {
+      const names = objects[objects.length - 1]!;
+      const name = JSON.parse(string!) as string;
+      if (names.has(name)) return true;
+      names.add(name);
+    } else if (!string) {
+      if (token === "{") objects.push(new Set());
+      else if (token === "[") objects.push(undefined);
+      else objects.pop();
     }
   }
   return false;
