@@ -83,6 +83,33 @@ describe("issuance answers each failing check with its own status and code", () 
     expect(payload).toMatchObject({ iss: server.url, aud: "weibo", sub: "cinema", jti: response.body.id });
   });
 
+  it("honours ttlSeconds: exp is iat plus the requested lifetime, nbf is iat", async () => {
+    const response = await postCard(server.url, apiKey, cardInput({ ttlSeconds: 3600 }));
+    const payload = JSON.parse(Buffer.from(response.body.token.split(".")[1], "base64url").toString());
+    expect(payload.exp - payload.iat).toBe(3600);
+    expect(payload.nbf).toBe(payload.iat);
+    expect(Date.parse(response.body.expiresAt)).toBe(payload.exp * 1000);
+  });
+
+  it("encodes a typical share (title, description, two image URLs) in at most 1024 characters", async () => {
+    const response = await postCard(
+      server.url,
+      apiKey,
+      cardInput({
+        surface: "feed",
+        sharer: "alice",
+        title: "今晚 19:30 IMAX 余票 12 张",
+        description: "选座购票，影院取票免排队。",
+        image: "https://picsum.photos/seed/42/640/360",
+        icon: "https://picsum.photos/seed/logo/96/96",
+        cta: "选座购票",
+        app: { id: APP_ID, page: "pages/movie/detail?id=42", query: "from=weibo" },
+      }),
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.token.length).toBeLessThanOrEqual(1024);
+  });
+
   it("answers 401 unauthorized without credentials, with a wrong API key, or with garbage", async () => {
     for (const authorization of [undefined, "Bearer mck_wrong", "Basic abc", "Bearer not-a-key", "Bearer a.b.c"]) {
       const response = await fetch(`${server.url}/v1/cards`, {
