@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { MinicardError, createBrandClient } from "@minicard/sdk";
 import { countRows } from "./support/db.js";
 import { admin, APP_ID, cardInput, postCard, seedWorld, startServer, type LocalServer } from "./support/server.js";
 
@@ -410,5 +411,43 @@ describe("brands authenticate with private_key_jwt client assertions", () => {
       .setJti(crypto.randomUUID())
       .sign(other.privateKey);
     expectProblem(await postCard(server.url, forged, cardInput()), 401, "unauthorized");
+  });
+});
+
+describe("the SDK's brand client against the real server", () => {
+  it("issues, reads and revokes with private_key_jwt, one fresh assertion per call", async () => {
+    await brand("sdk-signer");
+    const pair = await generateKeyPair("ES256", { extractable: true });
+    await api.addBrandKey("sdk-signer", { ...(await exportJWK(pair.publicKey)), kid: "sdk-1" });
+    const client = createBrandClient({ server: server.url, brandId: "sdk-signer", privateKey: pair.privateKey as CryptoKey, kid: "sdk-1" });
+    const issued = await client.createCard(cardInput() as never, { idempotencyKey: "sdk-1" });
+    expect(issued.url).toBe(`${server.url}/c/${issued.id}`);
+    expect((await client.getCard(issued.id)).state).toBe("active");
+    await client.revokeCard(issued.id);
+    expect((await client.getCard(issued.id)).state).toBe("revoked");
+  });
+
+  it("raises the server's codes as MinicardError: validation fields, rate_limited with retryAfter, the 403s", async () => {
+    const key = await brand("sdk-key");
+    const client = createBrandClient({ server: server.url, apiKey: key });
+    const failure = async (input: Record<string, unknown>) => {
+      try {
+        await client.createCard(input as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(MinicardError);
+        return error as MinicardError;
+      }
+      throw new Error("expected a MinicardError");
+    };
+    const invalid = await failure(cardInput({ image: "http://img.example/a.png" }));
+    expect(invalid).toMatchObject({ code: "validation_failed", status: 400 });
+    expect(invalid.errors?.map((error) => error.path)).toEqual(["/image"]);
+    expect(await failure(cardInput({ partner: "nobody" }))).toMatchObject({ code: "partner_unknown", status: 403 });
+    await client.createCard(cardInput({ partner: "tight" }) as never);
+    const limited = await failure(cardInput({ partner: "tight" }));
+    expect(limited).toMatchObject({ code: "rate_limited", status: 429 });
+    expect(limited.retryAfter).toBeGreaterThan(3500);
+    const wrong = createBrandClient({ server: server.url, apiKey: "mck_wrong" });
+    await expect(wrong.createCard(cardInput() as never)).rejects.toMatchObject({ code: "unauthorized", status: 401 });
   });
 });
