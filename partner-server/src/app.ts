@@ -72,7 +72,10 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     bodyLimit: BODY_LIMIT,
     trustProxy: context.config.trustProxy,
     forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // A request that reached us while shutting down is served (with `Connection: close`),
+    // not refused: behind a balancer a refusal would be answered to the client, while the
+    // closed listener already sends new connections to other instances.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // The router answers these before any hook or the error handler runs: keep them problem+json.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
