@@ -1,58 +1,85 @@
 /**
- * The in-process limiter: a sliding log per window (the exact timestamps of the charges
- * still inside it), so there is no burst at a window edge. JavaScript runs one decision at
- * a time, so check-and-charge is atomic without locks. Windows are rebuilt from the stored
- * cards at start (`restore`), so limits survive a restart.
+ * The in-process limiter: a sliding log per window (the exact times of the charges still
+ * inside it), so there is no burst at a window edge. JavaScript runs one decision at a time,
+ * so check-and-charge is atomic without locks. Windows are rebuilt from the stored cards at
+ * start (`restore`), so limits survive a restart.
+ *
+ * Built for the hot path: a log is two parallel arrays (times, ids) read from a moving
+ * start index, so expiring charges is O(1) amortised and a decision allocates only its
+ * answer (see `npm run bench`, "limiter decisions, in-process").
  */
 
 import type { LimitCheck, LimitDecision, Limiter, LimitState } from "./limiter.js";
 
-interface Charge {
-  at: number;
-  id: string;
+/** The charges inside one window, oldest first, from `start`. */
+interface Log {
+  at: number[];
+  id: string[];
+  start: number;
 }
+
+const size = (log: Log) => log.at.length - log.start;
 
 /** Creates an in-process limiter. */
 export function createMemoryLimiter(): Limiter {
-  const windows = new Map<string, Charge[]>();
+  const windows = new Map<string, Log>();
   let decisions = 0;
 
-  function live(check: LimitCheck, now: number): Charge[] {
+  /** The window's log with charges at or before `now - window` dropped; undefined when empty. */
+  function live(check: LimitCheck, now: number): Log | undefined {
     const log = windows.get(check.key);
-    if (log === undefined) return [];
+    if (log === undefined) return undefined;
     const cutoff = now - check.windowSeconds * 1000;
-    let expired = 0;
-    while (expired < log.length && log[expired]!.at <= cutoff) expired++;
-    if (expired > 0) log.splice(0, expired);
-    if (log.length === 0) windows.delete(check.key);
+    let start = log.start;
+    while (start < log.at.length && log.at[start]! <= cutoff) start++;
+    if (start === log.at.length) {
+      windows.delete(check.key);
+      return undefined;
+    }
+    if (start > 1024 && start * 2 > log.at.length) {
+      // Compact once the dead head outweighs the live tail.
+      log.at = log.at.slice(start);
+      log.id = log.id.slice(start);
+      start = 0;
+    }
+    log.start = start;
     return log;
   }
 
   function sweep(now: number): void {
     // Bounded memory: every so often drop windows nobody charged lately.
     for (const [key, log] of windows) {
-      const last = log[log.length - 1];
-      if (last === undefined || last.at < now - 31 * 24 * 3600 * 1000) windows.delete(key);
+      const last = log.at[log.at.length - 1];
+      if (last === undefined || last < now - 31 * 24 * 3600 * 1000) windows.delete(key);
     }
   }
 
-  function state(check: LimitCheck, log: Charge[], now: number): LimitState {
-    const oldest = log[0]?.at;
+  function state(check: LimitCheck, log: Log | undefined, now: number): LimitState {
+    const count = log === undefined ? 0 : size(log);
+    const oldest = count === 0 ? undefined : log!.at[log!.start]!;
     return {
       name: check.name,
       max: check.max,
       windowSeconds: check.windowSeconds,
-      remaining: Math.max(0, check.max - log.length),
+      remaining: Math.max(0, check.max - count),
       resetSeconds: oldest === undefined ? 0 : Math.max(0, Math.ceil((oldest + check.windowSeconds * 1000 - now) / 1000)),
     };
   }
 
-  function insert(check: LimitCheck, charge: Charge): void {
+  function insert(check: LimitCheck, at: number, id: string): Log {
     let log = windows.get(check.key);
-    if (log === undefined) windows.set(check.key, (log = []));
-    let at = log.length;
-    while (at > 0 && log[at - 1]!.at > charge.at) at--;
-    log.splice(at, 0, charge);
+    if (log === undefined) windows.set(check.key, (log = { at: [], id: [], start: 0 }));
+    // Charges arrive in time order, except restored ones: keep the log sorted.
+    let index = log.at.length;
+    while (index > log.start && log.at[index - 1]! > at) index--;
+    if (index === log.at.length) {
+      log.at.push(at);
+      log.id.push(id);
+    } else {
+      log.at.splice(index, 0, at);
+      log.id.splice(index, 0, id);
+    }
+    return log;
   }
 
   return {
@@ -60,35 +87,41 @@ export function createMemoryLimiter(): Limiter {
 
     async acquire(checks, id, now): Promise<LimitDecision> {
       if (++decisions % 10_000 === 0) sweep(now);
-      const logs = checks.map((check) => live(check, now));
-      let refused = false;
+      const logs: Array<Log | undefined> = new Array(checks.length);
       let retryAfter = 0;
-      checks.forEach((check, i) => {
-        const log = logs[i]!;
-        if (log.length >= check.max) {
-          refused = true;
+      for (let i = 0; i < checks.length; i++) {
+        const check = checks[i]!;
+        const log = (logs[i] = live(check, now));
+        const count = log === undefined ? 0 : size(log);
+        if (count >= check.max) {
           // Room comes back when enough of the oldest charges have left the window.
-          const freeing = log[log.length - check.max]!.at + check.windowSeconds * 1000;
-          retryAfter = Math.max(retryAfter, Math.ceil((freeing - now) / 1000));
+          const freeing = log!.at[log!.at.length - check.max]! + check.windowSeconds * 1000;
+          retryAfter = Math.max(retryAfter, Math.max(1, Math.ceil((freeing - now) / 1000)));
         }
-      });
-      if (refused) {
-        return { allowed: false, states: checks.map((check, i) => state(check, logs[i]!, now)), retryAfter: Math.max(1, retryAfter) };
       }
-      for (const check of checks) insert(check, { at: now, id });
-      return { allowed: true, states: checks.map((check) => state(check, windows.get(check.key)!, now)) };
+      const states: LimitState[] = new Array(checks.length);
+      if (retryAfter > 0) {
+        for (let i = 0; i < checks.length; i++) states[i] = state(checks[i]!, logs[i], now);
+        return { allowed: false, states, retryAfter };
+      }
+      for (let i = 0; i < checks.length; i++) states[i] = state(checks[i]!, insert(checks[i]!, now, id), now);
+      return { allowed: true, states };
     },
 
     async release(checks, id) {
       for (const check of checks) {
         const log = windows.get(check.key);
-        const index = log?.findIndex((charge) => charge.id === id) ?? -1;
-        if (log && index >= 0) log.splice(index, 1);
+        if (log === undefined) continue;
+        const index = log.id.lastIndexOf(id);
+        if (index >= log.start) {
+          log.at.splice(index, 1);
+          log.id.splice(index, 1);
+        }
       }
     },
 
     async restore(checks, id, at) {
-      for (const check of checks) insert(check, { at, id });
+      for (const check of checks) insert(check, at, id);
     },
 
     async ping() {},
