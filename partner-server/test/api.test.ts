@@ -41,6 +41,23 @@ describe("a brand reads and revokes its cards", () => {
     expect(list.cards.map((card: { id: string }) => card.id)).toContain(issued.id);
   });
 
+  it("lists a brand's cards newest first, a page at a time, and only its own", async () => {
+    const pager = await api.createBrand({ id: "pager", name: "Pager", category: "campus", apps: ["2021000000000001"], surfaces: ["dm"], invited: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await postCard(server.url, pager.apiKey, cardInput({ title: `Card ${i}` }))).body.id);
+    const first = await (await fetch(`${server.url}/v1/cards?limit=2`, { headers: asBrand(pager.apiKey) })).json();
+    expect(first.cards.map((card: { id: string }) => card.id)).toEqual([ids[2], ids[1]]);
+    expect(first.next).toBe(ids[1]);
+    const second = await (await fetch(`${server.url}/v1/cards?limit=2&before=${first.next}`, { headers: asBrand(pager.apiKey) })).json();
+    expect(second).toMatchObject({ cards: [expect.objectContaining({ id: ids[0] })], next: null });
+    const me = await (await fetch(`${server.url}/v1/brands/me`, { headers: asBrand(pager.apiKey) })).json();
+    expect(me).toMatchObject({ id: "pager", name: "Pager", status: "active", invited: true, whitelisted: true });
+    for (const query of ["limit=0", "limit=201", "limit=x", "before=nope"]) {
+      const response = await fetch(`${server.url}/v1/cards?${query}`, { headers: asBrand(pager.apiKey) });
+      expect(`${query} ${response.status}`).toBe(`${query} 400`);
+    }
+  });
+
   it("answers 404 not_found for another brand's card, an unknown id and a malformed id", async () => {
     const { body: issued } = await postCard(server.url, apiKey, cardInput());
     const other = await api.createBrand({ id: "rival", name: "Rival", category: "campus", apps: ["2021000000000002"], surfaces: ["dm"] });
