@@ -39,6 +39,8 @@ export interface Config {
   exchangeRatio: number;
   /** Trust `X-Forwarded-*` from a balancer in front. */
   trustProxy: boolean;
+  /** Beacon requests (`POST /v1/events`) one origin and client IP may send per minute; default 120. */
+  eventsPerMinute: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -61,6 +63,7 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_DEMO: "demo",
   MINICARD_EXCHANGE_RATIO: "exchangeRatio",
   MINICARD_TRUST_PROXY: "trustProxy",
+  MINICARD_EVENTS_PER_MINUTE: "eventsPerMinute",
   MINICARD_LOG_LEVEL: "logLevel",
 };
 
@@ -164,6 +167,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),
     exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
     trustProxy: raw.trustProxy === undefined ? false : bool("MINICARD_TRUST_PROXY", raw.trustProxy),
+    eventsPerMinute: raw.eventsPerMinute === undefined ? 120 : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
     logLevel,
   };
 }

@@ -23,7 +23,7 @@ import { Problem } from "../problems.js";
 
 /** Failed authentications (401 answers) one client IP may cause per rolling window. */
 export const AUTH_FAILURES = { max: 40, windowSeconds: 60 } as const;
-/** Beacon requests (`POST /v1/events`) one origin and IP may send per rolling window. */
+/** Beacon requests (`POST /v1/events`) one origin and IP may send per rolling window, by default (`MINICARD_EVENTS_PER_MINUTE`). */
 export const EVENTS_PER_CLIENT = { max: 120, windowSeconds: 60 } as const;
 /** Clients tracked at most per guard; past that, the least recently seen are forgotten. */
 const MAX_CLIENTS = 50_000;
@@ -59,7 +59,9 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
       const log = live(key, now);
       // Re-insert so the map's order is least recently seen first.
       logs.delete(key);
-      logs.set(key, [...log, now].slice(-max));
+      log.push(now);
+      if (log.length > max) log.splice(0, log.length - max);
+      logs.set(key, log);
       if (logs.size > MAX_CLIENTS) logs.delete(logs.keys().next().value!);
     },
   };
@@ -75,7 +77,7 @@ function isCredentialed(path: string): boolean {
 /** Adds the guards to `app` (before the routes are registered). */
 export function registerAbuseGuards(app: FastifyInstance, context: AppContext): void {
   const authFailures = createSlidingCounter(AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
-  const beacons = createSlidingCounter(EVENTS_PER_CLIENT.max, EVENTS_PER_CLIENT.windowSeconds);
+  const beacons = createSlidingCounter(context.config.eventsPerMinute ?? EVENTS_PER_CLIENT.max, EVENTS_PER_CLIENT.windowSeconds);
 
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?")[0] ?? "";
