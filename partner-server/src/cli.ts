@@ -59,7 +59,10 @@ function overrides(values: Record<string, unknown>): ConfigOverrides {
   if (typeof values.config === "string") result.configFile = values.config;
   if (typeof values["data-dir"] === "string") result.dataDir = values["data-dir"];
   if (typeof values["database-url"] === "string") result.databaseUrl = values["database-url"];
-  if (typeof values.port === "string") result.port = Number(values.port);
+  if (typeof values.port === "string") {
+    if (!/^\d{1,5}$/.test(values.port)) throw new UsageError(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
+    result.port = Number(values.port);
+  }
   if (typeof values.host === "string") result.host = values.host;
   if (typeof values.issuer === "string") result.issuer = values.issuer;
   if (typeof values["redis-url"] === "string") result.redisUrl = values["redis-url"];
@@ -108,7 +111,16 @@ const COMMANDS: Record<string, Command> = {
       const server = await createServer(config, {
         logger: { level: config.logLevel },
       });
-      const address = await server.app.listen({ port: config.port, host: config.host });
+      let address: string;
+      try {
+        address = await server.app.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        await server.close().catch(() => {});
+        if ((error as { code?: string }).code === "EADDRINUSE") {
+          throw new UsageError(`port ${config.port} on ${config.host} is already in use: choose another with --port or PORT`);
+        }
+        throw error;
+      }
       const port = Number(new URL(address).port);
       // `--port 0` picks a free port; the default issuer names it once it is known.
       if (config.issuer === "http://localhost:0") config.issuer = `http://localhost:${port}`;

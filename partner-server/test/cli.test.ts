@@ -6,6 +6,7 @@
 
 import { execFile } from "node:child_process";
 import { statSync } from "node:fs";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/db.js";
@@ -79,6 +80,31 @@ describe("minicard-server --help", () => {
     const missing = await cli(["brands", "create", "--id", "x", "--data-dir", dir.path], dir.path);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing --name, --category, --apps");
+  });
+});
+
+describe("start refuses to run with a clear message", () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it("on a port that is not a number", async () => {
+    const { code, stderr } = await cli(["start", "--port", "abc", "--data-dir", dir.path], dir.path);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--port must be a number from 0 to 65535, not "abc"');
+  });
+
+  it("on a port already in use, without a stack trace", async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await cli(["start", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir.path], dir.path);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      taken.close();
+    }
   });
 });
 
