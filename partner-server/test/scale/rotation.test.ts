@@ -34,7 +34,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 
 describe("scale-out: signing-key rotation", { timeout: 150_000 }, () => {
   it("reaches every instance at once, keeps old cards verifiable, and drops the old key after its cards expire", async () => {
-    cluster = await startCluster({ env: { MINICARD_KEY_GRACE_SECONDS: "1", MINICARD_KEY_REFRESH_SECONDS: "600" } });
+    cluster = await startCluster({ env: { MINICARD_KEY_GRACE_SECONDS: "1", MINICARD_KEY_REFRESH_SECONDS: "600", MINICARD_KEY_SECRET: "scale-test-key-secret" } });
     const { apiKey } = await seedWorld(cluster.url, { token: ADMIN_TOKEN });
     const [a, b, c] = cluster.instances;
     const verifier = createVerifier({ issuer: cluster.url, audience: "weibo" });
