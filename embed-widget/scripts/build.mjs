@@ -63,8 +63,9 @@ async function bundle(input, output, plugins, external) {
 const resolve = () => nodeResolve({ browser: true });
 
 const [sheet] = await bundle("sheet/index.js", { format: "es", entryFileNames: "sheet.[hash].js" }, [resolve(), minify]);
+const [trending] = await bundle("trending/element.js", { format: "es", entryFileNames: "trending.[hash].js" }, [resolve(), minify]);
 await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generatedCode: "es2015" }, [
-  constants({ __SHEET_FILE__: sheet.fileName, __VERSION__: version }),
+  constants({ __SHEET_FILE__: sheet.fileName, __TRENDING_FILE__: trending.fileName, __VERSION__: version }),
   dropDescriptions,
   resolve(),
   minify,

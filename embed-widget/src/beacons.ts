@@ -16,6 +16,7 @@ interface Beacon {
   card: string;
   visitor: string;
   ts: number;
+  slot?: "trending";
 }
 
 /** Most events one beacon carries (the server's limit). */
@@ -64,13 +65,16 @@ export function isTracked(element: Element | null | undefined): boolean {
   return !config.noTrack && !document.documentElement.hasAttribute("data-no-track") && !element?.closest("[data-no-track]");
 }
 
+/** `trending` for a card inside the hot list (`<mini-program-trending>` marks its cards `data-slot`). */
+export const slotOf = (root: Element | null | undefined) => ((root?.getRootNode() as ShadowRoot | undefined)?.host?.getAttribute("data-slot") === "trending" ? "trending" : undefined);
+
 /** Queues one event for `issuer`; clicks go out at once (a navigation may follow). */
-export function track(issuer: string, type: Beacon["type"], card: string): void {
+export function track(issuer: string, type: Beacon["type"], card: string, slot?: "trending"): void {
   try {
     listen();
     const queue = queues.get(issuer) ?? [];
     queues.set(issuer, queue);
-    queue.push({ type, card, visitor: visitorId(), ts: Date.now() });
+    queue.push({ type, card, visitor: visitorId(), ts: Date.now(), ...(slot ? { slot } : {}) });
     if (type === "click" || queue.length >= MAX_BATCH) flush();
     else flushTimer ??= setTimeout(flush, FLUSH_DELAY_MS);
   } catch (error) {

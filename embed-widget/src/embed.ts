@@ -16,8 +16,10 @@
 import { config, warn } from "./config.js";
 import { defineElement } from "./element.js";
 import { renderCard } from "./render.js";
+import { defineTrending } from "./trending/register.js";
 
 declare const __SHEET_FILE__: string;
+declare const __TRENDING_FILE__: string;
 declare const __VERSION__: string;
 
 try {
@@ -27,6 +29,7 @@ try {
     config.issuer = base.origin;
     const sheet = new URL(`widget/${__SHEET_FILE__}`, base).href;
     config.loadSheet = () => import(sheet);
+    defineTrending(new URL(`widget/${__TRENDING_FILE__}`, base).href);
   }
   if (script?.hasAttribute("data-no-track")) config.noTrack = true;
   const interval = Number(script?.dataset.statusInterval);

@@ -14,7 +14,7 @@
 
 import { h, Component } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
-import { isTracked, track, watchImpression } from "../beacons.js";
+import { isTracked, slotOf, track, watchImpression } from "../beacons.js";
 import { config, warn } from "../config.js";
 import { codeOf, type WidgetErrorCode } from "../errors.js";
 import { pickLang, strings } from "../i18n.js";
@@ -143,7 +143,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   private watch(verified: VerifiedCard, issuer: string) {
     const unseen = watchImpression(this.root!, () => {
       unseen();
-      if (this.tracked()) track(issuer, "impression", verified.id);
+      if (this.tracked()) track(issuer, "impression", verified.id, slotOf(this.root));
     });
     this.statusWatch = { near: this.near };
     const unstatus = watchStatus(
@@ -173,7 +173,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
       const plan = planOpen(verified.card.app);
       if (!plan) return this.fail("malformed");
       const issuer = this.issuer();
-      if (issuer && this.tracked()) track(issuer, "click", verified.id);
+      if (issuer && this.tracked()) track(issuer, "click", verified.id, slotOf(this.root));
       const detail = { href: plan.href, id: verified.id, card: verified.card, links: plan.links, platform: plan.platform };
       if (!this.emit("minicard:open", detail, true)) return;
       if (plan.platform === "desktop") this.sheet("qr", plan.links.web);

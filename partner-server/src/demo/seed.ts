@@ -13,7 +13,8 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CardInput } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
-import type { Category } from "../domain/model.js";
+import type { Category, EventSlot, StoredCard, StoredEvent } from "../domain/model.js";
+import { newId } from "../domain/ids.js";
 import { createBrand, createPartner, putSharer, setRollout, rotateApiKey, type AdminContext } from "../services/admin.js";
 import { issueCard } from "../services/issue-card.js";
 
@@ -187,7 +188,50 @@ export async function seedDemo(context: AppContext, origins: string[]): Promise<
   writeFileSync(credentialsFile(dataDir), `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 
   await topUpCards(context);
+  await seedEngagement(context);
   return credentials;
+}
+
+/**
+ * Beacons of the past week on a few feed cards, so the hot list, the stats and the brand
+ * console have something to show on first start: every brand but City Services brings
+ * visitors (and so earns exposure); City Services' card is seen but never opened, so it has
+ * no balance and stays out of the hot list's paid slots. Skipped when the partner already
+ * has events from the last day (a restart).
+ */
+async function seedEngagement(context: AppContext): Promise<void> {
+  const now = context.now();
+  if ((await context.store.events.listByPartner(DEMO_PARTNER, now - 24 * 3600 * 1000)).length > 0) return;
+  const cards = await context.store.cards.listActive(DEMO_PARTNER, "feed", now, 400);
+  const events: StoredEvent[] = [];
+  const add = (card: StoredCard, type: "impression" | "click", visitor: string, at: number, slot: EventSlot = "organic") =>
+    events.push({
+      id: newId(at),
+      type,
+      cardId: card.id,
+      brandId: card.brandId,
+      partnerId: card.partnerId,
+      surface: card.surface,
+      slot,
+      visitor,
+      at,
+      dedupKey: type === "impression" ? `${card.id}|${visitor}|${slot}|${Math.floor(at / 60_000)}` : undefined,
+    });
+  BRANDS.forEach((brand, b) => {
+    const own = cards.filter((card) => card.brandId === brand.id).slice(0, brand.id === DEMO_BRAND ? 4 : 2);
+    own.forEach((card, c) => {
+      const days = brand.id === DEMO_BRAND ? 7 : 1;
+      const seen = 12 + ((b * 7 + c * 5) % 17);
+      for (let day = 0; day < days; day++) {
+        for (let i = 0; i < seen; i++) {
+          const at = now - day * 24 * 3600 * 1000 - ((i * 37 + c * 11) % 1200) * 60_000 - 60_000;
+          add(card, "impression", `demo-v${(i * 3 + day) % 40}`, at, i % 6 === 0 && brand.id !== "demo-city" ? "trending" : "organic");
+          if (brand.id !== "demo-city" && i % 5 === c % 5) add(card, "click", `demo-v${(i + day * 2) % 40}`, at + 30_000);
+        }
+      }
+    });
+  });
+  await context.store.events.insert(events);
 }
 
 /** Issues backdated demo cards until the feed has {@link DEMO_FEED_SIZE} live ones (and DMs and profiles a few). */

@@ -15,6 +15,7 @@ import type { AppContext } from "../context.js";
 import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
 import { Problem, validationProblem } from "../problems.js";
 import { issueCard } from "../services/issue-card.js";
+import { brandStats, resolveRange } from "../services/brand-stats.js";
 import { cardView } from "./cards.js";
 
 /** Where the demo's static pages live. */
@@ -84,6 +85,13 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       const now = context.now();
       const cards = await context.store.cards.listByBrand(DEMO_BRAND, { limit: 100 });
       return { brand: { id: brand.id, name: brand.name }, cards: cards.map((card) => cardView(card, brand, context.config.issuer, now)) };
+    });
+
+    // The brand console's figures: what the demo brand's backend reads with brand.stats().
+    app.get("/demo/api/brand/stats", async (request) => {
+      if (!(await context.store.brands.get(DEMO_BRAND))) throw new Problem("not_found", "the demo is not seeded: start with --demo");
+      const range = resolveRange(request.query as { from?: string; to?: string }, context.now());
+      return brandStats(context.store, DEMO_BRAND, range, context.config.exchangeRatio);
     });
 
     app.delete<{ Params: { id: string } }>("/demo/api/brand/cards/:id", async (request, reply) => {

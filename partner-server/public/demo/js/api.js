@@ -32,3 +32,11 @@ export async function revoke(id) {
   const response = await fetch(`/demo/api/brand/cards/${encodeURIComponent(id)}`, { method: "DELETE" });
   if (!response.ok && response.status !== 404) throw new Error(`the demo API answered ${response.status}`);
 }
+
+/** The demo brand's stats and traffic-exchange ledger (what brand.stats() answers). */
+export async function brandStats(range = {}) {
+  const query = new URLSearchParams(range);
+  const response = await fetch(`/demo/api/brand/stats?${query}`);
+  if (!response.ok) throw new Error(`the demo API answered ${response.status}`);
+  return response.json();
+}
