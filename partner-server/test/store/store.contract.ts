@@ -279,5 +279,36 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.events.listByBrand("cinema", T + 10, T + 11)).toEqual([event("e1", T + 10, { dedupKey: "d1" })]);
       expect((await store.events.listByPartner("weibo", T + 15)).map((e) => e.id)).toEqual(["e2", "e4"]);
     });
+
+    it("events: the traffic-exchange ledger counts UV per visitor and UTC day, PV in trending slots", async () => {
+      const event = (id: string, type: StoredEvent["type"], visitor: string, at: number, slot: StoredEvent["slot"] = "organic"): StoredEvent => ({
+        id,
+        type,
+        cardId: "c3",
+        brandId: "ledger-brand",
+        partnerId: "weibo",
+        surface: "feed",
+        slot,
+        visitor,
+        at,
+        dedupKey: undefined,
+      });
+      const day = 86_400_000;
+      await store.events.insert([
+        event("l1", "click", "v1", T),
+        event("l2", "click", "v1", T + 60_000), // same visitor, same day: one UV
+        event("l3", "click", "v1", T + day), // the next day: another UV
+        event("l4", "click", "v2", T),
+        event("l5", "impression", "v3", T, "trending"),
+        event("l6", "impression", "v3", T + 1, "trending"),
+        event("l7", "impression", "v4", T, "organic"),
+      ]);
+      const ledger = await store.events.ledger(["ledger-brand", "nobody"]);
+      expect(ledger).toEqual([
+        { brandId: "ledger-brand", uv: 3, pvDelivered: 2 },
+        { brandId: "nobody", uv: 0, pvDelivered: 0 },
+      ]);
+      expect(await store.events.ledger([])).toEqual([]);
+    });
   });
 }
