@@ -124,7 +124,16 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   registerAbuseGuards(app, context);
 
+  // While closing, requests still arriving on keep-alive connections are served, but each
+  // answer closes its connection: otherwise a busy client keeps its connection open and
+  // `close()` waits for it until the shutdown timer kills the process (exit 1).
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   app.addHook("onSend", async (request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "strict-origin-when-cross-origin");
     if (!reply.hasHeader("content-security-policy")) {

@@ -108,7 +108,7 @@ describe("start refuses to run with a clear message", () => {
   });
 });
 
-describe("managing the whitelist from a shell", () => {
+describe("managing the whitelist from a shell", { timeout: 90_000 }, () => {
   const dir = tempDir();
   const data = ["--data-dir", dir.path];
   afterAll(() => dir.cleanup());
@@ -201,7 +201,7 @@ describe("managing the whitelist from a shell", () => {
   });
 });
 
-describe("start --demo", () => {
+describe("start --demo", { timeout: 120_000 }, () => {
   const dir = tempDir();
   let first: { output: string; apiKey: string; adminToken: string; url: string; cards: number; brands: number };
   beforeAll(async () => {
@@ -232,7 +232,7 @@ describe("start --demo", () => {
     } finally {
       expect(await server.stop()).toBe(0);
     }
-  });
+  }, 180_000);
   afterAll(() => dir.cleanup());
 
   it("prints the URLs, the demo brand's API key and the admin token", () => {

@@ -137,7 +137,7 @@ async function verifyCard(url: string, token: string, issuer: string) {
   return verifier.verify(token, { surface: "dm" });
 }
 
-describe("state survives a restart of the server process", () => {
+describe("state survives a restart of the server process", { timeout: 120_000 }, () => {
   const issuer = "http://minicard.test";
 
   it("keeps cards, brands, signing keys and limit windows across a SIGTERM restart", async () => {
@@ -170,6 +170,39 @@ describe("state survives a restart of the server process", () => {
       } finally {
         await server.stop();
       }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("on SIGTERM during issuance, finishes what it answers, exits 0, and every card answered 201 is stored", async () => {
+    const dir = tempDir();
+    try {
+      const server = await spawnServer({ dataDir: dir.path, env: { MINICARD_ISSUER: issuer } });
+      const { apiKey } = await seedWorld(server.url);
+      const acknowledged: string[] = [];
+      const statuses = new Set<number>();
+      let stopping = false;
+      const worker = async () => {
+        for (let i = 0; !stopping || i % 5 !== 0; i++) {
+          try {
+            const response = await postCard(server.url, apiKey, cardInput({ title: `Card ${i}` }));
+            statuses.add(response.status);
+            if (response.status === 201) acknowledged.push(response.body.id);
+          } catch {
+            return; // the server closed the connection: it has stopped listening
+          }
+        }
+      };
+      const workers = Array.from({ length: 6 }, worker);
+      while (acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 5));
+      const exit = server.stop("SIGTERM");
+      stopping = true;
+      await Promise.all(workers);
+      expect(await exit, server.output()).toBe(0);
+      expect([...statuses].filter((status) => status !== 201 && status !== 503)).toEqual([]);
+      const onDisk = cardIds(dir.path);
+      expect(acknowledged.filter((id) => !onDisk.has(id))).toEqual([]);
     } finally {
       dir.cleanup();
     }
