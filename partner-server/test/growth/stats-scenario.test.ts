@@ -8,7 +8,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBrandClient } from "@minicard/sdk";
+import { openPostgresStore } from "../../src/store/postgres.js";
+import type { Store } from "../../src/store/store.js";
 import { CLI } from "../support/server.js";
+import { createTestDatabase } from "../support/services.js";
 import { DAY, DAY_ONE, HOUR, growthWorld, random, sendAll, type GrowthWorld } from "./support.js";
 
 interface Scripted {
@@ -22,15 +25,31 @@ interface Scripted {
 const RATIO = 3000;
 const dayOf = (ts: number) => new Date(Math.floor(ts / DAY) * DAY).toISOString().slice(0, 10);
 
-describe("brand stats: the three-day scenario", () => {
+/** The backends the scenario runs on: the default SQLite file, and PostgreSQL (same SQL, other engine). */
+const BACKENDS: Array<{ name: string; open(): Promise<{ store?: Store; cliArgs: (world: GrowthWorld) => string[]; dispose(): Promise<void> }> }> = [
+  { name: "SQLite", open: async () => ({ cliArgs: (world) => ["--data-dir", world.server.config.dataDir], dispose: async () => {} }) },
+  {
+    name: "PostgreSQL",
+    open: async () => {
+      const database = await createTestDatabase();
+      const store = openPostgresStore(database.url);
+      await store.migrate();
+      return { store, cliArgs: () => ["--database-url", database.url], dispose: () => database.drop() };
+    },
+  },
+];
+
+describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend) => {
   let world: GrowthWorld;
+  let opened: Awaited<ReturnType<(typeof BACKENDS)[number]["open"]>>;
   const cards: Array<{ id: string; surface: "dm" | "profile" | "feed"; kind: string; title: string }> = [];
   const events: Scripted[] = [];
   let duplicatesSent = 0;
   let reported = { accepted: 0, duplicates: 0, rejected: 0 };
 
   beforeAll(async () => {
-    world = await growthWorld();
+    opened = await backend.open();
+    world = await growthWorld(opened.store ? { store: opened.store } : {});
     const specs = [
       { surface: "dm", kind: "app", title: "Tonight at 19:30" },
       { surface: "dm", kind: "product", title: "Popcorn combo", price: { amount: "29.90", currency: "CNY" } },
@@ -72,7 +91,10 @@ describe("brand stats: the three-day scenario", () => {
       reported = { accepted: reported.accepted + sent.accepted, duplicates: reported.duplicates + sent.duplicates, rejected: reported.rejected + sent.rejected };
     }
   });
-  afterAll(() => world.server.close());
+  afterAll(async () => {
+    await world?.server.close();
+    await opened?.dispose();
+  });
 
   function expected() {
     const impressions = events.filter((event) => event.type === "impression");
@@ -170,7 +192,7 @@ describe("brand stats: the three-day scenario", () => {
   });
 
   it("prints the same stats from the CLI (minicard-server brands stats)", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, "brands", "stats", "--id", "cinema", "--from", "2026-11-20", "--to", "2026-11-22", "--data-dir", world.server.config.dataDir], {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, "brands", "stats", "--id", "cinema", "--from", "2026-11-20", "--to", "2026-11-22", ...opened.cliArgs(world)], {
       env: { ...process.env, MINICARD_ADMIN_TOKEN: "test-admin-token-0123456789", MINICARD_LOG_LEVEL: "silent" },
     });
     const printed = JSON.parse(stdout);

@@ -4,6 +4,7 @@
  * widget does (`text/plain` JSON from the partner's origin).
  */
 
+import type { Store } from "../../src/store/store.js";
 import { cardInput, postCard, seedWorld, startServer, type LocalServer } from "../support/server.js";
 
 /** The partner's web origin in these tests. */
@@ -22,10 +23,10 @@ export interface GrowthWorld {
   send(events: unknown[], origin?: string | null): Promise<{ status: number; body: any }>;
 }
 
-/** Starts the server and seeds the world; `ratio` sets the traffic-exchange ratio. */
-export async function growthWorld(options: { ratio?: number; start?: number } = {}): Promise<GrowthWorld> {
+/** Starts the server (SQLite, or `store`) and seeds the world; `ratio` sets the traffic-exchange ratio. */
+export async function growthWorld(options: { ratio?: number; start?: number; store?: Store } = {}): Promise<GrowthWorld> {
   const clock = { now: options.start ?? DAY_ONE + 8 * HOUR };
-  const server = await startServer({ now: () => clock.now, ...(options.ratio ? { config: { exchangeRatio: options.ratio } } : {}) });
+  const server = await startServer({ now: () => clock.now, ...(options.store ? { store: options.store } : {}), ...(options.ratio ? { config: { exchangeRatio: options.ratio } } : {}) });
   // Brand-wide limit only: the scenarios issue several feed cards per sharer in an hour.
   const { apiKey } = await seedWorld(server.url, { origins: [ORIGIN], limits: [{ scope: "brand", max: 1000, windowSeconds: 3600 }] });
   return {
