@@ -5,7 +5,7 @@
  */
 
 import { execFile } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -216,16 +216,19 @@ describe("start --demo", { timeout: 120_000 }, () => {
         cards: countRows(dir.path, "cards"),
         brands: countRows(dir.path, "brands"),
       };
-      // The printed key issues a card; the printed admin token opens the admin API.
-      const issued = await postCard(server.url, first.apiKey, {
-        partner: "weibo-demo",
-        surface: "feed",
-        sharer: "demo-alice",
-        kind: "app",
-        app: { id: "2021000000000001", page: "pages/movie/detail?id=42", query: "from=weibo" },
-        title: "今晚 19:30 IMAX 余票 12 张",
-      });
+      // The printed key issues the README's walk-through card, with the headers the README shows;
+      // the printed admin token opens the admin API.
+      const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+      const walkthrough = /\*\*1\. Issue a card\*\*[\s\S]*?-d '([^']+)'[\s\S]*?#\s+(RateLimit: .+)\n/.exec(readme);
+      expect(walkthrough, "README walk-through: curl -d '…' and the RateLimit line").not.toBeNull();
+      const body = JSON.parse(walkthrough![1]!);
+      const issued = await postCard(server.url, first.apiKey, body, { "idempotency-key": "readme-1" });
       expect(issued.status).toBe(201);
+      expect(`RateLimit: ${issued.headers.get("ratelimit")}`).toBe(walkthrough![2]!.trim());
+      const again = await postCard(server.url, first.apiKey, body, { "idempotency-key": "readme-2" });
+      expect(again.status).toBe(429);
+      expect(again.body.code).toBe("rate_limited");
+      expect(readme).toContain(`\`RateLimit-Policy: ${again.headers.get("ratelimit-policy")}\``);
       const partners = await fetch(`${server.url}/v1/admin/partners`, { headers: { authorization: `Bearer ${first.adminToken}` } });
       expect(partners.status).toBe(200);
       expect((await partners.json()).partners.map((partner: { id: string }) => partner.id)).toContain("weibo-demo");
