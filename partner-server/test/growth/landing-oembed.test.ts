@@ -4,6 +4,7 @@
  * page, `frame-ancestors` of `/e/:id`, commerce and membership cards on their pages.
  */
 
+import jsqr from "jsqr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORIGIN, growthWorld, type GrowthWorld } from "./support.js";
 
@@ -19,6 +20,28 @@ function parseHead(page: string) {
   }
   const links = [...page.matchAll(/<link\s[^>]*>/g)].map(([tag]) => Object.fromEntries(Object.entries(attrs(tag)).map(([k, v]) => [k, decode(v)])));
   return { meta, links };
+}
+
+// jsqr is CommonJS: its default export is module.exports itself, or its `default` property.
+const jsQR = ((jsqr as unknown as { default?: typeof jsqr.default }).default ?? jsqr) as typeof jsqr.default;
+
+/** Decodes the landing page's QR code: its SVG path of 1×1 modules, rasterised 4 px a module. */
+function decodeQrSvg(page: string): string | undefined {
+  const svg = /<svg class="qr"[^>]*viewBox="0 0 (\d+) \d+"[\s\S]*?<path d="([^"]+)"/.exec(page);
+  if (!svg) return undefined;
+  const modules = Number(svg[1]);
+  const scale = 4;
+  const size = modules * scale;
+  const pixels = new Uint8ClampedArray(size * size * 4).fill(255);
+  for (const [, x, y] of svg[2]!.matchAll(/M(\d+) (\d+)h1v1h-1z/g)) {
+    for (let dy = 0; dy < scale; dy++) {
+      for (let dx = 0; dx < scale; dx++) {
+        const i = ((Number(y) * scale + dy) * size + Number(x) * scale + dx) * 4;
+        pixels[i] = pixels[i + 1] = pixels[i + 2] = 0;
+      }
+    }
+  }
+  return jsQR(pixels, size, size)?.data;
 }
 
 /** oEmbed 1.0 §2.3.4: what every `rich` response must carry. */
@@ -72,6 +95,9 @@ describe("landing pages, oEmbed and the iframe page", () => {
     expect(page).toMatch(/href="https:\/\/ds\.alipay\.com\/\?scheme=alipays%3A%2F%2F/);
     expect(page).toContain(">Book now</a>");
     expect(page).toMatch(/<svg class="qr" role="img" aria-label="QR code to open/);
+    // The desktop QR code scans to the web hop, the same link as "Open on the web".
+    const web = /<a class="web" href="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, "&");
+    expect(decodeQrSvg(page)).toBe(web);
   });
 
   it("falls back to the server's share image when a card has none", async () => {
