@@ -65,7 +65,7 @@ export interface RedisLimiterOptions {
   url: string;
   /** Prepended to every key, so several deployments (or test runs) can share one Redis; default `minicard:`. */
   prefix?: string;
-  /** Longest wait for one command, ms; default 1000. */
+  /** Longest wait for one command, ms; default 2000. */
   commandTimeoutMs?: number;
 }
 
@@ -85,7 +85,7 @@ export function connectRedis(url: string, options: { commandTimeoutMs?: number; 
     lazyConnect: options.lazy ?? false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 1000,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
     connectTimeout: 1000,
     enableReadyCheck: true,
     // Reconnect forever, at most every 500 ms: issuance comes back soon after Redis does.
@@ -144,7 +144,21 @@ export async function openRedisLimiter(options: RedisLimiterOptions & { readyTim
       if (checks.length === 0) return { allowed: true, states: [] };
       const args: (string | number)[] = [Math.floor(now), id];
       for (const check of checks) args.push(check.max, check.windowSeconds * 1000);
-      const reply = await run(checks.map(windowKey), args);
+      let reply: number[];
+      try {
+        reply = await run(checks.map(windowKey), args);
+      } catch (error) {
+        // A timed-out script may still have charged: take the charge back if Redis lets us,
+        // so a card that was not issued does not use up a quota (a sharer's hour, say).
+        try {
+          const pipeline = redis.multi();
+          for (const check of checks) pipeline.zrem(windowKey(check), id);
+          pipeline.exec().catch(() => {});
+        } catch {
+          // unreachable: nothing was charged either
+        }
+        throw error;
+      }
       const states = checks.map((check, i): LimitState => {
         const count = Number(reply[2 + 2 * i]);
         const oldest = Number(reply[3 + 2 * i]);

@@ -38,7 +38,10 @@ export function nginxConfig(listenPort: number, upstreams: number[], dir: string
 }
 
 /** nginx on a free loopback port in front of `upstreams`. */
-export async function startNginx(listenPort: number, upstreams: number[]): Promise<{ stop(): Promise<void>; output(): string }> {
+export async function startNginx(
+  listenPort: number,
+  upstreams: number[],
+): Promise<{ stop(): Promise<void>; reload(upstreams: number[]): Promise<void>; output(): string }> {
   const dir = tempDir("minicard-nginx-");
   chmodSync(dir.path, 0o755); // nginx workers drop root
   mkdirSync(join(dir.path, "logs"));
@@ -71,6 +74,12 @@ export async function startNginx(listenPort: number, upstreams: number[]): Promi
   await Promise.race([ready, failed]);
   return {
     output: () => output,
+    /** Rewrites the upstream list and reloads (SIGHUP): old workers finish their requests. */
+    async reload(next) {
+      writeFileSync(conf, nginxConfig(listenPort, next, dir.path));
+      child.kill("SIGHUP");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -103,6 +112,8 @@ export interface Cluster {
   /** The fresh database's URL (direct, not through any proxy). */
   databaseUrl: string;
   redisPrefix: string;
+  /** Points nginx at exactly `instances` (the documented way to drain one before stopping it). */
+  balance(instances: SpawnedServer[]): Promise<void>;
   /** Starts one more instance on the same database and Redis (not behind nginx). */
   spawnInstance(extra?: Record<string, string>): Promise<SpawnedServer>;
   /** Queries the database directly. */
@@ -158,6 +169,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     databaseUrl: database.url,
     redisPrefix: redis.prefix,
     spawnInstance,
+    balance: (chosen) => nginx!.reload(chosen.map((instance) => instance.port)),
     async query(text, values) {
       return (await pool.query(text, values)).rows;
     },
