@@ -13,7 +13,7 @@
 
 import { execFileSync, execFile } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, sign, verify as cryptoVerify } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -330,18 +330,21 @@ async function benchLimiter() {
 // embed.js size vs Preact alone.
 
 async function benchSize() {
-  const { stdout } = await run(process.execPath, [`${root}embed-widget/scripts/size.mjs`, "--json"]);
+  // size.mjs exits 1 over budget; the figure is still recorded (and marked not met).
+  const { stdout } = await run(process.execPath, [`${root}embed-widget/scripts/size.mjs`, "--json"]).catch((error) => error);
   const sizes = JSON.parse(stdout.trim().split("\n").pop());
   const embed = sizes["embed.js"];
   // Preact alone, bundled and minified the way embed.js is.
   const { rollup } = await import("rollup");
   const { nodeResolve } = await import("@rollup/plugin-node-resolve");
   const terser = (await import("@rollup/plugin-terser")).default;
-  const dir = tempDir();
+  // Inside the widget package, so `preact` resolves exactly as it does for embed.js.
+  const dir = { path: `${root}embed-widget/dist/.preact-alone`, remove: () => rmSync(`${root}embed-widget/dist/.preact-alone`, { recursive: true, force: true }) };
+  mkdirSync(dir.path, { recursive: true });
   try {
     const entry = `${dir.path}/preact-alone.js`;
     writeFileSync(entry, 'import { h, render, Component } from "preact"; window.__p = [h, render, Component];\n');
-    const build = await rollup({ input: entry, plugins: [nodeResolve({ browser: true, rootDir: `${root}embed-widget` , modulePaths: [`${root}node_modules`] }), terser({ ecma: 2020, compress: { passes: 3 } })] });
+    const build = await rollup({ input: entry, plugins: [nodeResolve({ browser: true }), terser({ ecma: 2020, compress: { passes: 3 } })] });
     const { output } = await build.generate({ format: "iife" });
     await build.close();
     const preact = Buffer.from(output[0].code);
@@ -459,7 +462,7 @@ window.__t = {};
 addEventListener("minicard:render", () => requestAnimationFrame(() => { window.__t.painted ??= performance.now(); }), { once: true });
 </script>
 ${cardTag(tokens[0])}
-<script src="${server.url}/embed.js" async></script></body></html>`,
+<script src="${server.issuer}/embed.js" async></script></body></html>`,
     );
     // The same card as static HTML: what a page shows with no script at all.
     pageBodies.set(
@@ -474,7 +477,7 @@ ${cardTag(tokens[0])}
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>1000 cards</title></head><body>
 <script>window.__rendered = 0; addEventListener("minicard:render", () => window.__rendered++);</script>
 ${tokens.map(cardTag).join("\n")}
-<script src="${server.url}/embed.js" async></script></body></html>`,
+<script src="${server.issuer}/embed.js" async></script></body></html>`,
     );
 
     const scriptToCard = [];
@@ -484,6 +487,7 @@ ${tokens.map(cardTag).join("\n")}
       // A fresh context each time: embed.js and the JWKS are fetched again, as on a first visit.
       const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
       const page = await context.newPage();
+      page.on("console", (message) => message.type() === "warning" || message.type() === "error" ? log(`page: ${message.text()}`) : undefined);
       await page.goto(`${pagesUrl}/one`, { waitUntil: "load" });
       await page.waitForFunction(() => window.__t?.painted !== undefined, undefined, { timeout: 15_000 });
       const timing = await page.evaluate(() => {

@@ -63,8 +63,11 @@ export async function startPartnerServer({ dataDir, env = {} } = {}) {
     ["start", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir ?? dir.path],
     { MINICARD_ADMIN_TOKEN: ADMIN_TOKEN, MINICARD_KEY_SECRET: "bench-key-secret-0123456789abcdef", ...env },
   );
+  // The issuer cards name (`--port 0` gives http://localhost:<port>): what the widget must load from.
+  const issuer = /issuer\s+(\S+)/.exec(server.output())?.[1] ?? server.url;
   return {
     ...server,
+    issuer,
     async stop() {
       await server.stop();
       dir?.remove();

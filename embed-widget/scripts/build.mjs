@@ -44,7 +44,8 @@ const dropDescriptions = {
       .replace(/\bdescription: (?:"(?:[^"\\\n]|\\.)*"|`[^`\n]*`),\s*/g, "")
       .replace(/\n\s*description,(?=\n)/g, "")
       // text(64, "…") and httpsUrl("…"): the schema helpers' description arguments.
-      .replace(/\b(text\(\d+, |httpsUrl\()"(?:[^"\\\n]|\\.)*"\)/g, '$1"")');
+      .replace(/\b(text\(\d+, |httpsUrl\()"(?:[^"\\\n]|\\.)*"\)/g, '$1"")')
+      .replace(/\berrorMessage: (?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'),\s*/g, "");
     return out === code ? null : { code: out, map: null };
   },
 };

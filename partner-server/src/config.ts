@@ -41,6 +41,8 @@ export interface Config {
   trustProxy: boolean;
   /** Beacon requests (`POST /v1/events`) one origin and client IP may send per minute; default 120. */
   eventsPerMinute: number;
+  /** How long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); default 1000 ms, 0 = off. */
+  readCacheMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -64,6 +66,7 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_EXCHANGE_RATIO: "exchangeRatio",
   MINICARD_TRUST_PROXY: "trustProxy",
   MINICARD_EVENTS_PER_MINUTE: "eventsPerMinute",
+  MINICARD_READ_CACHE_MS: "readCacheMs",
   MINICARD_LOG_LEVEL: "logLevel",
 };
 
@@ -168,6 +171,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
     trustProxy: raw.trustProxy === undefined ? false : bool("MINICARD_TRUST_PROXY", raw.trustProxy),
     eventsPerMinute: raw.eventsPerMinute === undefined ? 120 : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
+    readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
     logLevel,
   };
 }

@@ -20,6 +20,7 @@ import { announceRotation, watchRotations } from "./keys/announce.js";
 import { createMetrics } from "./metrics.js";
 import { createOriginIndex } from "./origins.js";
 import { openStore } from "./store/open.js";
+import { withReadCache } from "./store/cached.js";
 import type { Store } from "./store/store.js";
 
 /** A built server and how to stop it. */
@@ -78,7 +79,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await restoreLimits(store, limiter, now());
     // With Redis, replay caches live there too: a replayed assertion is refused by every instance.
     const redis = "replay" in limiter ? (limiter as RedisLimiter) : undefined;
-    const view: Store = redis ? { ...store, assertions: redis.replay } : store;
+    const view: Store = withReadCache(redis ? { ...store, assertions: redis.replay } : store, { ttlMs: config.readCacheMs, now });
     const keys = await openKeyRing(store, {
       alg: config.signingAlg,
       secret: config.keySecret,
