@@ -41,6 +41,13 @@ export interface IssuerKeysOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * The platform's `fetch` as it was when this module loaded. Keys are fetched with it, so a
+ * script that replaces `window.fetch` later (a hostile or compromised third party on a
+ * partner's page) cannot hand the verifier its own JWKS.
+ */
+const fetchAtLoad: typeof fetch | undefined = typeof fetch === "function" ? fetch.bind(globalThis) : undefined;
+
 /** After a failed JWKS fetch, callers get the same failure for this long before one retry. */
 const FAILURE_BACKOFF_MS = 2000;
 
@@ -56,7 +63,7 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
   const url = new URL(options.jwksUri ?? `${trimSlash(issuer)}/.well-known/jwks.json`).href;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.cacheMaxAgeMs ?? 600_000;
-  const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
+  const fetchImpl = options.fetch ?? fetchAtLoad ?? ((input: string, init?: RequestInit) => fetch(input, init));
   let jwks: PublicJwk[] | undefined;
   let fetchedAt = 0;
   let pending: Promise<PublicJwk[]> | undefined;
