@@ -56,12 +56,12 @@ describe("scale-out: throughput figures", { timeout: 120_000 }, () => {
     const { apiKey } = await seedWorld(cluster.url, { token: ADMIN_TOKEN, limits: [{ scope: "brand", max: 100_000, windowSeconds: 3600 }] });
     const urls = cluster.instances.map((instance) => instance.url);
     await issueAll(urls, apiKey, 30, 6); // warm up every instance
-    const one = await issueAll(urls.slice(0, 1), apiKey, 300, 24);
-    const three = await issueAll(urls, apiKey, 300, 24);
-    console.log(`issuance: one instance ${one.rate.toFixed(0)} cards/s, three instances ${three.rate.toFixed(0)} cards/s (300 requests, 24 concurrent)`);
+    const one = await issueAll(urls.slice(0, 1), apiKey, 200, 24);
+    const three = await issueAll(urls, apiKey, 200, 24);
+    console.log(`issuance: one instance ${one.rate.toFixed(0)} cards/s, three instances ${three.rate.toFixed(0)} cards/s (200 requests, 24 concurrent)`);
     expect(one.statuses.every((status) => status === 201)).toBe(true);
     expect(three.statuses.every((status) => status === 201)).toBe(true);
-    expect(Number((await cluster.query("select count(*) as n from cards"))[0].n)).toBe(630);
+    expect(Number((await cluster.query("select count(*) as n from cards"))[0].n)).toBe(430);
   });
 
   it("limiter decisions per second: in-process and Redis (two windows each)", async () => {
