@@ -131,6 +131,30 @@ describe("limits are all or nothing", () => {
   });
 });
 
+describe("a DM share without a sharer", () => {
+  let server: LocalServer;
+  let apiKey: string;
+  beforeAll(async () => {
+    server = await startServer();
+    ({ apiKey } = await seedWorld(server.url, {
+      limits: [
+        { scope: "sharer", surface: "dm", max: 1, windowSeconds: 3600 },
+        { scope: "partner", surface: "dm", max: 3, windowSeconds: 3600 },
+      ],
+    }));
+  });
+  afterAll(() => server.close());
+
+  it("is counted by the partner and brand limits only, since the per-sharer limit has no one to count", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await postCard(server.url, apiKey, cardInput())).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const refused = await postCard(server.url, apiKey, cardInput({ sharer: "alice" }));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("ratelimit")).toMatch(/^"dm-partner";r=0;t=\d+$/);
+  });
+});
+
 /** Verifies a card token with the SDK's verifier against the server's published keys (the issuer's host is not resolvable). */
 async function verifyCard(url: string, token: string, issuer: string) {
   const verifier = createVerifier({ issuer, audience: "weibo", jwksUri: `${url}/.well-known/jwks.json` });
