@@ -282,6 +282,25 @@ describe("public endpoints under abuse", () => {
     expect(Object.keys(ok.body)).toHaveLength(MAX_STATUS_IDS);
   });
 
+  it("oEmbed's html (pasted as markup by consumers) escapes hostile card text in both embed forms", async () => {
+    const title = `"><img src=x onerror=alert(1)><script>alert(2)</script>'`;
+    const { body: card } = await postCard(server.url, apiKey, cardInput({ title, description: `</iframe><svg onload=alert(3)>` }));
+    for (const extra of ["", "&omit_iframe=1"]) {
+      const response = await get(`${server.url}/oembed?url=${encodeURIComponent(`${server.url}/c/${card.id}`)}&format=json${extra}`);
+      expect(response.status).toBe(200);
+      const html: string = response.body.html;
+      // Only the embed's own elements, each attribute quoted and closed: the text stayed text.
+      // Drop the double-quoted attribute values: what is left is structure. A quote that broke
+      // out of a value would leave the payload's tags and handlers here.
+      const structure = html.replace(/"[^"]*"/g, '""');
+      const tags = [...structure.matchAll(/<\/?([a-z][a-z0-9-]*)/gi)].map((match) => match[1]!.toLowerCase());
+      expect(new Set(tags), extra).toEqual(new Set(extra ? ["script", "mini-program-card"] : ["iframe"]));
+      const attributes = [...structure.matchAll(/\s([a-z-]+)=/gi)].map((match) => match[1]!.toLowerCase());
+      expect(attributes.filter((name) => name.startsWith("on")), extra).toEqual([]);
+      if (!extra) expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    }
+  });
+
   it("oEmbed answers only for this server's share links and never fetches the URL it is given (no SSRF)", async () => {
     let outbound = 0;
     const target = createHttpServer((_req, res) => {
