@@ -1,0 +1,205 @@
+/**
+ * SQLite on its own thread: a Kysely dialect whose one connection lives in a worker thread.
+ *
+ * `better-sqlite3` is synchronous, and with `synchronous=FULL` every commit waits for an
+ * fsync (several milliseconds on a virtual disk). On the main thread that wait stops the
+ * whole server: no request is parsed, validated or signed while a batch of cards is being
+ * made durable. Here the worker waits instead, and the event loop keeps serving; the next
+ * batch forms while the last one is flushed. Durability is unchanged: a query's promise
+ * resolves only after the worker has run it (for a commit: after the fsync).
+ *
+ * Kysely talks to one connection behind a mutex (as its own SQLite driver does), so the
+ * worker runs statements strictly in order and transactions never interleave.
+ */
+
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from "kysely";
+
+/** The worker's code (plain JavaScript, so it runs the same from `src` under the tests and from `dist`). */
+const WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+for (const pragma of workerData.pragmas) db.pragma(pragma);
+const statements = new Map();
+function prepare(sql) {
+  let statement = statements.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql);
+    if (statements.size < 1000) statements.set(sql, statement);
+  }
+  return statement;
+}
+parentPort.on("message", (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    const statement = prepare(message.sql);
+    if (statement.reader) {
+      parentPort.postMessage({ id: message.id, rows: statement.all(message.parameters) });
+    } else {
+      const { changes, lastInsertRowid } = statement.run(message.parameters);
+      parentPort.postMessage({ id: message.id, changes, lastInsertRowid: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid) });
+    }
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+  }
+});
+`;
+
+interface Reply {
+  id: number;
+  rows?: unknown[];
+  changes?: number;
+  lastInsertRowid?: bigint;
+  error?: { message: string; code?: string };
+}
+
+/** An error from the worker, with SQLite's `code` (e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`). */
+export class SqliteThreadError extends Error {
+  override readonly name = "SqliteThreadError";
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of {@link SqliteThreadDialect}. */
+export interface SqliteThreadOptions {
+  /** The database file, or `:memory:`. */
+  file: string;
+  /** Run once on open, in order, e.g. `journal_mode = WAL`. */
+  pragmas: readonly string[];
+}
+
+class ThreadConnection implements DatabaseConnection {
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  private failure: Error | undefined;
+
+  constructor(private readonly worker: Worker) {
+    worker.on("message", (reply: Reply) => {
+      const pending = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      pending?.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      this.failure = error;
+      for (const pending of this.waiting.values()) pending.reject(error);
+      this.waiting.clear();
+    };
+    worker.on("error", (error) => fail(new SqliteThreadError(`the SQLite thread failed: ${error.message}`, "SQLITE_IOERR")));
+    worker.on("exit", () => fail(new SqliteThreadError("the SQLite thread has stopped", "SQLITE_CANTOPEN")));
+  }
+
+  private send(sql: string, parameters: readonly unknown[]): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, sql, parameters });
+    });
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const reply = await this.send(compiledQuery.sql, compiledQuery.parameters);
+    if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
+    if (reply.rows) return { rows: reply.rows as R[] };
+    return {
+      numAffectedRows: reply.changes === undefined ? undefined : BigInt(reply.changes),
+      insertId: reply.lastInsertRowid,
+      rows: [],
+    };
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(compiledQuery.query)) throw new Error("only select queries can be streamed");
+    const { rows } = await this.executeQuery<R>(compiledQuery);
+    for (const row of rows) yield { rows: [row] };
+  }
+}
+
+class ThreadDriver implements Driver {
+  private worker: Worker | undefined;
+  private connection: ThreadConnection | undefined;
+  private lock: Promise<void> | undefined;
+  private unlock: (() => void) | undefined;
+
+  constructor(private readonly options: SqliteThreadOptions) {}
+
+  async init(): Promise<void> {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    this.worker = new Worker(WORKER, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
+    this.connection = new ThreadConnection(this.worker);
+    // Opening errors (a bad path, a locked file) surface on the first query, as with the in-thread driver.
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    // One connection: wait until the last user released it.
+    while (this.lock) await this.lock;
+    this.lock = new Promise((resolve) => (this.unlock = resolve));
+    return this.connection!;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("commit"));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("rollback"));
+  }
+
+  async releaseConnection(): Promise<void> {
+    const unlock = this.unlock;
+    this.lock = undefined;
+    this.unlock = undefined;
+    unlock?.();
+  }
+
+  async destroy(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    worker.postMessage({ close: true });
+    await exited;
+  }
+}
+
+/** Kysely's SQLite dialect with the connection on a worker thread. */
+export class SqliteThreadDialect implements Dialect {
+  constructor(private readonly options: SqliteThreadOptions) {}
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createDriver(): Driver {
+    return new ThreadDriver(this.options);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new SqliteIntrospector(db);
+  }
+}
