@@ -67,6 +67,13 @@ export function widgetRoutes(dir: string | undefined = widgetDistDir()): Fastify
       return send(request, reply, asset, "public, max-age=300, stale-while-revalidate=86400");
     });
 
+    // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js).
+    app.get("/embed.js.map", async (request, reply) => {
+      const asset = get("embed.js.map");
+      if (!asset) throw new Problem("not_found", "the widget is not built: run npm run build");
+      return send(request, reply, asset, "public, max-age=300");
+    });
+
     app.get<{ Params: { file: string } }>("/widget/:file", async (request, reply) => {
       const asset = /^[\w.-]+$/.test(request.params.file) ? get(request.params.file) : undefined;
       if (!asset) throw new Problem("not_found", `no widget file ${request.params.file}`);
