@@ -65,12 +65,22 @@ function fastifyProblem(error: FastifyError): Problem | undefined {
   }
 }
 
+/**
+ * Fastify's proxy trust for `MINICARD_TRUST_PROXY`: the immediate peer and the next `hops - 1`
+ * proxies. (Fastify's own numeric option trusts nobody, and `true` trusts every hop, which
+ * lets a client choose `request.ip` with its own `X-Forwarded-For`.)
+ */
+function proxyTrust(setting: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+  const hops = setting === true ? 1 : setting;
+  return typeof hops === "number" && hops > 0 ? (_address, hop) => hop < hops : false;
+}
+
 /** Builds the app over its parts. */
 export async function buildApp(context: AppContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    trustProxy: context.config.trustProxy,
+    trustProxy: proxyTrust(context.config.trustProxy),
     forceCloseConnections: "idle",
     // A request that reached us while shutting down is served (with `Connection: close`),
     // not refused: behind a balancer a refusal would be answered to the client, while the

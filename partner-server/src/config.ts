@@ -37,8 +37,12 @@ export interface Config {
   demo: boolean;
   /** PV of exposure granted per unique visitor a brand brings (traffic exchange). */
   exchangeRatio: number;
-  /** Trust `X-Forwarded-*` from a balancer in front. */
-  trustProxy: boolean;
+  /**
+   * Trust `X-Forwarded-*` from proxies in front: `true` (or `1`) is one balancer, a number that
+   * many hops. Loaded as the hop count (or `false`), never "every hop": then the client's own
+   * `X-Forwarded-For` would pick `request.ip`, and per-client guards could be dodged or aimed.
+   */
+  trustProxy: boolean | number;
   /** Beacon requests (`POST /v1/events`) one origin and client IP may send per minute; default 120. */
   eventsPerMinute: number;
   /** How long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); default 1000 ms, 0 = off. */
@@ -82,6 +86,15 @@ function bool(name: string, value: unknown): boolean {
   if (value === "1" || value === "true" || value === "yes") return true;
   if (value === "0" || value === "false" || value === "no" || value === "") return false;
   throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(value)}`);
+}
+
+/** `MINICARD_TRUST_PROXY`: false, true (one balancer) or a hop count from 1 to 10. */
+function proxyHops(value: unknown): false | number {
+  if (typeof value === "number" || /^[0-9]+$/.test(String(value))) {
+    const hops = int("MINICARD_TRUST_PROXY", value, 0, 10);
+    return hops === 0 ? false : hops;
+  }
+  return bool("MINICARD_TRUST_PROXY", value) ? 1 : false;
 }
 
 function int(name: string, value: unknown, min: number, max: number): number {
@@ -169,7 +182,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     signingAlg,
     demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),
     exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
-    trustProxy: raw.trustProxy === undefined ? false : bool("MINICARD_TRUST_PROXY", raw.trustProxy),
+    trustProxy: raw.trustProxy === undefined ? false : proxyHops(raw.trustProxy),
     eventsPerMinute: raw.eventsPerMinute === undefined ? 120 : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
     readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
     logLevel,

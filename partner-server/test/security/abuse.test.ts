@@ -79,6 +79,15 @@ describe("credential guessing is slowed per client", () => {
     expect((await postCard(server.url, apiKey, cardInput(), guesser)).status).toBe(201);
   });
 
+  it("behind a balancer, the client cannot pick its own IP with a forged X-Forwarded-For", async () => {
+    // The balancer appends the real client address; whatever the client sent comes before it.
+    for (let i = 0; i < AUTH_FAILURES.max; i += 1) {
+      const response = await postCard(server.url, `mck_rotating${i}`, cardInput(), { "x-forwarded-for": `10.9.${i}.1, 203.0.113.9` });
+      expect(response.status).toBe(401);
+    }
+    expectProblem(await postCard(server.url, "mck_rotating-next", cardInput(), { "x-forwarded-for": "10.9.250.1, 203.0.113.9" }), 429, "too_many_auth_failures");
+  });
+
   it("counts admin-token guesses too", async () => {
     const guesser = from("203.0.113.8");
     for (let i = 0; i < AUTH_FAILURES.max; i += 1) {
