@@ -18,7 +18,7 @@ import type { Store } from "./store/store.js";
 import { createServer, adminTokenFor } from "./server.js";
 import { openKeyRing } from "./keys/keyring.js";
 import { announceRotation } from "./keys/announce.js";
-import { connectRedis } from "./limits/redis.js";
+import { connectRedis, whenReady } from "./limits/redis.js";
 import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
 import {
   addBrandKey,
@@ -358,7 +358,14 @@ const COMMANDS: Record<string, Command> = {
             alg: config.signingAlg,
             secret: config.keySecret,
             graceMs: config.keyGraceSeconds * 1000,
-            ...(redis ? { announce: () => announceRotation(redis, config.redisPrefix) } : {}),
+            ...(redis
+              ? {
+                  announce: async () => {
+                    await whenReady(redis, 3000);
+                    await announceRotation(redis, config.redisPrefix);
+                  },
+                }
+              : {}),
           });
           print(await keys.rotate());
         } finally {
@@ -411,7 +418,8 @@ function help(): string {
     "",
     "Every command takes --config FILE, --data-dir DIR and --database-url URL, and --help.",
     "Environment: PORT, MINICARD_ISSUER, MINICARD_DATA_DIR, MINICARD_ADMIN_TOKEN, MINICARD_DATABASE_URL,",
-    "MINICARD_REDIS_URL, MINICARD_KEY_SECRET, MINICARD_SIGNING_ALG, MINICARD_DEMO. Flags win over the environment.",
+    "MINICARD_REDIS_URL, MINICARD_REDIS_PREFIX, MINICARD_KEY_SECRET, MINICARD_KEY_REFRESH_SECONDS, MINICARD_KEY_GRACE_SECONDS,",
+    "MINICARD_SIGNING_ALG, MINICARD_DEMO. Flags win over the environment. Several instances: docs/deploy.md.",
   ].join("\n");
 }
 

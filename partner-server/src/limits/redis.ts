@@ -96,6 +96,18 @@ export function connectRedis(url: string, options: { commandTimeoutMs?: number; 
   return redis;
 }
 
+/** Resolves once `redis` is connected, or after `ms` (it keeps trying in the background). */
+export function whenReady(redis: Redis, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (redis.status === "ready") return resolve();
+    const timer = setTimeout(resolve, ms);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 function unavailable(error: unknown): LimitsUnavailableError {
   return new LimitsUnavailableError("Redis is unavailable", { cause: error });
 }
@@ -104,14 +116,7 @@ function unavailable(error: unknown): LimitsUnavailableError {
 export async function openRedisLimiter(options: RedisLimiterOptions & { readyTimeoutMs?: number }): Promise<RedisLimiter> {
   const prefix = options.prefix ?? "minicard:";
   const redis = connectRedis(options.url, { commandTimeoutMs: options.commandTimeoutMs });
-  await new Promise<void>((resolve) => {
-    if (redis.status === "ready") return resolve();
-    const timer = setTimeout(resolve, options.readyTimeoutMs ?? 3000);
-    redis.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await whenReady(redis, options.readyTimeoutMs ?? 3000);
   const windowKey = (check: LimitCheck) => `${prefix}limit:${check.key}`;
 
   async function run(keys: string[], args: (string | number)[]): Promise<number[]> {
