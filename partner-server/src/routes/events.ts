@@ -13,6 +13,7 @@ import type { AppContext } from "../context.js";
 import { newId } from "../domain/ids.js";
 import { cardState, type StoredEvent } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
+import { ledgerOf } from "../services/brand-stats.js";
 
 /** Most events one beacon may carry. */
 export const MAX_EVENTS = 50;
@@ -38,7 +39,7 @@ const eventSchema = {
 /** Why one event was not accepted. */
 interface Rejection {
   index: number;
-  code: "invalid_event" | "card_unknown" | "card_unavailable" | "wrong_partner" | "stale_event";
+  code: "invalid_event" | "card_unknown" | "card_unavailable" | "wrong_partner" | "stale_event" | "not_in_paid_slot";
   message: string;
 }
 
@@ -87,6 +88,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
       const rows = new Map((await context.store.cards.statuses([...new Set(valid.map((event) => event.card))])).map((row) => [row.id, row]));
       const events: StoredEvent[] = [];
+      const indexes: number[] = [];
       for (const event of valid) {
         const card = rows.get(event.card);
         if (!card) {
@@ -108,6 +110,22 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
             at: event.at,
             dedupKey: event.type === "impression" ? `${card.id}|${event.visitor}|${event.slot}|${Math.floor(event.at / DEDUP_WINDOW_MS)}` : undefined,
           });
+          indexes.push(event.index);
+        }
+      }
+      // A hot-list (paid) slot shows only brands with exposure left: a trending impression of a
+      // brand without balance did not come from the hot list (docs/growth.md). Clicks always
+      // count: a visit is a visit, and it is what tops the balance up.
+      const paid = (event: StoredEvent) => event.type === "impression" && event.slot === "trending";
+      const trendingBrands = [...new Set(events.filter(paid).map((event) => event.brandId))];
+      if (trendingBrands.length > 0) {
+        const ledgers = await context.store.events.ledger(trendingBrands);
+        const broke = new Set(ledgers.filter((row) => ledgerOf(row.uv, row.pvDelivered, context.config.exchangeRatio).pvBalance <= 0).map((row) => row.brandId));
+        for (let i = events.length - 1; i >= 0; i--) {
+          if (!paid(events[i]!) || !broke.has(events[i]!.brandId)) continue;
+          rejected.push({ index: indexes[i]!, code: "not_in_paid_slot", message: `brand ${events[i]!.brandId} has no exposure balance: its cards are not in the hot list` });
+          events.splice(i, 1);
+          indexes.splice(i, 1);
         }
       }
       const stored = events.length > 0 ? await context.store.events.insert(events) : 0;

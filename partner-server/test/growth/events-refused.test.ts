@@ -83,4 +83,17 @@ describe("POST /v1/events refusals", () => {
     expect(stats.clicks).toBe(0);
     expect(stats.byCard.map((row: { card: string }) => row.card)).toEqual([live]);
   });
+
+  it("refuses trending impressions of a brand without exposure balance (not_in_paid_slot), and takes them once a visit earned one", async () => {
+    const trending = (visitor: string) => event(live, { visitor, slot: "trending" });
+    const refused = await world.send([trending("v_t1")]);
+    expect(refused.body).toMatchObject({ accepted: 0, rejected: 1, errors: [{ index: 0, code: "not_in_paid_slot" }] });
+    expect((await stored()).filter((e) => e.slot === "trending")).toEqual([]);
+    // A click from the hot list counts even without balance: it is a visit, and it earns 3000 PV.
+    const visit = await world.send([event(live, { type: "click", visitor: "v_t2", slot: "trending" })]);
+    expect(visit.body).toMatchObject({ accepted: 1, rejected: 0 });
+    const accepted = await world.send([trending("v_t3")]);
+    expect(accepted.body).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await stored()).filter((e) => e.slot === "trending").map((e) => e.type)).toEqual(["click", "impression"]);
+  });
 });
