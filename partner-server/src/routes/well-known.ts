@@ -13,6 +13,8 @@ export function discovery(issuer: string) {
     card_status_endpoint: `${issuer}/v1/cards/status`,
     oembed_endpoint: `${issuer}/oembed`,
     events_endpoint: `${issuer}/v1/events`,
+    stats_endpoint: `${issuer}/v1/brands/me/stats`,
+    trending_endpoint: `${issuer}/v1/trending`,
     embed_script: `${issuer}/embed.js`,
     algorithms: [...ALGORITHMS],
     token_type: "minicard+jwt",

@@ -95,6 +95,11 @@ describe("GET /v1/trending", () => {
     world.clock.now -= HALF_LIFE;
   });
 
+  it("is announced in the discovery document, with the stats endpoint", async () => {
+    const discovery = await (await fetch(`${world.server.url}/.well-known/minicard-configuration`)).json();
+    expect(discovery).toMatchObject({ trending_endpoint: `${world.server.url}/v1/trending`, stats_endpoint: `${world.server.url}/v1/brands/me/stats` });
+  });
+
   it("honours limit and surface, and checks its query", async () => {
     expect((await trending("partner=weibo&limit=1")).body.cards.map((card: { id: string }) => card.id)).toEqual([a]);
     expect((await trending("partner=weibo&surface=dm")).body.cards).toEqual([]);
