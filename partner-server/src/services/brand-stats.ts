@@ -76,7 +76,8 @@ function parseBound(name: "from" | "to", value: string): number {
 /** Resolves `from`/`to` query values (dates, ISO times or epoch ms) into a range; throws `validation_failed`. */
 export function resolveRange(query: { from?: string | undefined; to?: string | undefined }, now: number): StatsRange {
   const to = query.to ? parseBound("to", query.to) : now;
-  const from = query.from ? parseBound("from", query.from) : Math.floor(to / DAY_MS) * DAY_MS - (DEFAULT_RANGE_DAYS - 1) * DAY_MS;
+  // Default: the 30 UTC days that end with the day `to` falls in (or ends at).
+  const from = query.from ? parseBound("from", query.from) : Math.ceil(to / DAY_MS) * DAY_MS - DEFAULT_RANGE_DAYS * DAY_MS;
   if (from >= to) throw validationProblem([{ path: "query:from", message: "must be before to" }]);
   if (to - from > MAX_RANGE_DAYS * DAY_MS) throw validationProblem([{ path: "query:from", message: `the range may cover at most ${MAX_RANGE_DAYS} days` }]);
   return { from, to };

@@ -186,6 +186,20 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
     expect(all).toEqual(http);
   });
 
+  it("defaults to the 30 UTC days ending today, or ending with the day `to` names", async () => {
+    const get = async (query: string) =>
+      (await fetch(`${world.server.url}/v1/brands/me/stats${query}`, { headers: { authorization: `Bearer ${world.apiKey}` } })).json();
+    const today = await get("");
+    expect(today.from).toBe("2026-10-24T00:00:00.000Z");
+    expect(today.to).toBe(new Date(world.clock.now).toISOString());
+    expect(today.byDay).toHaveLength(30);
+    expect(today.byDay.at(-1).day).toBe("2026-11-22");
+    expect(today.impressions).toBe(1000);
+    const ending = await get("?to=2026-11-21");
+    expect([ending.from, ending.to]).toEqual(["2026-10-23T00:00:00.000Z", "2026-11-22T00:00:00.000Z"]);
+    expect(ending.byDay).toHaveLength(30);
+  });
+
   it("refuses a bad range and a missing key with clear codes", async () => {
     const bad = await fetch(`${world.server.url}/v1/brands/me/stats?from=2026-11-22&to=2026-11-20`, { headers: { authorization: `Bearer ${world.apiKey}` } });
     expect(bad.status).toBe(400);
