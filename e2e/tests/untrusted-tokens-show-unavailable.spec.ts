@@ -60,6 +60,10 @@ test("a share link resolves on the issuer's origin only; a revoked one is unavai
   await expect(cards.card().getByText("Resolved from src")).toBeVisible();
 
   await expectRefused(cards, { src: `http://127.0.0.1:${server.port}/c/${card.id}`, surface: "dm" }, "wrong_issuer", ["Resolved from src"]);
+  // Only share links: no other path of the issuer's origin is fetched on a page's behalf.
+  for (const path of ["/v1/admin/partners", `/c/${card.id}/../../v1/admin/partners`, `/c/${card.id}x`, "/.well-known/jwks.json"]) {
+    await expectRefused(cards, { src: `${server.url}${path}`, surface: "dm" }, "wrong_issuer", ["Resolved from src"]);
+  }
 
   const revoked = await issueCard(request, server, { title: "Withdrawn card" });
   await request.delete(`${server.url}/v1/cards/${revoked.id}`, { headers: { authorization: `Bearer ${server.apiKey}` } });

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Bundles the compiled widget (dist/tsc, emitted by `tsc -b`) into:
-//   dist/embed.js       the classic script partners paste (IIFE: Preact, the verifier, jose)
-//   dist/sheet.<hash>.js the sheets and the QR encoder, loaded by embed.js on the first tap that shows one
+//   dist/embed.js           the classic script partners paste (IIFE: Preact and the SDK's verifier)
+//   dist/sheet.<hash>.js    the sheets and the QR encoder, loaded on the first tap that shows one
+//   dist/status.<hash>.js   the revocation checker, loaded when the first check is due
+//   dist/trending.<hash>.js <mini-program-trending>, loaded when a page has one
 //   dist/index.js       the ESM entry of @minicard/widget for framework users (dependencies external)
 // Then prints the sizes (`scripts/size.mjs` enforces the budget in `npm test`).
 
@@ -64,9 +66,10 @@ async function bundle(input, output, plugins, external) {
 const resolve = () => nodeResolve({ browser: true });
 
 const [sheet] = await bundle("sheet/index.js", { format: "es", entryFileNames: "sheet.[hash].js" }, [resolve(), minify]);
+const [status] = await bundle("status/check.js", { format: "es", entryFileNames: "status.[hash].js" }, [resolve(), minify]);
 const [trending] = await bundle("trending/element.js", { format: "es", entryFileNames: "trending.[hash].js" }, [resolve(), minify]);
 await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generatedCode: "es2015" }, [
-  constants({ __SHEET_FILE__: sheet.fileName, __TRENDING_FILE__: trending.fileName, __VERSION__: version }),
+  constants({ __SHEET_FILE__: sheet.fileName, __STATUS_FILE__: status.fileName, __TRENDING_FILE__: trending.fileName, __VERSION__: version }),
   dropDescriptions,
   resolve(),
   minify,

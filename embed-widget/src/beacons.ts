@@ -49,8 +49,7 @@ export function visitorId(): string {
     // storage blocked (private mode, sandboxed iframe): an in-memory id for this page
   }
   if (!visitor || !/^[A-Za-z0-9_.:-]{8,128}$/.test(visitor)) {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    visitor = `v_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+    visitor = `v_${crypto.randomUUID().replaceAll("-", "")}`;
     try {
       localStorage.setItem(VISITOR_KEY, visitor);
     } catch {

@@ -6,6 +6,8 @@
 
 /** What the lazily loaded sheet module (`sheet/index.ts`) exports. */
 export type SheetModule = typeof import("./sheet/index.js");
+/** What the lazily loaded revocation checker (`status/check.ts`) exports. */
+export type StatusModule = typeof import("./status/check.js");
 
 /** Page-wide settings of the widget. */
 export interface WidgetConfig {
@@ -19,6 +21,8 @@ export interface WidgetConfig {
   noTrack: boolean;
   /** Loads the sheets (QR code, "didn't open?") on the first tap that shows one. */
   loadSheet: () => Promise<SheetModule>;
+  /** Loads the revocation checker when the first check is due. */
+  loadStatus: () => Promise<StatusModule>;
 }
 
 /** The one configuration object of the page. */
@@ -28,7 +32,15 @@ export const config: WidgetConfig = {
   nearMargin: "200% 0px",
   noTrack: false,
   loadSheet: () => Promise.reject(new Error("no sheet module configured")),
+  loadStatus: () => Promise.reject(new Error("no status module configured")),
 };
+
+/**
+ * The page's `fetch` when the widget loaded. Share links and status checks go through it, so
+ * a script that replaces `window.fetch` later cannot answer for the issuer (the verifier's key
+ * fetches do the same, in the SDK).
+ */
+export const fetchAtLoad: typeof fetch = fetch.bind(globalThis);
 
 /** Logs a problem without ever throwing into the host page. */
 export function warn(message: string, error?: unknown): void {

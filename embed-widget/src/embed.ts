@@ -19,6 +19,7 @@ import { renderCard } from "./render.js";
 import { defineTrending } from "./trending/register.js";
 
 declare const __SHEET_FILE__: string;
+declare const __STATUS_FILE__: string;
 declare const __TRENDING_FILE__: string;
 declare const __VERSION__: string;
 
@@ -29,6 +30,8 @@ try {
     config.issuer = base.origin;
     const sheet = new URL(`widget/${__SHEET_FILE__}`, base).href;
     config.loadSheet = () => import(sheet);
+    const status = new URL(`widget/${__STATUS_FILE__}`, base).href;
+    config.loadStatus = () => import(status);
     defineTrending(new URL(`widget/${__TRENDING_FILE__}`, base).href);
   }
   if (script?.hasAttribute("data-no-track")) config.noTrack = true;

@@ -14,6 +14,8 @@ import { config } from "./config.js";
 
 // A bundler splits the sheets (with the QR encoder) into their own chunk: they load on the first tap that shows one.
 config.loadSheet = () => import("./sheet/index.js");
+// And the revocation checker: it loads when the first check is due.
+config.loadStatus = () => import("./status/check.js");
 
 export { MiniProgramCard } from "./card/Card.js";
 export type { MiniProgramCardProps } from "./card/Card.js";
@@ -21,6 +23,6 @@ export { MiniProgramCardElement, defineElement } from "./element.js";
 export { renderCard } from "./render.js";
 export type { RenderOptions } from "./render.js";
 export { config } from "./config.js";
-export type { SheetModule, WidgetConfig } from "./config.js";
+export type { SheetModule, StatusModule, WidgetConfig } from "./config.js";
 export type { WidgetErrorCode } from "./errors.js";
 export type { Lang } from "./i18n.js";

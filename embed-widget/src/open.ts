@@ -68,11 +68,23 @@ export function launch(plan: OpenPlan, onStillHere: () => void, waitMs = 1500): 
 
 let sheetModule: Promise<SheetModule> | undefined;
 
-/** Opens a sheet (loads the sheet module on first use; a failed load is retried next time). */
-export async function showSheet(options: SheetOptions): Promise<() => void> {
-  sheetModule ??= config.loadSheet().catch((error: unknown) => {
-    sheetModule = undefined;
-    throw error;
-  });
-  return (await sheetModule).openSheet(options);
+/**
+ * Opens a sheet, loading the sheet module on first use (a failed load is retried next time).
+ * Escape pressed while it loads cancels it, as it would close it once shown: the answer is
+ * then undefined and nothing opens.
+ */
+export async function showSheet(options: SheetOptions): Promise<(() => void) | undefined> {
+  let cancelled = false;
+  const cancel = (event: KeyboardEvent) => event.key === "Escape" && (cancelled = true);
+  addEventListener("keydown", cancel, true);
+  try {
+    sheetModule ??= config.loadSheet().catch((error: unknown) => {
+      sheetModule = undefined;
+      throw error;
+    });
+    const module = await sheetModule;
+    return cancelled ? undefined : module.openSheet(options);
+  } finally {
+    removeEventListener("keydown", cancel, true);
+  }
 }

@@ -2,12 +2,12 @@
  * @module status — revocation reaches cards already on screen.
  *
  * One poller for the page: every `config.statusIntervalMs` (60 s by default) it asks each
- * issuer `GET /v1/cards/status?ids=…` about its cards near the viewport, at most 100 ids a
- * request and each card at most once per interval. A `revoked` or `expired` answer (a
- * suspended brand's cards read `revoked`) turns the card unavailable without a reload.
+ * issuer about its cards near the viewport (`status/check.ts`, loaded when the first check is
+ * due). A `revoked` or `expired` answer (a suspended brand's cards read `revoked`) turns the
+ * card unavailable without a reload.
  */
 
-import { config, warn } from "./config.js";
+import { config, fetchAtLoad, warn } from "./config.js";
 
 /** A rendered card the poller keeps an eye on. */
 export interface StatusWatch {
@@ -19,13 +19,10 @@ export interface StatusWatch {
   onGone(state: "revoked" | "expired"): void;
 }
 
-/** Most ids one status request carries (the server's limit). */
-export const MAX_IDS = 100;
-
 const watches = new Set<StatusWatch>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-/** Starts watching a card; answers the unwatch function. */
+/** Watches a rendered card until the returned function is called. */
 export function watchStatus(watch: Omit<StatusWatch, "checkedAt">): () => void {
   const entry: StatusWatch = Object.assign(watch, { checkedAt: Date.now() });
   watches.add(entry);
@@ -39,40 +36,10 @@ function schedule(): void {
 
 async function tick(): Promise<void> {
   timer = undefined;
-  const interval = config.statusIntervalMs;
-  const now = Date.now();
-  if (document.visibilityState !== "hidden") {
-    const due = new Map<string, StatusWatch[]>();
-    for (const watch of watches) {
-      // 10% slack, so timers firing a little early still count as a full interval.
-      if (!watch.near || now - watch.checkedAt < interval * 0.9) continue;
-      watch.checkedAt = now;
-      due.set(watch.issuer, [...(due.get(watch.issuer) ?? []), watch]);
-    }
-    const requests: Promise<void>[] = [];
-    for (const [issuer, list] of due) {
-      for (let i = 0; i < list.length; i += MAX_IDS) requests.push(ask(issuer, list.slice(i, i + MAX_IDS), interval));
-    }
-    await Promise.all(requests);
-  }
-  schedule();
-}
-
-async function ask(issuer: string, list: StatusWatch[], interval: number): Promise<void> {
-  const ids = [...new Set(list.map((watch) => watch.id))];
   try {
-    const response = await fetch(`${issuer}/v1/cards/status?ids=${ids.join(",")}`, {
-      credentials: "omit",
-      // The answer is cacheable for 60 s: a page polling faster than that (tests) must skip the cache.
-      cache: interval < 60_000 ? "no-store" : "default",
-    });
-    if (!response.ok) return;
-    const states = (await response.json()) as Record<string, unknown>;
-    for (const watch of list) {
-      const state = states[watch.id];
-      if ((state === "revoked" || state === "expired") && watches.has(watch)) watch.onGone(state);
-    }
+    await (await config.loadStatus()).checkStatus(watches, config.statusIntervalMs, fetchAtLoad);
   } catch (error) {
     warn("could not check card status", error);
   }
+  schedule();
 }

@@ -26,10 +26,9 @@ export const CSS = `:host{display:block}
 .card:hover{box-shadow:0 2px 12px rgba(0,0,0,.08)}.card:active{transform:scale(.985)}
 .card:focus-visible{outline:2px solid var(--ac);outline-offset:2px}
 .b{display:flex;align-items:center;gap:6px;min-width:0;color:var(--mu);font-size:12px}
-.b .n{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.b .n,.cta{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
 .logo{flex:none;width:18px;height:18px;border-radius:50%;object-fit:cover;background:var(--so)}
-.t{font-weight:600;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;word-break:break-word;overflow-wrap:anywhere}
-.d{color:var(--mu);font-size:13px;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere}
+.t,.d{overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere}.t{font-weight:600}.d{color:var(--mu);font-size:13px}
 .c1{-webkit-line-clamp:1}
 .img{display:block;width:100%;aspect-ratio:16/9;object-fit:cover;background:var(--so)}
 .fb{display:flex;align-items:center;justify-content:center;color:#fff;font-size:34px;font-weight:600;background:linear-gradient(135deg,#5b8def,#8e6cf1)}
@@ -38,7 +37,7 @@ export const CSS = `:host{display:block}
 .pr{color:var(--pr);font-weight:600}.of{color:var(--pr);font-size:12px}
 .mp{display:flex;align-items:center;gap:4px;color:var(--mu);font-size:11px}
 .mp svg{width:13px;height:13px;flex:none}
-.cta{flex:none;background:var(--ac);color:#fff;border-radius:999px;padding:5px 14px;font-size:13px;font-weight:600;max-width:50%;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.cta{flex:none;background:var(--ac);color:#fff;border-radius:999px;padding:5px 14px;font-size:13px;font-weight:600;max-width:50%}
 .dm .card{border-radius:var(--r) var(--r) var(--r) 4px}
 .dm .in{padding:10px 12px 8px;display:grid;gap:6px}
 .dm .img{aspect-ratio:5/4;border-radius:6px}

@@ -6,7 +6,8 @@
  * own origin: a page cannot make the widget fetch from, or trust, anywhere else.
  */
 
-import { createIssuerKeys, createVerifier, type KeyResolver, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { SURFACES, createIssuerKeys, createVerifier, type KeyResolver, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { fetchAtLoad } from "./config.js";
 import { WidgetError } from "./errors.js";
 
 const keySets = new Map<string, KeyResolver>();
@@ -33,8 +34,6 @@ export interface CardSource {
   surface: string | null | undefined;
 }
 
-const SURFACES: readonly string[] = ["dm", "profile", "feed"];
-
 /** The issuer's base URL (`https://cards.example`, no trailing slash), or a coded failure. */
 function issuerUrl(issuer: string | undefined): URL {
   try {
@@ -43,16 +42,16 @@ function issuerUrl(issuer: string | undefined): URL {
   } catch {
     // reported below
   }
-  throw new WidgetError("invalid_argument", "no issuer: set the issuer attribute or load embed.js from the issuer");
+  throw new WidgetError("invalid_argument", "no issuer: set the issuer attribute");
 }
 
 /** Loads and verifies the card `source` names; throws a coded error otherwise. */
 export async function loadCard(source: CardSource): Promise<VerifiedCard> {
   const issuer = issuerUrl(source.issuer);
-  if (!source.partner) throw new WidgetError("invalid_argument", "the partner attribute is required");
-  if (!SURFACES.includes(source.surface ?? "")) throw new WidgetError("invalid_argument", "surface must be dm, profile or feed");
+  if (!source.partner) throw new WidgetError("invalid_argument", "no partner attribute");
+  if (!(SURFACES as readonly string[]).includes(source.surface ?? "")) throw new WidgetError("invalid_argument", "no valid surface attribute");
   const token = source.token || (source.src ? await resolveShareLink(source.src, issuer) : undefined);
-  if (!token) throw new WidgetError("malformed", "set the token or src attribute");
+  if (!token) throw new WidgetError("malformed", "no token or src attribute");
   const base = issuer.href.replace(/\/+$/, "");
   return verifierFor(base, source.partner).verify(token, { surface: source.surface as Surface });
 }
@@ -65,16 +64,19 @@ async function resolveShareLink(src: string, issuer: URL): Promise<string> {
   } catch {
     throw new WidgetError("malformed", "src is not a URL");
   }
-  if (url.origin !== issuer.origin) throw new WidgetError("wrong_issuer", `src must be a share link of ${issuer.origin}`);
+  // A share link of the issuer, nothing else on its origin: `<issuer>/c/<card id>`.
+  if (url.origin !== issuer.origin || !/^\/c\/[0-9A-HJKMNP-TV-Z]{26}$/.test(url.pathname)) {
+    throw new WidgetError("wrong_issuer", `src must be a share link ${issuer.origin}/c/<id>`);
+  }
   let response: Response;
   try {
-    response = await fetch(url.href, { headers: { accept: "application/json" }, credentials: "omit" });
+    response = await fetchAtLoad(url.href, { headers: { accept: "application/json" }, credentials: "omit" });
   } catch {
-    throw new WidgetError("issuer_unreachable", "the share link could not be fetched");
+    throw new WidgetError("issuer_unreachable", "the share link failed");
   }
   const body = (await response.json().catch(() => ({}))) as { token?: unknown; state?: unknown };
-  if (response.status === 410) throw new WidgetError(body.state === "expired" ? "expired" : "revoked", "the card is no longer available");
-  if (response.status === 404) throw new WidgetError("not_found", "the issuer does not know this card");
+  if (response.status === 410) throw new WidgetError(body.state === "expired" ? "expired" : "revoked", "the card is gone");
+  if (response.status === 404) throw new WidgetError("not_found", "unknown card");
   if (!response.ok || typeof body.token !== "string") throw new WidgetError("issuer_unreachable", `the share link answered ${response.status}`);
   return body.token;
 }

@@ -70,127 +70,127 @@ const LAYOUTS = { dm: Dm, profile: Profile, feed: Feed };
  */
 export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   override state: State = { status: "idle" };
-  private near = false;
-  private generation = 0;
-  private cleanups: Array<() => void> = [];
-  private unwatchNear: (() => void) | undefined;
-  private statusWatch: { near: boolean } | undefined;
+  #near = false;
+  #generation = 0;
+  #cleanups: Array<() => void> = [];
+  #unwatchNear: (() => void) | undefined;
+  #statusWatch: { near: boolean } | undefined;
   /** The root element (Preact 11 has no `this.base`). */
-  private root: HTMLDivElement | null = null;
-  private setRoot = (element: HTMLDivElement | null) => {
-    this.root = element;
+  #root: HTMLDivElement | null = null;
+  #setRoot = (element: HTMLDivElement | null) => {
+    this.#root = element;
   };
 
   override componentDidMount() {
-    const root = this.root;
+    const root = this.#root;
     if (!root) return;
     adoptStyles(root.getRootNode());
-    this.unwatchNear = watchNear(root, (near) => {
-      this.near = near;
-      if (this.statusWatch) this.statusWatch.near = near;
-      if (near && this.state.status === "idle") this.load();
+    this.#unwatchNear = watchNear(root, (near) => {
+      this.#near = near;
+      if (this.#statusWatch) this.#statusWatch.near = near;
+      if (near && this.state.status === "idle") this.#load();
     });
   }
 
   override componentDidUpdate(previous: MiniProgramCardProps) {
     if (SOURCE_PROPS.some((name) => previous[name] !== this.props[name])) {
-      this.reset();
-      if (this.near) this.load();
+      this.#reset();
+      if (this.#near) this.#load();
       else this.setState({ status: "idle", verified: undefined });
     }
   }
 
   override componentWillUnmount() {
-    this.unwatchNear?.();
-    this.reset();
+    this.#unwatchNear?.();
+    this.#reset();
   }
 
   override componentDidCatch(error: unknown) {
     warn("a card failed to render", error);
-    this.fail("malformed", error);
+    this.#fail("malformed", error);
   }
 
-  private issuer(): string | undefined {
+  #issuer(): string | undefined {
     return (this.props.issuer || config.issuer)?.replace(/\/+$/, "");
   }
 
-  private reset() {
-    this.generation++;
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
-    this.statusWatch = undefined;
+  #reset() {
+    this.#generation++;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#statusWatch = undefined;
   }
 
-  private emit(name: string, detail: object, cancelable = false): boolean {
+  #emit(name: string, detail: object, cancelable = false): boolean {
     const event = new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable });
-    return this.root?.dispatchEvent(event) !== false && !event.defaultPrevented;
+    return this.#root?.dispatchEvent(event) !== false && !event.defaultPrevented;
   }
 
-  private load() {
-    const generation = ++this.generation;
+  #load() {
+    const generation = ++this.#generation;
     this.setState({ status: "loading", verified: undefined });
     const { token, src, partner, surface } = this.props;
-    const issuer = this.issuer();
+    const issuer = this.#issuer();
     loadCard({ token, src, partner, surface, issuer })
       .then((verified) => {
-        if (generation !== this.generation) return;
+        if (generation !== this.#generation) return;
         this.setState({ status: "ready", verified });
-        this.watch(verified, issuer!);
-        this.emit("minicard:render", { id: verified.id, surface: verified.surface, card: verified.card });
+        this.#watch(verified, issuer!);
+        this.#emit("minicard:render", { id: verified.id, surface: verified.surface, card: verified.card });
       })
-      .catch((error: unknown) => generation === this.generation && this.fail(codeOf(error), error));
+      .catch((error: unknown) => generation === this.#generation && this.#fail(codeOf(error), error));
   }
 
-  private watch(verified: VerifiedCard, issuer: string) {
-    const unseen = watchImpression(this.root!, () => {
+  #watch(verified: VerifiedCard, issuer: string) {
+    const unseen = watchImpression(this.#root!, () => {
       unseen();
-      if (this.tracked()) track(issuer, "impression", verified.id, slotOf(this.root));
+      if (this.#tracked()) track(issuer, "impression", verified.id, slotOf(this.#root));
     });
-    this.statusWatch = { near: this.near };
+    this.#statusWatch = { near: this.#near };
     const unstatus = watchStatus(
-      Object.assign(this.statusWatch, { issuer, id: verified.id, onGone: (state: "revoked" | "expired") => this.fail(state) }),
+      Object.assign(this.#statusWatch, { issuer, id: verified.id, onGone: (state: "revoked" | "expired") => this.#fail(state) }),
     );
     // The card also expires on its own, without asking the issuer.
-    const expiry = setTimeout(() => this.fail("expired"), Math.min(verified.expiresAt.getTime() - Date.now(), 2 ** 31 - 1));
-    this.cleanups.push(unseen, unstatus, () => clearTimeout(expiry));
+    const expiry = setTimeout(() => this.#fail("expired"), Math.min(verified.expiresAt.getTime() - Date.now(), 2 ** 31 - 1));
+    this.#cleanups.push(unseen, unstatus, () => clearTimeout(expiry));
   }
 
-  private tracked(): boolean {
+  #tracked(): boolean {
     if (this.props.noTrack) return false;
-    const host = (this.root?.getRootNode() as ShadowRoot | undefined)?.host;
-    return isTracked(host ?? this.root);
+    const host = (this.#root?.getRootNode() as ShadowRoot | undefined)?.host;
+    return isTracked(host ?? this.#root);
   }
 
-  private fail(code: WidgetErrorCode, cause?: unknown) {
-    this.reset();
+  #fail(code: WidgetErrorCode, cause?: unknown) {
+    this.#reset();
     this.setState({ status: "unavailable", verified: undefined });
-    this.emit("minicard:error", { code, message: (cause as Error | undefined)?.message ?? code });
+    this.#emit("minicard:error", { code, message: (cause as Error | undefined)?.message ?? code });
   }
 
-  private open = () => {
+  #open = () => {
     try {
       const verified = this.state.verified;
       if (!verified) return;
       const plan = planOpen(verified.card.app);
-      if (!plan) return this.fail("malformed");
-      const issuer = this.issuer();
-      if (issuer && this.tracked()) track(issuer, "click", verified.id, slotOf(this.root));
+      if (!plan) return this.#fail("malformed");
+      const issuer = this.#issuer();
+      if (issuer && this.#tracked()) track(issuer, "click", verified.id, slotOf(this.#root));
       const detail = { href: plan.href, id: verified.id, card: verified.card, links: plan.links, platform: plan.platform };
-      if (!this.emit("minicard:open", detail, true)) return;
-      if (plan.platform === "desktop") this.sheet("qr", plan.links.web);
-      else this.cleanups.push(launch(plan, () => this.sheet("fallback", plan.links.web)));
+      if (!this.#emit("minicard:open", detail, true)) return;
+      if (plan.platform === "desktop") this.#sheet("qr", plan.links.web);
+      else this.#cleanups.push(launch(plan, () => this.#sheet("fallback", plan.links.web)));
     } catch (error) {
       warn("could not open the card", error);
     }
   };
 
   /** Shows a sheet over the page; it closes by itself when the card resets or unmounts. */
-  private sheet(kind: "qr" | "fallback", href: string) {
-    const card = this.root;
+  #sheet(kind: "qr" | "fallback", href: string) {
+    const card = this.#root;
     if (!card) return;
-    const generation = this.generation;
+    const generation = this.#generation;
     const lang = pickLang(this.props.lang, (card.getRootNode() as ShadowRoot | undefined)?.host ?? card);
     showSheet({ kind, lang, href, card }).then(
-      (close) => (generation === this.generation ? this.cleanups.push(close) : close()),
+      (close) => close && (generation === this.#generation ? this.#cleanups.push(close) : close()),
       (error: unknown) => warn("could not load the sheet", error),
     );
   }
@@ -198,15 +198,15 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   override render() {
     const { status, verified } = this.state;
     const surface = this.props.surface ?? "";
-    const lang = pickLang(this.props.lang, (this.root?.getRootNode() as ShadowRoot | undefined)?.host ?? this.root);
+    const lang = pickLang(this.props.lang, (this.#root?.getRootNode() as ShadowRoot | undefined)?.host ?? this.#root);
     const t = strings(lang);
     const theme = this.props.theme === "light" || this.props.theme === "dark" ? this.props.theme : "auto";
     const Layout = verified ? LAYOUTS[verified.surface] : undefined;
     return (
-      <div class={`mc ${surface} ${theme}${status === "idle" ? " idle" : ""}`} lang={lang} part="root" ref={this.setRoot}>
+      <div class={`mc ${surface} ${theme}${status === "idle" ? " idle" : ""}`} lang={lang} part="root" ref={this.#setRoot}>
         {status === "loading" ? <Skeleton surface={surface} t={t} /> : null}
         {status === "unavailable" ? <Unavailable t={t} /> : null}
-        {Layout && verified ? <Layout verified={verified} t={t} lang={lang} onOpen={this.open} /> : null}
+        {Layout && verified ? <Layout verified={verified} t={t} lang={lang} onOpen={this.#open} /> : null}
       </div>
     );
   }

@@ -8,7 +8,7 @@
  */
 
 import { h, Component, type ComponentChildren } from "preact";
-import type { VerifiedCard } from "@minicard/sdk";
+import { isHttpsUrl, type VerifiedCard } from "@minicard/sdk";
 import { formatPrice, type Lang, type Strings } from "../i18n.js";
 
 /** What every layout is given. */
@@ -21,13 +21,7 @@ export interface LayoutProps {
 
 /** `url` when it is an absolute `https:` URL, else undefined: nothing else is ever rendered as an image. */
 export function httpsOnly(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "https:" && !parsed.username && !parsed.password ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
+  return url && isHttpsUrl(url) ? url : undefined;
 }
 
 /** The price or membership offer as one line of text (empty for an app card). */

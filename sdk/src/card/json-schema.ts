@@ -149,7 +149,11 @@ export function isHttpsUrl(value: string): boolean {
   return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "";
 }
 
-function check(schema: Schema, value: unknown, path: string, errors: FieldError[]): void {
+/** Checks the types beyond strings, integers and objects; see {@link validateSchema}. */
+type Extension = (schema: Schema, value: unknown, path: string, errors: FieldError[], check: Check) => void;
+type Check = (schema: Schema, value: unknown, path: string) => void;
+
+function check(schema: Schema, value: unknown, path: string, errors: FieldError[], extension?: Extension): void {
   switch (schema.type) {
     case "string":
       if (typeof value !== "string") errors.push({ path, message: "must be a string" });
@@ -166,23 +170,6 @@ function check(schema: Schema, value: unknown, path: string, errors: FieldError[
         errors.push({ path, message: `must be at most ${schema.maximum}` });
       }
       return;
-    case "boolean":
-      if (typeof value !== "boolean") errors.push({ path, message: "must be true or false" });
-      return;
-    case "array":
-      if (!Array.isArray(value)) {
-        errors.push({ path, message: "must be a list" });
-      } else if (schema.minItems !== undefined && value.length < schema.minItems) {
-        errors.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}` });
-      } else if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-        errors.push({ path, message: `must have at most ${schema.maxItems} items` });
-      } else {
-        value.forEach((item, index) => check(schema.items, item, `${path}/${index}`, errors));
-        if (schema.uniqueItems && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) {
-          errors.push({ path, message: "must not repeat an item" });
-        }
-      }
-      return;
     case "object": {
       if (!isPlainObject(value)) {
         errors.push({ path: path || "/", message: "must be an object" });
@@ -195,11 +182,35 @@ function check(schema: Schema, value: unknown, path: string, errors: FieldError[
         const fieldSchema = Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
         const fieldPath = `${path}/${escapePointer(name)}`;
         if (fieldSchema === undefined) errors.push({ path: fieldPath, message: "is not a known field" });
-        else if (field !== undefined) check(fieldSchema, field, fieldPath, errors);
+        else if (field !== undefined) check(fieldSchema, field, fieldPath, errors, extension);
+      }
+      return;
+    }
+    default:
+      if (extension) extension(schema, value, path, errors, (inner, item, at) => check(inner, item, at, errors, extension));
+      else errors.push({ path, message: `has an unsupported schema type ${schema.type}` });
+  }
+}
+
+/** Booleans and arrays (the admin API's schemas have them; the card's do not). */
+const booleansAndArrays: Extension = (schema, value, path, errors, check) => {
+  if (schema.type === "boolean") {
+    if (typeof value !== "boolean") errors.push({ path, message: "must be true or false" });
+  } else if (schema.type === "array") {
+    if (!Array.isArray(value)) {
+      errors.push({ path, message: "must be a list" });
+    } else if (schema.minItems !== undefined && value.length < schema.minItems) {
+      errors.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}` });
+    } else if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+      errors.push({ path, message: `must have at most ${schema.maxItems} items` });
+    } else {
+      value.forEach((item, index) => check(schema.items, item, `${path}/${index}`));
+      if (schema.uniqueItems && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) {
+        errors.push({ path, message: "must not repeat an item" });
       }
     }
   }
-}
+};
 
 function escapePointer(name: string): string {
   return name.replaceAll("~", "~0").replaceAll("/", "~1");
@@ -210,6 +221,17 @@ function escapePointer(name: string): string {
  * An empty list means the value is valid.
  */
 export function validateSchema(schema: Schema, value: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  check(schema, value, "", errors, booleansAndArrays);
+  return errors;
+}
+
+/**
+ * {@link validateSchema} for schemas of strings, integers and objects only (the card's): the
+ * same checks without the code for booleans and arrays, so a browser bundle that validates
+ * cards does not carry it.
+ */
+export function validateScalarSchema(schema: Schema, value: unknown): FieldError[] {
   const errors: FieldError[] = [];
   check(schema, value, "", errors);
   return errors;

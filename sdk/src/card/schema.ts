@@ -4,7 +4,7 @@
  */
 
 import type { FieldError } from "../errors.js";
-import { validateSchema, type Infer } from "./json-schema.js";
+import { validateScalarSchema, type Infer } from "./json-schema.js";
 
 /** Where a card is shown on a partner platform; a card renders only on its own surface. */
 export const SURFACES = ["dm", "profile", "feed"] as const;
@@ -224,7 +224,7 @@ function checkCardRules(card: Partial<Card>, errors: FieldError[]): void {
  * need a `sharer`). Returns every failing field; an empty list means valid.
  */
 export function validateCardInput(input: unknown): FieldError[] {
-  const errors = validateSchema(cardInputSchema, input);
+  const errors = validateScalarSchema(cardInputSchema, input);
   if (errors.length > 0) return errors;
   const card = input as CardInput;
   checkCardRules(card, errors);
@@ -236,7 +236,7 @@ export function validateCardInput(input: unknown): FieldError[] {
 
 /** Validates the `card` claim of a token, as the verifier does before anything renders. */
 export function validateCard(card: unknown): FieldError[] {
-  const errors = validateSchema(cardSchema, card);
+  const errors = validateScalarSchema(cardSchema, card);
   if (errors.length === 0) checkCardRules(card as Card, errors);
   return errors;
 }

@@ -77,10 +77,10 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
       if (!response.ok) throw new Error(`the JWKS answered ${response.status}`);
       body = await response.json();
     } catch (cause) {
-      throw new MinicardError("issuer_unreachable", "the issuer's keys could not be fetched", { cause });
+      throw new MinicardError("issuer_unreachable", "the JWKS could not be fetched", { cause });
     }
     const keys = (body as { keys?: unknown } | null)?.keys;
-    if (!Array.isArray(keys)) throw new MinicardError("issuer_unreachable", "the issuer's JWKS has no keys array");
+    if (!Array.isArray(keys)) throw new MinicardError("issuer_unreachable", "the JWKS has no keys");
     return keys.filter((key): key is PublicJwk => typeof key === "object" && key !== null);
   }
 
@@ -115,14 +115,14 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
     let matches = find(await current());
     if (matches.length === 0 && Date.now() - fetchedAt >= cooldownMs) matches = find(await (pending ?? refresh()));
     if (matches.length !== 1) {
-      throw new MinicardError("unknown_key", matches.length === 0 ? "no key of the issuer matches the token's kid" : "several keys match the token's kid");
+      throw new MinicardError("unknown_key", matches.length === 0 ? "no JWKS key for this kid" : "several JWKS keys for this kid");
     }
     const name = `${alg} ${kid}`;
     let key = imported.get(name);
     if (!key) {
       key = importPublicKey(matches[0]!, alg).catch((cause: unknown) => {
         imported.delete(name);
-        throw new MinicardError("unknown_key", "the issuer's key could not be imported", { cause });
+        throw new MinicardError("unknown_key", "the JWKS key could not be imported", { cause });
       });
       imported.set(name, key);
     }
@@ -246,7 +246,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: CompactJws; alg: Algorithm; kid: string } {
   if (typeof token !== "string" || token.length === 0) fail("malformed", "the token is empty");
-  if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is longer than ${MAX_TOKEN_LENGTH} characters`);
+  if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is over ${MAX_TOKEN_LENGTH} characters`);
   // The signature may be empty (an unsigned `alg: none` token): the algorithm check below names it.
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
   if (!token.split(".").every(isCanonicalSegment)) fail("malformed", "the token is not canonical base64url");
@@ -256,18 +256,18 @@ function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: Co
     jws = splitCompact(token);
     headerText = utf8.decode(fromBase64url(token.slice(0, token.indexOf("."))));
   } catch (error) {
-    fail("malformed", "the token's header is not a JSON object", error);
+    fail("malformed", "the header is not a JSON object", error);
   }
-  if (hasDuplicateMember(headerText)) fail("malformed", "the token's header names a parameter twice");
+  if (hasDuplicateMember(headerText)) fail("malformed", "the header repeats a parameter");
   const header = jws.header;
   if (typeof header.alg !== "string" || !(algorithms as readonly string[]).includes(header.alg)) {
     fail("unsupported_algorithm", `algorithm ${String(header.alg)} is not allowed`);
   }
   for (const name of Object.keys(header)) {
-    if (!HEADER_PARAMETERS.has(name)) fail("malformed", `the header parameter ${name} is not accepted`);
+    if (!HEADER_PARAMETERS.has(name)) fail("malformed", `header parameter ${name} refused`);
   }
-  if (header.typ !== CARD_TYPE) fail("wrong_type", `the token's typ is not ${CARD_TYPE}`);
-  if (typeof header.kid !== "string" || !KID.test(header.kid)) fail("unknown_key", "the token has no usable kid");
+  if (header.typ !== CARD_TYPE) fail("wrong_type", `typ is not ${CARD_TYPE}`);
+  if (typeof header.kid !== "string" || !KID.test(header.kid)) fail("unknown_key", "no usable kid");
   let payloadText: string;
   try {
     payloadText = utf8.decode(jws.payload);
@@ -275,7 +275,7 @@ function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: Co
   } catch (error) {
     fail("malformed", "the payload is not a JSON object", error);
   }
-  if (hasDuplicateMember(payloadText)) fail("malformed", "the token's payload names a member twice");
+  if (hasDuplicateMember(payloadText)) fail("malformed", "the payload repeats a member");
   return { jws, alg: header.alg as Algorithm, kid: header.kid };
 }
 
@@ -307,7 +307,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const surface = verifyOptions?.surface;
     const { jws, alg, kid } = checkHeader(token, algorithms);
     const key = await keys({ alg, kid }).catch((error: unknown) => {
-      throw error instanceof MinicardError ? error : new MinicardError("issuer_unreachable", "the issuer's keys could not be resolved", { cause: error });
+      throw error instanceof MinicardError ? error : new MinicardError("issuer_unreachable", "the keys could not be resolved", { cause: error });
     });
     if (!(await verifySignature(jws, alg, key))) fail("invalid_signature", "the signature does not match");
     let payload: Record<string, unknown>;
@@ -320,7 +320,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const claims = checkClaims(payload, { issuer, audience, now, clockTolerance });
     const card = checkCard(payload.card, appId);
     if (card.surface !== surface) {
-      fail("wrong_surface", `the card was issued for the ${card.surface} surface, not ${String(surface)}`);
+      fail("wrong_surface", `a ${card.surface} card, not for ${String(surface)}`);
     }
     return {
       id: claims.jti,
@@ -358,15 +358,15 @@ function checkClaims(
   expected: { issuer: string; audience: string; now: number; clockTolerance: number },
 ): CardClaims {
   for (const name of ["iss", "sub", "jti"] as const) {
-    if (typeof payload[name] !== "string") fail("malformed", `the ${name} claim is missing or not a string`);
+    if (typeof payload[name] !== "string") fail("malformed", `${name} is not a string`);
   }
   for (const name of ["iat", "nbf", "exp"] as const) {
-    if (typeof payload[name] !== "number" || !Number.isFinite(payload[name])) fail("malformed", `the ${name} claim is missing or not a number`);
+    if (typeof payload[name] !== "number" || !Number.isFinite(payload[name])) fail("malformed", `${name} is not a number`);
   }
-  if (payload.aud === undefined) fail("malformed", "the aud claim is missing");
+  if (payload.aud === undefined) fail("malformed", "aud is missing");
   const claims = payload as unknown as CardClaims;
-  if (claims.iss !== expected.issuer) fail("wrong_issuer", "the card comes from another issuer");
-  if (claims.aud !== expected.audience) fail("wrong_audience", "the card is addressed to another partner (a card has exactly one audience)");
+  if (claims.iss !== expected.issuer) fail("wrong_issuer", "another issuer's card");
+  if (claims.aud !== expected.audience) fail("wrong_audience", "a card for another partner");
   if (claims.nbf > expected.now + expected.clockTolerance) fail("not_yet_valid", "the card is not valid yet");
   if (claims.exp <= expected.now - expected.clockTolerance) fail("expired", "the card has expired");
   if (!ULID.test(claims.jti)) fail("malformed", "jti is not a card id");
@@ -379,9 +379,9 @@ function checkCard(card: unknown, appId: RegExp): Card {
   const errors = validateCard(card);
   if (errors.length > 0) {
     const first = errors[0]!;
-    fail("malformed", `the card claim is invalid: ${first.path} ${first.message}`);
+    fail("malformed", `card${first.path} ${first.message}`);
   }
   const valid = card as Card;
-  if (!appId.test(valid.app.id)) fail("malformed", "the card's appId does not fit the host");
+  if (!appId.test(valid.app.id)) fail("malformed", "the appId does not fit the host");
   return valid;
 }
