@@ -48,8 +48,8 @@ export interface Limiter {
    * A refusal charges nothing. Throws {@link LimitsUnavailableError} when unreachable.
    */
   acquire(checks: readonly LimitCheck[], id: string, now: number): Promise<LimitDecision>;
-  /** Takes back a charge made by `acquire` (the card could not be stored). */
-  release(checks: readonly LimitCheck[], id: string): Promise<void>;
+  /** Takes back the charge `acquire` made for `id` at `at` (the card could not be stored). */
+  release(checks: readonly LimitCheck[], id: string, at: number): Promise<void>;
   /** Records a past charge without checking (rebuilding windows from stored cards). */
   restore(checks: readonly LimitCheck[], id: string, at: number): Promise<void>;
   /** Resolves when the limit store answers; throws {@link LimitsUnavailableError} otherwise. */

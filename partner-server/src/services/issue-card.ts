@@ -170,7 +170,7 @@ export async function issueCard(
   try {
     await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response });
   } catch (error) {
-    await context.limiter.release(checks, id).catch(() => {});
+    await context.limiter.release(checks, id, now).catch(() => {});
     await releaseKey();
     throw error;
   }

@@ -1,16 +1,18 @@
 /**
- * A short-lived read cache over the lookups every issuance makes: the brand by API key, the
- * partner, the sharer whitelist and the rollout. Without it each `POST /v1/cards` costs four
- * queries before the one write that matters (see the issuance profile in README.md,
- * "Performance").
+ * A short-lived read cache over the lookups every issuance makes (the brand by API key, the
+ * partner, the sharer whitelist, the rollout) and over the card states every beacon batch
+ * checks. Without it each `POST /v1/cards` costs four queries before the one write that
+ * matters, and each `POST /v1/events` a join over its cards (README.md, "Performance").
  *
  * Consistency: a write through this store (the admin API, the CLI in this process) drops the
  * whole cache at once, so this instance never serves its own stale data. Other instances see
  * a change within `ttlMs` (default 1 s): a suspended brand may issue for up to a second more
- * on an instance that had just looked it up. Cards, idempotency keys, assertions, signing
- * keys and events are never cached.
+ * on an instance that had just looked it up, and a card revoked elsewhere may collect events
+ * for as long. Only card states are cached of cards (a revocation here drops its entry); cards
+ * themselves, idempotency keys, assertions, signing keys and events are never cached.
  */
 
+import type { CardStatusRow } from "../domain/model.js";
 import type { Store } from "./store.js";
 
 /** Options of {@link withReadCache}. */
@@ -47,23 +49,63 @@ export function withReadCache(store: Store, options: ReadCacheOptions = {}): Sto
     return value;
   }
 
-  /** Wraps a write: the cache is dropped before and after it. */
+  /** Wraps a write: the cache (card states too) is dropped before and after it. */
   function writes<A extends unknown[], R>(write: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return async (...args) => {
       generation++;
       entries.clear();
+      dropStates();
       try {
         return await write(...args);
       } finally {
         generation++;
         entries.clear();
+        dropStates();
       }
     };
   }
 
-  const { partners, brands, sharers, rollout } = store;
+  /** Card states for `statuses`, per id; known cards only (a new card must not read unknown). */
+  const states = new Map<string, { at: number; row: CardStatusRow }>();
+  let statesGeneration = 0;
+
+  async function statuses(ids: readonly string[]): Promise<CardStatusRow[]> {
+    const at = now();
+    const rows: CardStatusRow[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = states.get(id);
+      if (hit && at - hit.at < ttlMs) rows.push(hit.row);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return rows;
+    const started = statesGeneration;
+    const loaded = await cards.statuses(missing);
+    if (started === statesGeneration) {
+      if (states.size + loaded.length > maxEntries) states.clear();
+      for (const row of loaded) states.set(row.id, { at, row });
+    }
+    return rows.concat(loaded);
+  }
+
+  /** Drops every cached card state (a brand's suspension changes all of its cards). */
+  const dropStates = () => {
+    statesGeneration++;
+    states.clear();
+  };
+
+  const { partners, brands, sharers, rollout, cards } = store;
   return {
     ...store,
+    cards: {
+      ...cards,
+      statuses,
+      revoke: async (id, brandId, at) => {
+        statesGeneration++;
+        states.delete(id);
+        return cards.revoke(id, brandId, at);
+      },
+    },
     partners: {
       ...partners,
       get: (id) => cached(`p|${id}`, () => partners.get(id)),

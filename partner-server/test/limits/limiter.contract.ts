@@ -90,7 +90,7 @@ export function limiterContract(backend: string, open: OpenLimiter): void {
     it("release takes back a charge", async () => {
       const w = check(1, 60);
       expect((await limiter.acquire([w], "r1", T)).allowed).toBe(true);
-      await limiter.release([w], "r1");
+      await limiter.release([w], "r1", T);
       expect((await limiter.acquire([w], "r2", T + 1)).allowed).toBe(true);
       expect((await limiter.acquire([w], "r3", T + 2)).allowed).toBe(false);
     });

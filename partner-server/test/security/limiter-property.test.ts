@@ -47,7 +47,7 @@ describe("in-process limiter, random interleavings", () => {
           if (step.op === "release") {
             if (held.length === 0) continue;
             const [charge] = held.splice(step.pick % held.length, 1);
-            await limiter.release(charge!.policies.map((i) => checks[i]!), charge!.id);
+            await limiter.release(charge!.policies.map((i) => checks[i]!), charge!.id, charge!.at);
             history.find((h) => h.id === charge!.id)!.releasedAt = now;
             continue;
           }

@@ -102,6 +102,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+const patterns = new Map<string, RegExp>();
+
+/** `pattern` compiled once (a schema has a handful; every request checks them). */
+function compiled(pattern: string): RegExp {
+  let regex = patterns.get(pattern);
+  if (regex === undefined) patterns.set(pattern, (regex = new RegExp(pattern, "u")));
+  return regex;
+}
+
 function checkString(schema: StringSchema, value: string, path: string, errors: FieldError[]): void {
   const length = [...value].length;
   if (schema.enum && !schema.enum.includes(value)) {
@@ -124,7 +133,7 @@ function checkString(schema: StringSchema, value: string, path: string, errors: 
     errors.push({ path, message: `must be at most ${maxBytes} bytes` });
     return;
   }
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) {
+  if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) {
     errors.push({ path, message: schema.errorMessage ?? `must match ${schema.pattern}` });
     return;
   }
