@@ -7,7 +7,7 @@
  * method per operation, grouped by repository as `store.ts` declares them.
  */
 
-import { Migrator, sql, type Kysely, type Selectable } from "kysely";
+import { Migrator, sql, type CompiledQuery, type Kysely, type QueryResult, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -35,6 +35,11 @@ export interface SqlStoreOptions {
   isUnavailable: (error: unknown) => boolean;
   /** True when `error` is a unique-constraint violation. */
   isConflict: (error: unknown) => boolean;
+  /**
+   * Runs compiled queries as one transaction in one round trip, when the driver can (the
+   * SQLite thread); group-commit batches use it instead of a Kysely transaction.
+   */
+  transact?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
   /** Runs after `close()` has destroyed the Kysely instance. */
   onClose?: () => Promise<void> | void;
 }
@@ -152,52 +157,67 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     }
   }
 
-  const writeCards = createBatcher<CardWrite>((writes) =>
-    guard(() =>
-      db.transaction().execute(async (trx) => {
-        await trx.insertInto("cards").values(writes.map((write) => cardRow(write.card))).execute();
-        for (const { idempotency } of writes) {
-          if (!idempotency) continue;
-          await trx
-            .updateTable("idempotency_keys")
-            .set({ state: "done", response: json(idempotency.response) })
-            .where("brand_id", "=", idempotency.brandId)
-            .where("key", "=", idempotency.key)
-            .execute();
-        }
-      }),
+  /** The statements of one batch of card writes: the cards, then their idempotency keys. */
+  const cardStatements = (writes: CardWrite[]) => [
+    db.insertInto("cards").values(writes.map((write) => cardRow(write.card))),
+    ...writes.flatMap(({ idempotency }) =>
+      idempotency
+        ? [
+            db
+              .updateTable("idempotency_keys")
+              .set({ state: "done", response: json(idempotency.response) })
+              .where("brand_id", "=", idempotency.brandId)
+              .where("key", "=", idempotency.key),
+          ]
+        : [],
     ),
+  ];
+
+  const { transact } = options;
+  const writeCards = createBatcher<CardWrite>((writes) =>
+    guard(async () => {
+      const statements = cardStatements(writes);
+      if (transact) await transact(statements.map((statement) => statement.compile()));
+      else await db.transaction().execute(async (trx) => {
+        for (const statement of statements) await trx.executeQuery(statement.compile());
+      });
+    }),
   );
 
   let assertionUses = 0;
 
   const writeEvents = createBatcher<{ events: readonly StoredEvent[]; added: { count: number } }>((writes) =>
-    guard(() =>
-      db.transaction().execute(async (trx) => {
-        for (const write of writes) {
-          if (write.events.length === 0) continue;
-          const result = await trx
-            .insertInto("events")
-            .values(
-              write.events.map((event) => ({
-                id: event.id,
-                type: event.type,
-                card_id: event.cardId,
-                brand_id: event.brandId,
-                partner_id: event.partnerId,
-                surface: event.surface,
-                slot: event.slot,
-                visitor: event.visitor,
-                at: event.at,
-                dedup_key: event.dedupKey ?? null,
-              })),
-            )
-            .onConflict((conflict) => conflict.column("dedup_key").doNothing())
-            .executeTakeFirst();
-          write.added.count = Number(result.numInsertedOrUpdatedRows ?? 0);
-        }
-      }),
-    ),
+    guard(async () => {
+      const batch = writes.filter((write) => write.events.length > 0);
+      const statements = batch.map((write) =>
+        db
+          .insertInto("events")
+          .values(
+            write.events.map((event) => ({
+              id: event.id,
+              type: event.type,
+              card_id: event.cardId,
+              brand_id: event.brandId,
+              partner_id: event.partnerId,
+              surface: event.surface,
+              slot: event.slot,
+              visitor: event.visitor,
+              at: event.at,
+              dedup_key: event.dedupKey ?? null,
+            })),
+          )
+          .onConflict((conflict) => conflict.column("dedup_key").doNothing())
+          .compile(),
+      );
+      const results = transact
+        ? await transact(statements)
+        : await db.transaction().execute(async (trx) => {
+            const answers: QueryResult<unknown>[] = [];
+            for (const statement of statements) answers.push(await trx.executeQuery(statement));
+            return answers;
+          });
+      batch.forEach((write, i) => (write.added.count = Number(results[i]?.numAffectedRows ?? 0)));
+    }),
   );
 
   return {

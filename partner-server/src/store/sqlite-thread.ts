@@ -42,10 +42,25 @@ function prepare(sql) {
   }
   return statement;
 }
+function run(query) {
+  const statement = prepare(query.sql);
+  if (statement.reader) return { rows: statement.all(query.parameters) };
+  const { changes, lastInsertRowid } = statement.run(query.parameters);
+  return { changes, lastInsertRowid: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid) };
+}
+const transaction = db.transaction((queries) => queries.map(run));
 parentPort.on("message", (message) => {
   if (message.close) {
     db.close();
     parentPort.close();
+    return;
+  }
+  if (message.batch) {
+    try {
+      parentPort.postMessage({ id: message.id, results: transaction.immediate(message.batch) });
+    } catch (error) {
+      parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+    }
     return;
   }
   try {
@@ -64,6 +79,7 @@ parentPort.on("message", (message) => {
 
 interface Reply {
   id: number;
+  results?: Reply[];
   rows?: unknown[];
   changes?: number;
   lastInsertRowid?: bigint;
@@ -89,6 +105,16 @@ export interface SqliteThreadOptions {
   pragmas: readonly string[];
 }
 
+function result<R>(reply: Reply): QueryResult<R> {
+  if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
+  if (reply.rows) return { rows: reply.rows as R[] };
+  return {
+    numAffectedRows: reply.changes === undefined ? undefined : BigInt(reply.changes),
+    insertId: reply.lastInsertRowid,
+    rows: [],
+  };
+}
+
 class ThreadConnection implements DatabaseConnection {
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
@@ -109,24 +135,24 @@ class ThreadConnection implements DatabaseConnection {
     worker.on("exit", () => fail(new SqliteThreadError("the SQLite thread has stopped", "SQLITE_CANTOPEN")));
   }
 
-  private send(sql: string, parameters: readonly unknown[]): Promise<Reply> {
+  private send(message: object): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, sql, parameters });
+      this.worker.postMessage({ id, ...message });
     });
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const reply = await this.send(compiledQuery.sql, compiledQuery.parameters);
+    return result<R>(await this.send({ sql: compiledQuery.sql, parameters: compiledQuery.parameters }));
+  }
+
+  /** Runs `queries` as one transaction in one round trip (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error). */
+  async executeBatch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    const reply = await this.send({ batch: queries.map((query) => ({ sql: query.sql, parameters: query.parameters })) });
     if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
-    if (reply.rows) return { rows: reply.rows as R[] };
-    return {
-      numAffectedRows: reply.changes === undefined ? undefined : BigInt(reply.changes),
-      insertId: reply.lastInsertRowid,
-      rows: [],
-    };
+    return reply.results!.map((one) => result(one));
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -145,10 +171,22 @@ class ThreadDriver implements Driver {
   constructor(private readonly options: SqliteThreadOptions) {}
 
   async init(): Promise<void> {
+    if (this.worker) return;
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
     this.connection = new ThreadConnection(this.worker);
     // Opening errors (a bad path, a locked file) surface on the first query, as with the in-thread driver.
+  }
+
+  /** Runs `queries` as one transaction in one message to the thread, holding the connection meanwhile. */
+  async transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    await this.init();
+    const connection = (await this.acquireConnection()) as ThreadConnection;
+    try {
+      return await connection.executeBatch(queries);
+    } finally {
+      await this.releaseConnection();
+    }
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -189,12 +227,22 @@ class ThreadDriver implements Driver {
 
 /** Kysely's SQLite dialect with the connection on a worker thread. */
 export class SqliteThreadDialect implements Dialect {
-  constructor(private readonly options: SqliteThreadOptions) {}
+  private readonly driver: ThreadDriver;
+  constructor(options: SqliteThreadOptions) {
+    this.driver = new ThreadDriver(options);
+  }
+  /**
+   * Runs compiled queries as one transaction in a single round trip to the thread: what the
+   * group-commit batches use, so a batch costs one message, not one per statement.
+   */
+  transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    return this.driver.transact(queries);
+  }
   createAdapter() {
     return new SqliteAdapter();
   }
   createDriver(): Driver {
-    return new ThreadDriver(this.options);
+    return this.driver;
   }
   createQueryCompiler() {
     return new SqliteQueryCompiler();

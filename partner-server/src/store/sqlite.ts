@@ -17,15 +17,15 @@ import type { Store } from "./store.js";
 /** Opens (creating if needed) the SQLite store at `file`; `:memory:` for a throwaway one. */
 export function openSqliteStore(file: string): Store {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const db = new Kysely<Schema>({
-    dialect: new SqliteThreadDialect({
-      file,
-      pragmas: ["journal_mode = WAL", "synchronous = FULL", "busy_timeout = 5000", "foreign_keys = ON"],
-    }),
+  const dialect = new SqliteThreadDialect({
+    file,
+    pragmas: ["journal_mode = WAL", "synchronous = FULL", "busy_timeout = 5000", "foreign_keys = ON"],
   });
+  const db = new Kysely<Schema>({ dialect });
   return createSqlStore({
     kind: "sqlite",
     db,
+    transact: (queries) => dialect.transact(queries),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
     isUnavailable: (error) => {
       const code = (error as { code?: string })?.code ?? "";
