@@ -356,7 +356,7 @@ async function benchSize() {
     const preactGzip = gzipSync(preact, { level: 9 }).length;
     const preactBrotli = brotliCompressSync(preact, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
     record({
-      name: "embed.js, min + gzip (Preact, verifier, layouts, beacons, status)",
+      name: "embed.js, min + gzip (Preact, verifier, layouts, beacons)",
       unit: "bytes",
       value: [embed.gzip],
       ceiling: [preactGzip],
