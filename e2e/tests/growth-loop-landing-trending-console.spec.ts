@@ -136,7 +136,7 @@ test("the brand console charts impressions and clicks, shows the balance and rev
   await expect(row.getByText("控制台撤回测试 <b>粗体</b>")).toBeVisible(); // text, not markup
   await expect(row.locator("b")).toHaveCount(0);
   await expect(row.getByText("有效")).toBeVisible();
-  await page.screenshot({ path: "docs/screenshots/brand-console.png", fullPage: true });
+  await page.screenshot({ path: "e2e/screenshots/brand-console.png", fullPage: true });
   await row.getByRole("button", { name: /撤回/ }).click();
   await expect(row.getByText("已撤回")).toBeVisible();
   await expect(row.getByRole("button")).toHaveCount(0);
