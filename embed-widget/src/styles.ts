@@ -12,7 +12,7 @@
  * Kept as one compact string on purpose: it ships inside embed.js's 16 KB budget.
  */
 
-const LIGHT = "--bg:var(--minicard-bg,#fff);--fg:var(--minicard-fg,#1a1a1a);--mu:var(--minicard-muted,#8a8a8e);--so:var(--minicard-soft,#f2f3f5);--bd:var(--minicard-border,rgba(0,0,0,.08));--ac:var(--minicard-accent,#1677ff);--pr:var(--minicard-price,#ff4d00)";
+const LIGHT = "--bg:var(--minicard-bg,#fff);--fg:var(--minicard-fg,#1a1a1a);--mu:var(--minicard-muted,#6e6e73);--so:var(--minicard-soft,#f2f3f5);--bd:var(--minicard-border,rgba(0,0,0,.08));--ac:var(--minicard-accent,#1677ff);--pr:var(--minicard-price,#ff4d00)";
 const DARK = "--bg:var(--minicard-bg,#1f1f21);--fg:var(--minicard-fg,#ececef);--mu:var(--minicard-muted,#9a9aa0);--so:var(--minicard-soft,#2c2c2f);--bd:var(--minicard-border,rgba(255,255,255,.1));--ac:var(--minicard-accent,#3c8cff);--pr:var(--minicard-price,#ff7a3d)";
 
 /** The stylesheet's text. */
