@@ -6,22 +6,37 @@
  * own origin: a page cannot make the widget fetch from, or trust, anywhere else.
  */
 
-import { SURFACES, createIssuerKeys, createVerifier, type KeyResolver, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { SURFACES, createIssuerKeys, createVerifier, type IssuerKeys, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
 import { fetchAtLoad } from "./config.js";
 import { WidgetError } from "./errors.js";
 
-const keySets = new Map<string, KeyResolver>();
+const keySets = new Map<string, IssuerKeys>();
 const verifiers = new Map<string, Verifier>();
+
+/** The page's key set of `issuer` (`https://cards.example`, no trailing slash). */
+function keysOf(issuer: string): IssuerKeys {
+  let keys = keySets.get(issuer);
+  if (!keys) keySets.set(issuer, (keys = createIssuerKeys(issuer)));
+  return keys;
+}
+
+/**
+ * Starts fetching `issuer`'s JWKS as soon as a card mounts, so the keys are there (or on
+ * their way) when the first card comes near the viewport, rather than fetched after it.
+ */
+export function prefetchKeys(issuer: string | undefined): void {
+  try {
+    void keysOf(issuerUrl(issuer).href.replace(/\/+$/, "")).prefetch();
+  } catch {
+    // No usable issuer: loading the card reports it.
+  }
+}
 
 /** The page's verifier for cards of `issuer` addressed to `partner`. */
 export function verifierFor(issuer: string, partner: string): Verifier {
   const name = `${issuer} ${partner}`;
   let verifier = verifiers.get(name);
-  if (!verifier) {
-    let keys = keySets.get(issuer);
-    if (!keys) keySets.set(issuer, (keys = createIssuerKeys(issuer)));
-    verifiers.set(name, (verifier = createVerifier({ issuer, audience: partner, keys })));
-  }
+  if (!verifier) verifiers.set(name, (verifier = createVerifier({ issuer, audience: partner, keys: keysOf(issuer) })));
   return verifier;
 }
 

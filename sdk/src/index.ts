@@ -35,6 +35,7 @@ export type { ArraySchema, BooleanSchema, Infer, IntegerSchema, ObjectSchema, Sc
 export { ALGORITHMS, CARD_TYPE, MAX_TOKEN_LENGTH, createIssuerKeys, createVerifier } from "./verify/verifier.js";
 export type {
   Algorithm,
+  IssuerKeys,
   IssuerKeysOptions,
   KeyResolver,
   VerifiedCard,

@@ -22,7 +22,7 @@ import { watchNear } from "../near.js";
 import { launch, planOpen, showSheet } from "../open.js";
 import { watchStatus } from "../status.js";
 import { adoptStyles } from "../styles.js";
-import { loadCard } from "../verify.js";
+import { loadCard, prefetchKeys } from "../verify.js";
 import { Dm } from "./Dm.js";
 import { Feed } from "./Feed.js";
 import { Profile } from "./Profile.js";
@@ -85,6 +85,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
     const root = this.#root;
     if (!root) return;
     adoptStyles(root.getRootNode());
+    prefetchKeys(this.#issuer());
     this.#unwatchNear = watchNear(root, (near) => {
       this.#near = near;
       if (this.#statusWatch) this.#statusWatch.near = near;

@@ -29,6 +29,12 @@ export const MAX_TOKEN_LENGTH = 8192;
  */
 export type KeyResolver = (header: { alg: Algorithm; kid: string }) => Promise<CryptoKey>;
 
+/** An issuer's key set: a {@link KeyResolver} that can also be fetched ahead of the first card. */
+export type IssuerKeys = KeyResolver & {
+  /** Fetches the JWKS now unless it is cached or on its way; never rejects. */
+  prefetch(): Promise<void>;
+};
+
 /** Options of {@link createIssuerKeys}. */
 export interface IssuerKeysOptions {
   /** The JWKS URL; default `<issuer>/.well-known/jwks.json`. */
@@ -59,7 +65,7 @@ const FAILURE_BACKOFF_MS = 2000;
  * then none for `cooldownMs`, so a flood of forged tokens cannot make it hammer the issuer;
  * a key the issuer publishes later (a rotation) is picked up by the next refetch.
  */
-export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}): KeyResolver {
+export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}): IssuerKeys {
   const url = new URL(options.jwksUri ?? `${trimSlash(issuer)}/.well-known/jwks.json`).href;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.cacheMaxAgeMs ?? 600_000;
@@ -110,7 +116,7 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
     return refresh();
   }
 
-  return async ({ alg, kid }) => {
+  const resolve: KeyResolver = async ({ alg, kid }) => {
     const find = (keys: PublicJwk[]) => keys.filter((key) => key.kid === kid && fitsAlgorithm(key, alg));
     let matches = find(await current());
     if (matches.length === 0 && Date.now() - fetchedAt >= cooldownMs) matches = find(await (pending ?? refresh()));
@@ -128,6 +134,7 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
     }
     return key;
   };
+  return Object.assign(resolve, { prefetch: () => current().then(() => {}, () => {}) });
 }
 
 /** Options of {@link createVerifier}. */

@@ -25,14 +25,21 @@ function post(issuer, partner, card, index) {
   );
 }
 
+/** Posts a first screenful needs; the rest of the feed follows in a second request. */
+const FIRST = 12;
+
 async function main() {
   const container = document.getElementById("feed");
   try {
+    // A first screenful at once (a small answer, a few posts to lay out), then the rest.
+    const first = await fetchCards("feed", FIRST);
+    const shown = new Set(first.cards.map((card) => card.id));
+    container.replaceChildren(...first.cards.map((card, index) => post(first.issuer, first.partner, card, index)));
     const { issuer, partner, cards } = await fetchCards("feed");
     const fragment = document.createDocumentFragment();
-    cards.forEach((card, index) => fragment.append(post(issuer, partner, card, index)));
-    fragment.append(el("p", { class: "count" }, `共 ${cards.length} 条小程序分享`));
-    container.replaceChildren(fragment);
+    cards.filter((card) => !shown.has(card.id)).forEach((card, index) => fragment.append(post(issuer, partner, card, shown.size + index)));
+    fragment.append(el("p", { class: "count" }, `共 ${shown.size + fragment.childElementCount} 条小程序分享`));
+    container.append(fragment);
   } catch (error) {
     notice(container, `无法加载信息流：${error.message}`, true);
   } finally {
