@@ -19,7 +19,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
-import { CARD_REQUEST, ORIGIN, adminCall, seedBench, spawnListening, startPartnerServer, tempDir } from "./lib/servers.mjs";
+import { CARD_REQUEST, ORIGIN, adminCall, issueCard, seedBench, spawnListening, startPartnerServer, tempDir } from "./lib/servers.mjs";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -382,13 +382,7 @@ async function benchEvents() {
     const apiKey = await seedBench(server.url);
     const cards = [];
     for (let i = 0; i < 50; i += 1) {
-      const response = await fetch(`${server.url}/v1/cards`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify(CARD_REQUEST),
-      });
-      if (response.status !== 201) throw new Error(`events setup: issuance answered ${response.status}`);
-      cards.push((await response.json()).id);
+      cards.push((await issueCard(server.url, apiKey)).id);
     }
     const job = (url, path) => ({
       urls: [url],
@@ -448,15 +442,8 @@ async function benchBrowser() {
     const apiKey = await seedBench(server.url);
     await adminCall(server.url, "PATCH", "/partners/bench", { origins: [ORIGIN, pagesUrl] });
     const tokens = [];
-    const feedRequest = { ...CARD_REQUEST, surface: "dm" };
     for (let i = 0; i < (quick ? 60 : 1000); i += 1) {
-      const response = await fetch(`${server.url}/v1/cards`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ ...feedRequest, title: `Offer ${i + 1}` }),
-      });
-      if (response.status !== 201) throw new Error(`browser setup: issuance answered ${response.status} ${await response.text()}`);
-      tokens.push((await response.json()).token);
+      tokens.push((await issueCard(server.url, apiKey, { title: `Offer ${i + 1}` })).token);
     }
     const cardTag = (token) => `<mini-program-card token="${token}" surface="dm" partner="bench" lang="en" data-no-track></mini-program-card>`;
     pageBodies.set(
