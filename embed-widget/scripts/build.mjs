@@ -35,19 +35,38 @@ function constants(values) {
 }
 
 /**
- * Drops the card schema's `description` annotations from the SDK inside embed.js: they
- * document the contract (docs/card.md is generated from them) but never affect validation.
+ * Drops the card schema's `description` and `errorMessage` annotations from the SDK inside
+ * embed.js: they document the contract (docs/card.md is generated from them) but never
+ * affect validation. Also marks the SDK's module-level `new TextEncoder()`/`TextDecoder`
+ * pure, so those of modules embed.js does not use (the pass minter's) are dropped with them.
  */
 const dropDescriptions = {
   name: "drop-descriptions",
   transform(code, id) {
     if (!id.includes("/sdk/dist/")) return null;
+    const string = `"(?:[^"\\\\\\n]|\\\\.)*"|'(?:[^'\\\\\\n]|\\\\.)*'`;
     const out = code
-      .replace(/\bdescription: (?:"(?:[^"\\\n]|\\.)*"|`[^`\n]*`),\s*/g, "")
+      .replace(new RegExp(`\\bdescription: (?:${string}|\`[^\`\\n]*\`),\\s*`, "g"), "")
+      // The helpers' shorthand `description,` (text() on its own line, httpsUrl() inline).
       .replace(/\n\s*description,(?=\n)/g, "")
+      .replace(/\btype: "string", description, /g, 'type: "string", ')
       // text(64, "…") and httpsUrl("…"): the schema helpers' description arguments.
       .replace(/\b(text\(\d+, |httpsUrl\()"(?:[^"\\\n]|\\.)*"\)/g, '$1"")')
-      .replace(/\berrorMessage: (?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'),\s*/g, "");
+      // A literal message, or a named constant (PLAIN_TEXT_MESSAGE), which then goes unused.
+      .replace(new RegExp(`\\berrorMessage: (?:${string}|[A-Z_]+),\\s*`, "g"), "")
+      .replace(/= new (Text(?:En|De)coder)\(/g, "= /* @__PURE__ */ new $1(");
+    return out === code ? null : { code: out, map: null };
+  },
+};
+
+/**
+ * Drops the newlines after each rule of the stylesheets (`CSS = \`…\``): they are there for
+ * the source's reader, and each costs an escaped `\n` in a bundle.
+ */
+const compactCss = {
+  name: "compact-css",
+  transform(code) {
+    const out = code.replace(/\bCSS = `[^`]*`/g, (css) => css.replaceAll("}\n", "}"));
     return out === code ? null : { code: out, map: null };
   },
 };
@@ -65,12 +84,13 @@ async function bundle(input, output, plugins, external) {
 
 const resolve = () => nodeResolve({ browser: true });
 
-const [sheet] = await bundle("sheet/index.js", { format: "es", entryFileNames: "sheet.[hash].js" }, [resolve(), minify]);
+const [sheet] = await bundle("sheet/index.js", { format: "es", entryFileNames: "sheet.[hash].js" }, [compactCss, resolve(), minify]);
 const [status] = await bundle("status/check.js", { format: "es", entryFileNames: "status.[hash].js" }, [resolve(), minify]);
-const [trending] = await bundle("trending/element.js", { format: "es", entryFileNames: "trending.[hash].js" }, [resolve(), minify]);
+const [trending] = await bundle("trending/element.js", { format: "es", entryFileNames: "trending.[hash].js" }, [compactCss, resolve(), minify]);
 await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generatedCode: "es2015" }, [
   constants({ __SHEET_FILE__: sheet.fileName, __STATUS_FILE__: status.fileName, __TRENDING_FILE__: trending.fileName, __VERSION__: version }),
   dropDescriptions,
+  compactCss,
   resolve(),
   minify,
 ]);

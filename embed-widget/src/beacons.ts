@@ -2,33 +2,41 @@
  * @module beacons — impression and click events for the issuer's `POST /v1/events`.
  *
  * An impression is counted when at least half of a card is visible for one second. Events
- * are queued per issuer and sent in batches of at most 50 with `navigator.sendBeacon`
- * (a `text/plain` JSON body: no CORS preflight, and it survives the page being closed).
- * The visitor is a random opaque id kept in `localStorage` (in memory when storage is
- * blocked). Nothing is queued for a card with `data-no-track` (see `isTracked`).
+ * are queued per issuer and viewer pass, and sent in batches of at most 50 with
+ * `navigator.sendBeacon` (a `text/plain` JSON body `{ viewer?, events }`: no CORS preflight,
+ * and it survives the page being closed). Events with different passes never share a batch:
+ * the server credits a batch's events to its one pass. The visitor is a random opaque id kept
+ * in `localStorage` (in memory when storage is blocked). Nothing is queued for a card with
+ * `data-no-track` (see `isTracked`).
+ *
+ * The pass is the card's `viewer` attribute, else the page's
+ * `<meta name="minicard-viewer" content="…">`, read when the batch is sent: a single-page app
+ * may add or refresh the tag at any time, and events queued before it changed go out with
+ * the pass the page has when they leave.
  */
 
+import type { BeaconEvent } from "@minicard/sdk";
 import { config, warn } from "./config.js";
-
-/** One event, as `POST /v1/events` takes it. */
-interface Beacon {
-  type: "impression" | "click";
-  card: string;
-  visitor: string;
-  ts: number;
-  slot?: "trending";
-}
 
 /** Most events one beacon carries (the server's limit). */
 export const MAX_BATCH = 50;
 const FLUSH_DELAY_MS = 1000;
 const VISIBLE_MS = 1000;
 const VISITOR_KEY = "minicard:visitor";
+/** A compact JWS, as the server takes a viewer pass (with at most 4096 characters). */
+const PASS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+/** A hot-list entry's opaque placement. */
+const PLACEMENT = /^[\w.-]{1,200}$/;
 
-const queues = new Map<string, Beacon[]>();
+/**
+ * Queued events by `<issuer>/v1/events <pass>`; an empty pass stands for the page's, resolved
+ * when the batch is sent. A pass has no space in it, so the last space splits the key.
+ */
+const queues = new Map<string, BeaconEvent[]>();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 let visitor: string | undefined;
 let listening = false;
+let warned = false;
 
 /** Flushes when the page is hidden or closed (registered on first use, not at import). */
 function listen(): void {
@@ -48,7 +56,7 @@ export function visitorId(): string {
   } catch {
     // storage blocked (private mode, sandboxed iframe): an in-memory id for this page
   }
-  if (!visitor || !/^[A-Za-z0-9_.:-]{8,128}$/.test(visitor)) {
+  if (!visitor || !/^[\w.:-]{8,128}$/.test(visitor)) {
     visitor = `v_${crypto.randomUUID().replaceAll("-", "")}`;
     try {
       localStorage.setItem(VISITOR_KEY, visitor);
@@ -59,21 +67,56 @@ export function visitorId(): string {
   return visitor;
 }
 
+/**
+ * The shadow host of `node` (the `<mini-program-card>` element), or `node` itself when it is
+ * not in a shadow root (the Preact component rendered straight into a page).
+ */
+export const hostOf = (node: Element | null | undefined): Element | null | undefined => (node?.getRootNode() as ShadowRoot | undefined)?.host ?? node;
+
 /** False when beacons are off for `element`: `data-no-track` on it, on `<html>`, or on the embed.js script tag. */
 export function isTracked(element: Element | null | undefined): boolean {
   return !config.noTrack && !document.documentElement.hasAttribute("data-no-track") && !element?.closest("[data-no-track]");
 }
 
-/** `trending` for a card inside the hot list (`<mini-program-trending>` marks its cards `data-slot`). */
-export const slotOf = (root: Element | null | undefined) => ((root?.getRootNode() as ShadowRoot | undefined)?.host?.getAttribute("data-slot") === "trending" ? "trending" : undefined);
+/**
+ * `value` when it is a viewer pass the server could take, else undefined: a malformed one
+ * would only cost the batch its credit, so it is dropped (and logged, the first time).
+ */
+function passOf(value: string | null | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length <= 4096 && PASS.test(value)) return value;
+  if (!warned) warn("ignored a malformed viewer pass");
+  warned = true;
+  return undefined;
+}
 
-/** Queues one event for `issuer`; clicks go out at once (a navigation may follow). */
-export function track(issuer: string, type: Beacon["type"], card: string, slot?: "trending"): void {
+/**
+ * Queues one event of the card whose root is `root`, unless beacons are off for it; clicks go
+ * out at once (a navigation may follow). A card inside the hot list (its host is marked
+ * `data-slot="trending"`, see `trending/element.ts`) sends `slot: "trending"` and its entry's
+ * `data-placement`.
+ */
+export function track(
+  issuer: string,
+  type: BeaconEvent["type"],
+  card: string,
+  root: Element | null,
+  props: { noTrack?: boolean | undefined; viewer?: string | null | undefined },
+): void {
   try {
+    const host = hostOf(root);
+    if (props.noTrack || !isTracked(host)) return;
     listen();
-    const queue = queues.get(issuer) ?? [];
-    queues.set(issuer, queue);
-    queue.push({ type, card, visitor: visitorId(), ts: Date.now(), ...(slot ? { slot } : {}) });
+    const key = `${issuer}/v1/events ${passOf(props.viewer) ?? ""}`;
+    const queue = queues.get(key) ?? [];
+    queues.set(key, queue);
+    const event: BeaconEvent = { type, card, visitor: visitorId(), ts: Date.now() };
+    if (host?.getAttribute("data-slot") === "trending") {
+      event.slot = "trending";
+      const placement = host.getAttribute("data-placement");
+      if (placement && PLACEMENT.test(placement)) event.placement = placement;
+    }
+    queue.push(event);
     if (type === "click" || queue.length >= MAX_BATCH) flush();
     else flushTimer ??= setTimeout(flush, FLUSH_DELAY_MS);
   } catch (error) {
@@ -81,13 +124,18 @@ export function track(issuer: string, type: Beacon["type"], card: string, slot?:
   }
 }
 
-/** Sends every queued event, in batches of at most {@link MAX_BATCH}. */
+/** Sends every queued event, in batches of at most {@link MAX_BATCH}, each with its one pass. */
 export function flush(): void {
   clearTimeout(flushTimer);
   flushTimer = undefined;
-  for (const [issuer, queue] of queues) {
-    while (queue.length > 0) send(`${issuer}/v1/events`, JSON.stringify({ events: queue.splice(0, MAX_BATCH) }));
+  for (const [key, queue] of queues) {
+    const at = key.lastIndexOf(" ");
+    // No pass of its own: the page's, as the meta tag reads now.
+    const viewer = key.slice(at + 1) || passOf(document.querySelector<HTMLMetaElement>('meta[name="minicard-viewer"]')?.content);
+    while (queue.length > 0) send(key.slice(0, at), JSON.stringify({ viewer, events: queue.splice(0, MAX_BATCH) }));
   }
+  // Every queue is empty now; passes change, so their keys are not kept.
+  queues.clear();
 }
 
 function send(url: string, body: string): void {
@@ -99,7 +147,6 @@ function send(url: string, body: string): void {
     warn("could not send events", error);
   }
 }
-
 
 const seen = new Map<Element, { timer?: ReturnType<typeof setTimeout>; onSeen: () => void }>();
 let impressions: IntersectionObserver | undefined;

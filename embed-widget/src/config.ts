@@ -25,14 +25,17 @@ export interface WidgetConfig {
   loadStatus: () => Promise<StatusModule>;
 }
 
+/** What `loadSheet` and `loadStatus` do until embed.js or the ESM entry sets them. */
+const unconfigured = () => Promise.reject(new Error("no lazy module configured"));
+
 /** The one configuration object of the page. */
 export const config: WidgetConfig = {
   issuer: undefined,
   statusIntervalMs: 60_000,
   nearMargin: "200% 0px",
   noTrack: false,
-  loadSheet: () => Promise.reject(new Error("no sheet module configured")),
-  loadStatus: () => Promise.reject(new Error("no status module configured")),
+  loadSheet: unconfigured,
+  loadStatus: unconfigured,
 };
 
 /**

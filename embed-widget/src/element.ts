@@ -9,7 +9,7 @@ import { MiniProgramCard, type MiniProgramCardProps } from "./card/Card.js";
 import { warn } from "./config.js";
 
 /** The attributes the element reads (and re-renders on). */
-export const ATTRIBUTES = ["token", "src", "surface", "partner", "issuer", "lang", "theme", "data-no-track"] as const;
+export const ATTRIBUTES = ["token", "src", "surface", "partner", "issuer", "lang", "theme", "viewer", "data-no-track"] as const;
 
 /** The element's class; `defineElement()` registers it. */
 export class MiniProgramCardElement extends HTMLElement {
@@ -21,17 +21,10 @@ export class MiniProgramCardElement extends HTMLElement {
 
   /** The props the attributes stand for. */
   get props(): MiniProgramCardProps {
-    const attribute = (name: string) => this.getAttribute(name);
-    return {
-      token: attribute("token"),
-      src: attribute("src"),
-      surface: attribute("surface"),
-      partner: attribute("partner"),
-      issuer: attribute("issuer"),
-      lang: attribute("lang"),
-      theme: attribute("theme"),
-      noTrack: this.hasAttribute("data-no-track"),
-    };
+    // Each attribute under its own name (`data-no-track` too, unread: the card reads `noTrack`).
+    const props: MiniProgramCardProps = Object.fromEntries(ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
+    props.noTrack = this.hasAttribute("data-no-track");
+    return props;
   }
 
   connectedCallback(): void {

@@ -17,6 +17,8 @@ export interface RenderOptions {
   theme?: "light" | "dark" | "auto";
   /** No beacons from this card. */
   noTrack?: boolean;
+  /** The viewer pass sent with this card's beacons; default the page's `<meta name="minicard-viewer">`. */
+  viewer?: string;
 }
 
 /**

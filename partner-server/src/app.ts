@@ -6,11 +6,10 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import type { AppContext } from "./context.js";
-import { registerAbuseGuards } from "./limits/abuse.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
 import { Problem, validationProblem } from "./problems.js";
 import { adminRoutes } from "./routes/admin/index.js";
-import { cardRoutes } from "./routes/cards.js";
+import { cardRoutes, statusRoutes } from "./routes/cards.js";
 import { demoRoutes } from "./routes/demo.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
@@ -132,8 +131,6 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
   });
 
-  registerAbuseGuards(app, context);
-
   // While closing, requests still arriving on keep-alive connections are served, but each
   // answer closes its connection: otherwise a busy client keeps its connection open and
   // `close()` waits for it until the shutdown timer kills the process (exit 1).
@@ -202,6 +199,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(wellKnownRoutes(context));
   await app.register(healthRoutes(context));
   await app.register(cardRoutes(context));
+  await app.register(statusRoutes(context));
   await app.register(shareRoutes(context));
   await app.register(eventRoutes(context));
   await app.register(statsRoutes(context));

@@ -22,9 +22,11 @@ import { connectRedis, whenReady } from "./limits/redis.js";
 import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
 import {
   addBrandKey,
+  addPartnerKey,
   createBrand,
   createPartner,
   putSharer,
+  removePartnerKey,
   removeSharer,
   rotateApiKey,
   setRollout,
@@ -94,6 +96,33 @@ function required(values: Record<string, unknown>, ...names: string[]): void {
 }
 
 class UsageError extends Error {}
+
+/** `<noun> add-key --id ID --jwk JSON`: registers a public key with `add` (brands and partners alike). */
+function addKeyCommand(noun: string, summary: string, add: (context: AdminContext, id: string, body: unknown) => Promise<{ kid: string }>): Command {
+  return {
+    summary,
+    usage: `${noun} add-key --id ID --jwk '{"kty":"EC",…}'`,
+    options: { id: { type: "string" }, jwk: { type: "string" } },
+    async run(values) {
+      required(values, "id", "jwk");
+      let jwk: unknown;
+      try {
+        jwk = JSON.parse(String(values.jwk));
+      } catch {
+        throw new UsageError("--jwk must be JSON");
+      }
+      await withStore(values, async (store) => print(await add(admin(store), String(values.id), { jwk })));
+    },
+  };
+}
+
+/** `--flag true|false` as `{ field: boolean }`, or nothing when the flag is absent. */
+function optionalBoolean(values: Record<string, unknown>, flag: string, field: string): Record<string, boolean> {
+  const value = values[flag];
+  if (value === undefined) return {};
+  if (value === "true" || value === "false") return { [field]: value === "true" };
+  throw new UsageError(`--${flag} must be true or false`);
+}
 
 const COMMANDS: Record<string, Command> = {
   start: {
@@ -167,8 +196,14 @@ const COMMANDS: Record<string, Command> = {
   },
   "partners create": {
     summary: "create a partner",
-    usage: "partners create --id ID --name NAME --origin URL [--origin URL…] [--surfaces dm,profile,feed]",
-    options: { id: { type: "string" }, name: { type: "string" }, origin: { type: "string", multiple: true }, surfaces: { type: "string" } },
+    usage: "partners create --id ID --name NAME --origin URL [--origin URL…] [--surfaces dm,profile,feed] [--require-sharer-pass true]",
+    options: {
+      id: { type: "string" },
+      name: { type: "string" },
+      origin: { type: "string", multiple: true },
+      surfaces: { type: "string" },
+      "require-sharer-pass": { type: "string" },
+    },
     async run(values) {
       required(values, "id", "name", "origin");
       await withStore(values, async (store) =>
@@ -178,6 +213,7 @@ const COMMANDS: Record<string, Command> = {
             name: values.name,
             origins: strings(values.origin),
             surfaces: list(values.surfaces) ?? ["dm", "profile", "feed"],
+            ...optionalBoolean(values, "require-sharer-pass", "requireSharerPass"),
           }),
         ),
       );
@@ -185,14 +221,48 @@ const COMMANDS: Record<string, Command> = {
   },
   "partners update": {
     summary: "change a partner's name, origins or surfaces",
-    usage: "partners update --id ID [--name NAME] [--origin URL…] [--surfaces dm,feed]",
-    options: { id: { type: "string" }, name: { type: "string" }, origin: { type: "string", multiple: true }, surfaces: { type: "string" } },
+    usage: "partners update --id ID [--name NAME] [--origin URL…] [--surfaces dm,feed] [--require-sharer-pass true|false]",
+    options: {
+      id: { type: "string" },
+      name: { type: "string" },
+      origin: { type: "string", multiple: true },
+      surfaces: { type: "string" },
+      "require-sharer-pass": { type: "string" },
+    },
     async run(values) {
       required(values, "id");
-      const patch = Object.fromEntries(
-        Object.entries({ name: values.name, origins: strings(values.origin), surfaces: list(values.surfaces) }).filter(([, value]) => value !== undefined),
-      );
+      const patch = {
+        ...Object.fromEntries(
+          Object.entries({ name: values.name, origins: strings(values.origin), surfaces: list(values.surfaces) }).filter(([, value]) => value !== undefined),
+        ),
+        ...optionalBoolean(values, "require-sharer-pass", "requireSharerPass"),
+      };
       await withStore(values, async (store) => print(await updatePartner(admin(store), String(values.id), patch)));
+    },
+  },
+  "partners add-key": addKeyCommand("partners", "register a public JWK the partner signs viewer and sharer passes with (ES256 or EdDSA)", addPartnerKey),
+  "partners keys": {
+    summary: "list the public keys a partner signs passes with",
+    usage: "partners keys --id ID",
+    options: { id: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store) => {
+        if (!(await store.partners.get(String(values.id)))) throw new Problem("not_found", `no partner ${values.id}`);
+        print((await store.partners.keys(String(values.id))).map((key) => key.jwk));
+      });
+    },
+  },
+  "partners remove-key": {
+    summary: "remove a partner's pass key: passes it signed stop counting within a minute",
+    usage: "partners remove-key --id ID --kid KID",
+    options: { id: { type: "string" }, kid: { type: "string" } },
+    async run(values) {
+      required(values, "id", "kid");
+      await withStore(values, async (store) => {
+        await removePartnerKey(admin(store), String(values.id), String(values.kid));
+        print({ id: values.id, removed: values.kid });
+      });
     },
   },
   "brands list": {
@@ -269,21 +339,7 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
-  "brands add-key": {
-    summary: "register a public JWK for private_key_jwt",
-    usage: "brands add-key --id ID --jwk '{\"kty\":\"EC\",…}'",
-    options: { id: { type: "string" }, jwk: { type: "string" } },
-    async run(values) {
-      required(values, "id", "jwk");
-      let jwk: unknown;
-      try {
-        jwk = JSON.parse(String(values.jwk));
-      } catch {
-        throw new UsageError("--jwk must be JSON");
-      }
-      await withStore(values, async (store) => print(await addBrandKey(admin(store), String(values.id), { jwk })));
-    },
-  },
+  "brands add-key": addKeyCommand("brands", "register a public JWK for private_key_jwt", addBrandKey),
   "sharers list": {
     summary: "list a partner's whitelisted sharers",
     usage: "sharers list --partner ID",

@@ -6,6 +6,8 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { EVENTS_PER_CLIENT } from "./limits/abuse.js";
+import { CREDITS_PER_IP_HOUR } from "./traffic/viewer-cap.js";
 
 /** The partner server's settings. */
 export interface Config {
@@ -43,8 +45,10 @@ export interface Config {
    * `X-Forwarded-For` would pick `request.ip`, and per-client guards could be dodged or aimed.
    */
   trustProxy: boolean | number;
-  /** Beacon requests (`POST /v1/events`) one origin and client IP may send per minute; default 120. */
+  /** Beacon requests (`POST /v1/events`) one partner page's client may send per minute; default 120. */
   eventsPerMinute: number;
+  /** Distinct credited viewers one client IP may bring a brand per rolling hour (beyond: `suspect`); default 20. */
+  creditsPerIpHour: number;
   /** How long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); default 1000 ms, 0 = off. */
   readCacheMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -70,6 +74,7 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_EXCHANGE_RATIO: "exchangeRatio",
   MINICARD_TRUST_PROXY: "trustProxy",
   MINICARD_EVENTS_PER_MINUTE: "eventsPerMinute",
+  MINICARD_CREDITS_PER_IP_HOUR: "creditsPerIpHour",
   MINICARD_READ_CACHE_MS: "readCacheMs",
   MINICARD_LOG_LEVEL: "logLevel",
 };
@@ -183,7 +188,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),
     exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
     trustProxy: raw.trustProxy === undefined ? false : proxyHops(raw.trustProxy),
-    eventsPerMinute: raw.eventsPerMinute === undefined ? 120 : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
+    eventsPerMinute: raw.eventsPerMinute === undefined ? EVENTS_PER_CLIENT.max : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
+    creditsPerIpHour: raw.creditsPerIpHour === undefined ? CREDITS_PER_IP_HOUR : int("MINICARD_CREDITS_PER_IP_HOUR", raw.creditsPerIpHour, 1, 1_000_000),
     readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
     logLevel,
   };

@@ -2,9 +2,13 @@
 
 import type { Config } from "./config.js";
 import type { KeyRing } from "./keys/keyring.js";
+import type { CredentialGuard } from "./limits/abuse.js";
 import type { Limiter } from "./limits/limiter.js";
 import type { Metrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
+import type { PassVerifier } from "./traffic/passes.js";
+import type { Placements } from "./traffic/placements.js";
+import type { ViewerCap } from "./traffic/viewer-cap.js";
 
 /** The server's parts. */
 export interface AppContext {
@@ -19,6 +23,20 @@ export interface AppContext {
   now: () => number;
   /** Partner origins, cached: CORS and event attribution ask on every request. */
   origins: OriginIndex;
+  /** The credential-guessing guard the brand and admin APIs add to their routes. */
+  credentialGuard: CredentialGuard;
+  /** What decides whether counted traffic is credited. */
+  traffic: Traffic;
+}
+
+/** The parts that turn beacons into credit (see `services/ingest-events.ts`). */
+export interface Traffic {
+  /** Viewer and sharer passes, checked against the partners' registered keys. */
+  passes: PassVerifier;
+  /** Distinct credited viewers per client and brand per hour. */
+  cap: ViewerCap;
+  /** Proofs of the hot list's paid slots. */
+  placements: Placements;
 }
 
 /** Which partner a web origin belongs to. */

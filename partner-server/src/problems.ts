@@ -25,6 +25,7 @@ export const PROBLEMS = {
   category_not_open: { status: 403, title: "The brand's category is not open yet" },
   app_not_owned: { status: 403, title: "The brand does not own this mini-program" },
   surface_not_allowed: { status: 403, title: "The surface is not allowed" },
+  sharer_not_attested: { status: 403, title: "The sharer is not attested by a pass of the partner" },
   sharer_not_whitelisted: { status: 403, title: "The sharer is not on the partner's whitelist" },
   partner_unknown: { status: 403, title: "Unknown partner" },
   rate_limited: { status: 429, title: "Rate limit reached" },

@@ -17,11 +17,15 @@ import type { Limiter } from "./limits/limiter.js";
 import { openLimiter } from "./limits/open.js";
 import type { RedisLimiter } from "./limits/redis.js";
 import { announceRotation, watchRotations } from "./keys/announce.js";
+import { createCredentialGuard } from "./limits/abuse.js";
 import { createMetrics } from "./metrics.js";
 import { createOriginIndex } from "./origins.js";
 import { openStore } from "./store/open.js";
 import { withReadCache } from "./store/cached.js";
 import type { Store } from "./store/store.js";
+import { createPassVerifier } from "./traffic/passes.js";
+import { openPlacements } from "./traffic/placements.js";
+import { createMemoryViewerCap, createRedisViewerCap } from "./traffic/viewer-cap.js";
 
 /** A built server and how to stop it. */
 export interface Server {
@@ -92,15 +96,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     refreshTimer = setInterval(refresh, config.keyRefreshSeconds * 1000);
     refreshTimer.unref();
     if (config.redisUrl) rotations = watchRotations(config.redisUrl, config.redisPrefix, refresh);
+    const metrics = createMetrics();
     const context: AppContext = {
       config,
       store: view,
       limiter,
       keys,
       adminToken: adminTokenFor(config),
-      metrics: createMetrics(),
+      metrics,
       now,
       origins: createOriginIndex(store, now),
+      credentialGuard: createCredentialGuard({ metrics, now }),
+      traffic: {
+        passes: createPassVerifier(view, { issuer: () => config.issuer }),
+        cap: redis ? createRedisViewerCap(redis.redis, redis.prefix, config.creditsPerIpHour) : createMemoryViewerCap(config.creditsPerIpHour),
+        placements: await openPlacements(store, { keySecret: config.keySecret, now: now() }),
+      },
     };
     const app = await buildApp(context, { logger: options.logger ?? false });
     return {

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/db.js";
 import { APP_ID, CLI, cardInput, postCard, spawnServer, tempDir } from "./support/server.js";
@@ -29,6 +30,9 @@ const SUBCOMMANDS = [
   "partners list",
   "partners create",
   "partners update",
+  "partners add-key",
+  "partners keys",
+  "partners remove-key",
   "brands list",
   "brands create",
   "brands suspend",
@@ -190,6 +194,30 @@ describe("managing the whitelist from a shell", { timeout: 90_000 }, () => {
     const after = JSON.parse((await cli(["keys", "list", ...data], dir.path)).stdout);
     expect(after.current).toBe(next);
     expect(after.jwks.keys.map((key: { kid: string }) => key.kid)).toEqual(expect.arrayContaining([before.current, next]));
+  });
+
+  it("registers, lists and removes a partner's pass keys, and makes the partner require sharer passes", async () => {
+    const { publicKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: "weibo-passes-1" };
+    const added = await cli(["partners", "add-key", "--id", "weibo", "--jwk", JSON.stringify(jwk), ...data], dir.path);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toEqual({ kid: "weibo-passes-1" });
+    const listed = JSON.parse((await cli(["partners", "keys", "--id", "weibo", ...data], dir.path)).stdout);
+    expect(listed).toEqual([expect.objectContaining({ kid: "weibo-passes-1", kty: "EC", crv: "P-256", alg: "ES256", use: "sig" })]);
+    // A private key is refused, and nothing is stored.
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const leaked = await cli(["partners", "add-key", "--id", "weibo", "--jwk", JSON.stringify(await exportJWK(privateKey)), ...data], dir.path);
+    expect(leaked.code).toBe(1);
+    expect(leaked.stderr).toContain("validation_failed");
+    expect(JSON.parse((await cli(["partners", "keys", "--id", "weibo", ...data], dir.path)).stdout)).toHaveLength(1);
+    const required = await cli(["partners", "update", "--id", "weibo", "--require-sharer-pass", "true", ...data], dir.path);
+    expect(JSON.parse(required.stdout)).toMatchObject({ id: "weibo", requireSharerPass: true });
+    expect((await cli(["partners", "update", "--id", "weibo", "--require-sharer-pass", "maybe", ...data], dir.path)).code).toBe(2);
+    expect(JSON.parse((await cli(["partners", "update", "--id", "weibo", "--require-sharer-pass", "false", ...data], dir.path)).stdout)).toMatchObject({ requireSharerPass: false });
+    const removed = await cli(["partners", "remove-key", "--id", "weibo", "--kid", "weibo-passes-1", ...data], dir.path);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse((await cli(["partners", "keys", "--id", "weibo", ...data], dir.path)).stdout)).toEqual([]);
+    expect((await cli(["partners", "remove-key", "--id", "weibo", "--kid", "weibo-passes-1", ...data], dir.path)).stderr).toContain("not_found");
   });
 
   it("admin-token generates the token once into the data folder, readable by its owner only", async () => {

@@ -36,6 +36,8 @@ export type ServerErrorCode =
   | "category_not_open"
   | "app_not_owned"
   | "surface_not_allowed"
+  /** The partner requires a `sharerPass` naming the sharer, and it is missing or not valid. */
+  | "sharer_not_attested"
   | "sharer_not_whitelisted"
   | "partner_unknown"
   | "rate_limited"

@@ -60,6 +60,19 @@ export type {
   TrafficLedger,
 } from "./brand/client.js";
 
+export { EVENT_SLOTS, EVENT_TYPES, MAX_EVENTS, QUALITIES } from "./traffic/events.js";
+export type { BeaconEvent, EventBatch, EventQuality, EventReason, EventResult, EventSlot, EventType, EventsResponse, ViewerPassStatus } from "./traffic/events.js";
+export {
+  PERSONAL_ID_PATTERN,
+  VIEWER_ID_PATTERN,
+  VIEWER_PASS_DEFAULT_TTL_SECONDS,
+  VIEWER_PASS_MAX_LENGTH,
+  VIEWER_PASS_MAX_TTL_SECONDS,
+  VIEWER_PASS_TYPE,
+  createPassMinter,
+} from "./traffic/viewer-pass.js";
+export type { MintOptions, PassAlgorithm, PassMinter, PassMinterOptions } from "./traffic/viewer-pass.js";
+
 export { buildDeepLink, encodeQuery, isHostUrl } from "./links/deep-link.js";
 export type { DeepLink, DeepLinkOptions } from "./links/deep-link.js";
 export { hosts } from "./links/hosts.js";

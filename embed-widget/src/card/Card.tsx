@@ -14,7 +14,7 @@
 
 import { h, Component } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
-import { isTracked, slotOf, track, watchImpression } from "../beacons.js";
+import { hostOf, track, watchImpression } from "../beacons.js";
 import { config, warn } from "../config.js";
 import { codeOf, type WidgetErrorCode } from "../errors.js";
 import { pickLang, strings } from "../i18n.js";
@@ -46,6 +46,11 @@ export interface MiniProgramCardProps {
   theme?: string | null;
   /** No beacons from this card (also `data-no-track` on an ancestor, `<html>` or the script tag). */
   noTrack?: boolean;
+  /**
+   * The viewer pass (a compact JWS) the partner's server minted for its signed-in user, sent
+   * with this card's beacons; default the page's `<meta name="minicard-viewer">`.
+   */
+  viewer?: string | null;
 }
 
 type Status = "idle" | "loading" | "ready" | "unavailable";
@@ -144,7 +149,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   #watch(verified: VerifiedCard, issuer: string) {
     const unseen = watchImpression(this.#root!, () => {
       unseen();
-      if (this.#tracked()) track(issuer, "impression", verified.id, slotOf(this.#root));
+      track(issuer, "impression", verified.id, this.#root, this.props);
     });
     this.#statusWatch = { near: this.#near };
     const unstatus = watchStatus(
@@ -153,12 +158,6 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
     // The card also expires on its own, without asking the issuer.
     const expiry = setTimeout(() => this.#fail("expired"), Math.min(verified.expiresAt.getTime() - Date.now(), 2 ** 31 - 1));
     this.#cleanups.push(unseen, unstatus, () => clearTimeout(expiry));
-  }
-
-  #tracked(): boolean {
-    if (this.props.noTrack) return false;
-    const host = (this.#root?.getRootNode() as ShadowRoot | undefined)?.host;
-    return isTracked(host ?? this.#root);
   }
 
   #fail(code: WidgetErrorCode, cause?: unknown) {
@@ -174,7 +173,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
       const plan = planOpen(verified.card.app);
       if (!plan) return this.#fail("malformed");
       const issuer = this.#issuer();
-      if (issuer && this.#tracked()) track(issuer, "click", verified.id, slotOf(this.#root));
+      if (issuer) track(issuer, "click", verified.id, this.#root, this.props);
       const detail = { href: plan.href, id: verified.id, card: verified.card, links: plan.links, platform: plan.platform };
       if (!this.#emit("minicard:open", detail, true)) return;
       if (plan.platform === "desktop") this.#sheet("qr", plan.links.web);
@@ -189,7 +188,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
     const card = this.#root;
     if (!card) return;
     const generation = this.#generation;
-    const lang = pickLang(this.props.lang, (card.getRootNode() as ShadowRoot | undefined)?.host ?? card);
+    const lang = pickLang(this.props.lang, hostOf(card));
     showSheet({ kind, lang, href, card }).then(
       (close) => close && (generation === this.#generation ? this.#cleanups.push(close) : close()),
       (error: unknown) => warn("could not load the sheet", error),
@@ -199,7 +198,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   override render() {
     const { status, verified } = this.state;
     const surface = this.props.surface ?? "";
-    const lang = pickLang(this.props.lang, (this.#root?.getRootNode() as ShadowRoot | undefined)?.host ?? this.#root);
+    const lang = pickLang(this.props.lang, hostOf(this.#root));
     const t = strings(lang);
     const theme = this.props.theme === "light" || this.props.theme === "dark" ? this.props.theme : "auto";
     const Layout = verified ? LAYOUTS[verified.surface] : undefined;

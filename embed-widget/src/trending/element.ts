@@ -5,9 +5,11 @@
  *     <mini-program-trending partner="weibo" surface="feed" limit="5"></mini-program-trending>
  *
  * Attributes: `partner` (required), `surface`, `limit` (1–50, default 5), `issuer` (default:
- * where embed.js came from), `lang` (`zh-CN` | `en`). It fetches `GET /v1/trending` and renders
- * each entry as a `<mini-program-card>` marked `data-slot="trending"`, so the card verifies
- * its own token and its impressions count as platform-distributed exposure (`slot: trending`).
+ * where embed.js came from), `lang` (`zh-CN` | `en`), `viewer` (a viewer pass, copied onto each
+ * card). It fetches `GET /v1/trending` and renders each entry as a `<mini-program-card>` marked
+ * `data-slot="trending"` and `data-placement="<the entry's placement>"`, so the card verifies
+ * its own token and its impressions count as platform-distributed exposure (`slot: trending`,
+ * with the placement the server handed out for that entry).
  * Built with DOM APIs only (no HTML strings); styled by a constructable stylesheet, so it
  * works under a strict CSP. Events: `minicard:trending` (`detail: { count }`) once rendered,
  * `minicard:error` (`detail.code`: `network`) when the list cannot be read.
@@ -17,7 +19,12 @@ interface TrendingCard {
   id: string;
   token: string;
   surface: string;
+  /** Opaque: which hot-list slot the entry was shown in; the card's beacons send it back. */
+  placement?: string;
 }
+
+/** What a placement may be; anything else is left off the card (the server would refuse it). */
+const PLACEMENT = /^[A-Za-z0-9._-]{1,200}$/;
 
 const TEXT = {
   en: { title: "Trending", empty: "Nothing is trending yet." },
@@ -50,6 +57,7 @@ export function mountTrending(host: HTMLElement, issuer: string | undefined): vo
   const text = TEXT[language(host)];
   const base = host.getAttribute("issuer") ?? issuer;
   const partner = host.getAttribute("partner");
+  const viewer = host.getAttribute("viewer");
   const fail = (message: string) => host.dispatchEvent(new CustomEvent("minicard:error", { detail: { code: "network", message } }));
   if (!base || !partner) return void fail("partner and issuer are required");
   let url: URL;
@@ -92,6 +100,9 @@ export function mountTrending(host: HTMLElement, issuer: string | undefined): vo
           card.setAttribute("partner", partner);
           card.setAttribute("issuer", base);
           card.setAttribute("data-slot", "trending");
+          if (typeof entry.placement === "string" && PLACEMENT.test(entry.placement)) card.setAttribute("data-placement", entry.placement);
+          // The card's own attribute: its beacons carry it even where the page has another pass.
+          if (viewer) card.setAttribute("viewer", viewer);
           card.dataset.card = entry.id;
           item.append(rank, card);
           list.append(item);

@@ -1,6 +1,7 @@
 /**
  * The demo world `npm start` seeds: a partner (`weibo-demo`) whose origins are this server
- * itself (the demo partner app is served at `/demo/`), six brands across categories and
+ * itself (the demo partner app is served at `/demo/`) and whose pass key the demo API signs
+ * viewer passes with, six brands across categories and
  * card kinds, a whitelist of sharers, and enough live cards for a DM thread, a profile and a
  * feed of 200+. Seeding goes through the real issuance path (validation, policy, limits,
  * signing, storage) with the clock moved back, so demo cards are real cards.
@@ -9,13 +10,14 @@
  * have expired. Demo credentials are kept in `<data dir>/demo.json` (mode 600).
  */
 
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CardInput } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
-import type { Category, EventSlot, StoredCard, StoredEvent } from "../domain/model.js";
+import type { Category, EventQuality, EventSlot, StoredCard, StoredEvent } from "../domain/model.js";
 import { newId } from "../domain/ids.js";
-import { createBrand, createPartner, putSharer, setRollout, rotateApiKey, type AdminContext } from "../services/admin.js";
+import { addPartnerKey, createBrand, createPartner, putSharer, setRollout, rotateApiKey, type AdminContext } from "../services/admin.js";
 import { issueCard } from "../services/issue-card.js";
 
 /** The demo partner's id. */
@@ -123,6 +125,11 @@ export const DEMO_SHARERS = ["demo-alice", "demo-bob", "demo-carol", "demo-dave"
 export interface DemoCredentials {
   partner: string;
   brands: Record<string, string>;
+  /**
+   * The demo partner's pass key: its backend (the demo API) signs viewer passes for its
+   * signed-in readers with it; the public half is registered with the partner.
+   */
+  passKey?: { kid: string; privateJwk: Record<string, unknown>; pseudonymSecret: string };
 }
 
 function credentialsFile(dataDir: string): string {
@@ -153,6 +160,14 @@ export async function seedDemo(context: AppContext, origins: string[]): Promise<
     }
   }
   for (const sharer of DEMO_SHARERS) await putSharer(admin, DEMO_PARTNER, sharer);
+  // The partner's backend signs viewer passes, so its readers' visits earn the brands credit.
+  if (!credentials.passKey) {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const privateJwk = { ...privateKey.export({ format: "jwk" }), alg: "ES256", kid: "weibo-demo-passes-1" };
+    credentials.passKey = { kid: privateJwk.kid, privateJwk, pseudonymSecret: randomBytes(32).toString("base64url") };
+  }
+  const { d: _private, ...publicJwk } = credentials.passKey.privateJwk;
+  await addPartnerKey(admin, DEMO_PARTNER, { jwk: publicJwk });
   // The internal-test phase opened at the start of the year; the beta opens next year.
   await setRollout(admin, {
     categories: {
@@ -204,7 +219,7 @@ async function seedEngagement(context: AppContext): Promise<void> {
   if ((await context.store.events.listByPartner(DEMO_PARTNER, now - 24 * 3600 * 1000)).length > 0) return;
   const cards = await context.store.cards.listActive(DEMO_PARTNER, "feed", now, 400);
   const events: StoredEvent[] = [];
-  const add = (card: StoredCard, type: "impression" | "click", visitor: string, at: number, slot: EventSlot = "organic") =>
+  const add = (card: StoredCard, type: "impression" | "click", visitor: string, at: number, quality: EventQuality, slot: EventSlot = "organic") =>
     events.push({
       id: newId(at),
       type,
@@ -213,7 +228,11 @@ async function seedEngagement(context: AppContext): Promise<void> {
       partnerId: card.partnerId,
       surface: card.surface,
       slot,
+      quality,
       visitor,
+      viewer: quality === "credited" ? `p_demo-${visitor}` : undefined,
+      // Seeded paid impressions stand for a placement each (one hot-list read per visit).
+      placement: slot === "trending" ? `seed-${newId(at)}` : undefined,
       at,
       dedupKey: type === "impression" ? `${card.id}|${visitor}|${slot}|${Math.floor(at / 60_000)}` : undefined,
     });
@@ -225,8 +244,12 @@ async function seedEngagement(context: AppContext): Promise<void> {
       for (let day = 0; day < days; day++) {
         for (let i = 0; i < seen; i++) {
           const at = now - day * 24 * 3600 * 1000 - ((i * 37 + c * 11) % 1200) * 60_000 - 60_000;
-          add(card, "impression", `demo-v${(i * 3 + day) % 40}`, at, i % 6 === 0 && brand.id !== "demo-city" ? "trending" : "organic");
-          if (brand.id !== "demo-city" && i % 5 === c % 5) add(card, "click", `demo-v${(i + day * 2) % 40}`, at + 30_000);
+          // Most traffic comes from signed-in readers (credited); some from logged-out pages
+          // (unverified), link-preview bots and one over-eager client (suspect).
+          const quality: EventQuality = i % 9 === 4 ? "unverified" : i % 13 === 7 ? "bot" : i % 17 === 11 ? "suspect" : "credited";
+          const trending = i % 6 === 0 && brand.id !== "demo-city" && quality === "credited";
+          add(card, "impression", `demo-v${(i * 3 + day) % 40}`, at, quality, trending ? "trending" : "organic");
+          if (brand.id !== "demo-city" && i % 5 === c % 5) add(card, "click", `demo-v${(i + day * 2) % 40}`, at + 30_000, quality);
         }
       }
     });
@@ -270,7 +293,7 @@ async function topUpCards(context: AppContext): Promise<void> {
       };
       try {
         await issueCard(
-          { store: context.store, limiter: context.limiter, keys: context.keys, issuer: context.config.issuer, now: () => at },
+          { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: () => at },
           brandRecord,
           input,
           undefined,

@@ -41,15 +41,18 @@ const logo = { type: "string", maxLength: 2048, format: "https-url" } as const;
 /** `POST /v1/admin/partners`. */
 export const createPartnerSchema = {
   type: "object",
-  properties: { id: idSchema, name, origins, surfaces, limits },
+  properties: { id: idSchema, name, origins, surfaces, limits, requireSharerPass: { type: "boolean" } },
   required: ["id", "name", "origins", "surfaces"],
   additionalProperties: false,
 } as const;
 
-/** `PATCH /v1/admin/partners/:id`; `resetLimits: true` goes back to the default limits. */
+/**
+ * `PATCH /v1/admin/partners/:id`; `resetLimits: true` goes back to the default limits;
+ * `requireSharerPass: true` makes every share name its sharer with a pass the partner signed.
+ */
 export const updatePartnerSchema = {
   type: "object",
-  properties: { name, origins, surfaces, limits, resetLimits: { type: "boolean" } },
+  properties: { name, origins, surfaces, limits, resetLimits: { type: "boolean" }, requireSharerPass: { type: "boolean" } },
   additionalProperties: false,
 } as const;
 

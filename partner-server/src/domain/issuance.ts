@@ -1,8 +1,9 @@
 /**
  * The issuance policy: who may issue which card, in the contract's order of checks
  * (after authentication and validation): brand_suspended, brand_not_whitelisted,
- * category_not_open, app_not_owned, surface_not_allowed, sharer_not_whitelisted,
- * partner_unknown. Pure: the caller loads the records.
+ * category_not_open, app_not_owned, surface_not_allowed, sharer_not_attested,
+ * sharer_not_whitelisted, partner_unknown. Pure: the caller loads the records and checks the
+ * sharer pass (its outcome is an input here, so its refusal takes its place in the order).
  */
 
 import type { CardInput } from "@minicard/sdk";
@@ -15,8 +16,10 @@ export interface IssuanceContext {
   brand: Brand;
   /** `undefined` when the partner does not exist. */
   partner: Partner | undefined;
-  /** Whether `input.sharer` is on the partner's sharer whitelist. */
+  /** Whether the sharer (named, or attested by its pass) is on the partner's sharer whitelist. */
   sharerWhitelisted: boolean;
+  /** Why the sharer pass does not attest the sharer, when the partner requires one or one was sent. */
+  sharerUnattested?: string | undefined;
   rollout: Rollout;
   now: number;
 }
@@ -46,6 +49,9 @@ export function checkIssuance(input: CardInput, context: IssuanceContext): Refus
   }
   if (partner !== undefined && !partner.surfaces.includes(input.surface)) {
     return { code: "surface_not_allowed", detail: `partner ${partner.id} does not offer the ${input.surface} surface` };
+  }
+  if (partner !== undefined && context.sharerUnattested !== undefined) {
+    return { code: "sharer_not_attested", detail: context.sharerUnattested };
   }
   // Feed and profile shares are for whitelisted sharers only; DMs are open to any account.
   if (partner !== undefined && input.surface !== "dm" && !context.sharerWhitelisted) {

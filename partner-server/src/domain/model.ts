@@ -4,7 +4,9 @@
  * since the epoch.
  */
 
-import type { Card, CardKind, Surface } from "@minicard/sdk";
+import type { Card, CardKind, EventQuality, EventSlot, EventType, Surface } from "@minicard/sdk";
+
+export type { EventQuality, EventSlot, EventType } from "@minicard/sdk";
 
 /** Brand categories, in the order of the rollout's phases. */
 export const CATEGORIES = [
@@ -40,6 +42,16 @@ export interface Partner {
   surfaces: Surface[];
   /** Its own limits; `undefined` means the defaults. */
   limits: LimitPolicy[] | undefined;
+  /** Every share must name its sharer with a pass this partner signed (`sharerPass`). */
+  requireSharerPass: boolean;
+  createdAt: number;
+}
+
+/** A public key a partner signs viewer and sharer passes with. */
+export interface PartnerKey {
+  partnerId: string;
+  kid: string;
+  jwk: Record<string, unknown>;
   createdAt: number;
 }
 
@@ -155,11 +167,6 @@ export interface IdempotencyCompletion {
   response: StoredResponse;
 }
 
-/** What a widget beacon reports. */
-export type EventType = "impression" | "click";
-/** Where a card was shown: in a sharer's post (`organic`), or in a platform-distributed slot (`trending`). */
-export type EventSlot = "organic" | "trending";
-
 /** One accepted widget event. */
 export interface StoredEvent {
   id: string;
@@ -168,10 +175,31 @@ export interface StoredEvent {
   brandId: string;
   partnerId: string;
   surface: Surface;
+  /**
+   * Where it counts: `trending` only for a credited impression with a valid placement (it
+   * debits the brand's exposure); the store downgrades it to `organic` when the placement was
+   * already used by this viewer.
+   */
   slot: EventSlot;
+  quality: EventQuality;
   /** Opaque visitor id from the widget. */
   visitor: string;
+  /** The viewer pass's `sub`, when a valid pass came with the event. */
+  viewer: string | undefined;
+  /** The placement id (its nonce) of a trending impression, when its placement was valid. */
+  placement: string | undefined;
   at: number;
   /** Events with the same key count once (an impression repeated within a minute). */
   dedupKey: string | undefined;
+}
+
+/** What storing one event did. */
+export interface IngestOutcome {
+  id: string;
+  /** Not stored: an event with its `dedupKey` (or its id) was stored before. */
+  duplicate: boolean;
+  /** A credited click that made its viewer a new unique visitor of the brand that UTC day. */
+  uv: boolean;
+  /** Where it was counted: `trending` only when it debited the brand (first use of its placement by its viewer). */
+  slot: EventSlot;
 }

@@ -1,29 +1,32 @@
 /**
- * Abuse guards on the HTTP edge, per client, in this process:
- * - **credential guessing**: after `AUTH_FAILURES.max` answers of 401 to one client IP within
- *   `AUTH_FAILURES.windowSeconds`, every request of that IP to a credentialed route (brand and
- *   admin APIs) is answered 429 `too_many_auth_failures` with `Retry-After`, before any
- *   credential is looked at, until the window has room again. Keys are 256-bit random, so this
- *   is not what keeps them secret; it keeps a guesser from costing us a store lookup per try
- *   and makes guessing show up in metrics;
- * - **beacon floods**: `POST /v1/events` is limited per origin and client IP
- *   (`EVENTS_PER_CLIENT`), 429 `rate_limited` with `Retry-After`. One page sends a few
- *   batched beacons a minute; a script replaying them is cut off without touching the store.
+ * Abuse guards on the HTTP edge, per client, in this process. Each belongs to the routes it
+ * guards: a plugin adds it with its routes, so it holds for every spelling of their URLs that
+ * reaches them (`/v1/cards/`, `/v1/%63ards`), and a new route in the plugin inherits it.
+ * - **credential guessing** ({@link createCredentialGuard}, on the brand and admin APIs): after
+ *   `AUTH_FAILURES.max` answers of 401 to one client within `AUTH_FAILURES.windowSeconds`,
+ *   every request of that client to those routes is answered 429 `too_many_auth_failures`
+ *   with `Retry-After`, before any credential is looked at, until the window has room again.
+ *   Keys are 256-bit random, so this is not what keeps them secret; it keeps a guesser from
+ *   costing us a store lookup per try and makes guessing show up in metrics;
+ * - **beacon floods** (`routes/events.ts`): `POST /v1/events` is limited per partner and client
+ *   (`MINICARD_EVENTS_PER_MINUTE`), 429 `rate_limited` with `Retry-After`, after the origin was
+ *   found to be a partner's. One page sends a few batched beacons a minute.
  *
  * The windows roll (a sliding log per client) and live in this process: behind a balancer each
  * instance counts on its own, so a client gets at most `instances × max`. That is the intended
  * trade-off: these guards must never depend on Redis being up (limits on issuance do, and fail
  * closed). Client IPs come from `request.ip`, which honours `X-Forwarded-For` only when
- * `MINICARD_TRUST_PROXY` is set.
+ * `MINICARD_TRUST_PROXY` is set; IPv6 clients count by their /64.
  */
 
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
 import { Problem } from "../problems.js";
+import { clientOf } from "./client.js";
 
 /** Failed authentications (401 answers) one client IP may cause per rolling window. */
 export const AUTH_FAILURES = { max: 40, windowSeconds: 60 } as const;
-/** Beacon requests (`POST /v1/events`) one origin and IP may send per rolling window, by default (`MINICARD_EVENTS_PER_MINUTE`). */
+/** Beacon requests (`POST /v1/events`) one partner page's client may send per rolling window, by default (`MINICARD_EVENTS_PER_MINUTE`). */
 export const EVENTS_PER_CLIENT = { max: 120, windowSeconds: 60 } as const;
 /** Clients tracked at most per guard; past that, the least recently seen are forgotten. */
 const MAX_CLIENTS = 50_000;
@@ -67,45 +70,30 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
   };
 }
 
-/** True for routes that take credentials: the brand and admin APIs (not the public ones). */
-function isCredentialed(path: string): boolean {
-  if (path.startsWith("/v1/admin/") || path === "/v1/admin") return true;
-  if (path === "/v1/cards/status") return false;
-  return path === "/v1/cards" || path.startsWith("/v1/cards/") || path.startsWith("/v1/brands/");
+/** The credential-guessing guard, shared by every credentialed plugin. */
+export interface CredentialGuard {
+  /** Adds the guard to `app`: a plugin whose routes all take credentials (call before its routes). */
+  protect(app: FastifyInstance): void;
 }
 
-/** Adds the guards to `app` (before the routes are registered). */
-export function registerAbuseGuards(app: FastifyInstance, context: AppContext): void {
-  const authFailures = createSlidingCounter(AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
-  const beacons = createSlidingCounter(context.config.eventsPerMinute ?? EVENTS_PER_CLIENT.max, EVENTS_PER_CLIENT.windowSeconds);
-
-  app.addHook("onRequest", async (request) => {
-    const path = request.url.split("?")[0] ?? "";
-    const now = context.now();
-    if (isCredentialed(path)) {
-      const wait = authFailures.wait(request.ip, now);
-      if (wait > 0) {
-        context.metrics.count("minicard_abuse_refused_total", { guard: "auth_failures" });
-        throw new Problem("too_many_auth_failures", `too many failed authentications from this client; retry in ${wait} s`, {
-          headers: { "retry-after": String(wait) },
-          extra: { retryAfter: wait },
-        });
-      }
-    } else if (path === "/v1/events" && request.method === "POST") {
-      const client = `${request.headers.origin ?? "-"} ${request.ip}`;
-      const wait = beacons.wait(client, now);
-      if (wait > 0) {
-        context.metrics.count("minicard_abuse_refused_total", { guard: "events" });
-        throw new Problem("rate_limited", `too many beacons from this client; retry in ${wait} s`, {
-          headers: { "retry-after": String(wait) },
-          extra: { retryAfter: wait },
-        });
-      }
-      beacons.add(client, now);
-    }
-  });
-
-  app.addHook("onResponse", async (request, reply) => {
-    if (reply.statusCode === 401) authFailures.add(request.ip, context.now());
-  });
+/** Creates the credential guard (one per server: the brand and admin APIs share its counts). */
+export function createCredentialGuard(context: Pick<AppContext, "metrics" | "now">): CredentialGuard {
+  const failures = createSlidingCounter(AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
+  return {
+    protect(app) {
+      app.addHook("onRequest", async (request) => {
+        const wait = failures.wait(clientOf(request.ip), context.now());
+        if (wait > 0) {
+          context.metrics.count("minicard_abuse_refused_total", { guard: "auth_failures" });
+          throw new Problem("too_many_auth_failures", `too many failed authentications from this client; retry in ${wait} s`, {
+            headers: { "retry-after": String(wait) },
+            extra: { retryAfter: wait },
+          });
+        }
+      });
+      app.addHook("onResponse", async (request, reply) => {
+        if (reply.statusCode === 401) failures.add(clientOf(request.ip), context.now());
+      });
+    },
+  };
 }

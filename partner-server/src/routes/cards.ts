@@ -3,7 +3,7 @@
  * status endpoint the widget polls so revocation reaches rendered cards within a minute.
  */
 
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { authenticateBrand } from "../auth/brand-auth.js";
 import type { AppContext } from "../context.js";
 import { cardState, type Brand, type StoredCard } from "../domain/model.js";
@@ -39,18 +39,26 @@ export function cardView(card: StoredCard, brand: Brand, issuer: string, now: nu
   };
 }
 
-/** The brand's routes and the public status endpoint. */
+/**
+ * The brand API's authentication hook: the credential guard first, then the brand behind the
+ * `Authorization` header on `request.brand`. It runs before the body is read: a request without
+ * credentials gets 401 whatever its body, as the contract's order of checks says.
+ */
+export function authenticateBrands(app: FastifyInstance, context: AppContext): void {
+  context.credentialGuard.protect(app);
+  app.addHook("onRequest", async (request) => {
+    request.brand = await authenticateBrand(request.headers.authorization, {
+      store: context.store,
+      issuer: context.config.issuer,
+      now: context.now(),
+    });
+  });
+}
+
+/** The brand's card routes (every one authenticated and guarded). */
 export function cardRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    // Authentication runs before the body is read: a request without credentials gets 401
-    // whatever its body, as the contract's order of checks says.
-    const authenticate = async (request: FastifyRequest) => {
-      request.brand = await authenticateBrand(request.headers.authorization, {
-        store: context.store,
-        issuer: context.config.issuer,
-        now: context.now(),
-      });
-    };
+    authenticateBrands(app, context);
 
     const ownCard = async (request: FastifyRequest<{ Params: { id: string } }>) => {
       const card = CARD_ID.test(request.params.id) ? await context.store.cards.get(request.params.id) : undefined;
@@ -59,11 +67,11 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       return card;
     };
 
-    app.post("/v1/cards", { onRequest: authenticate }, async (request, reply) => {
+    app.post("/v1/cards", async (request, reply) => {
       const key = request.headers["idempotency-key"];
       try {
         const response = await issueCard(
-          { store: context.store, limiter: context.limiter, keys: context.keys, issuer: context.config.issuer, now: context.now },
+          { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: context.now },
           request.brand!,
           request.body,
           Array.isArray(key) ? key.join(",") : key,
@@ -80,7 +88,7 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       }
     });
 
-    app.get("/v1/cards", { onRequest: authenticate }, async (request) => {
+    app.get("/v1/cards", async (request) => {
       const query = request.query as { limit?: string; before?: string };
       const limit = query.limit === undefined ? 50 : Number(query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
@@ -97,6 +105,28 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       };
     });
 
+    app.get<{ Params: { id: string } }>("/v1/cards/:id", async (request) => {
+      const card = await ownCard(request);
+      return cardView(card, request.brand!, context.config.issuer, context.now());
+    });
+
+    app.delete<{ Params: { id: string } }>("/v1/cards/:id", async (request, reply) => {
+      const card = await ownCard(request);
+      await context.store.cards.revoke(card.id, request.brand!.id, context.now());
+      request.log.info({ card: card.id, brand: request.brand!.id }, "card revoked");
+      return reply.code(204).send();
+    });
+
+    app.get("/v1/brands/me", async (request) => {
+      const { id, name, category, apps, surfaces, status, invited, whitelisted, logo } = request.brand!;
+      return { id, name, category, apps, surfaces, status, invited, whitelisted, ...(logo ? { logo } : {}) };
+    });
+  };
+}
+
+/** The public status endpoint the widget polls (no credentials). */
+export function statusRoutes(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
     app.get("/v1/cards/status", async (request, reply) => {
       const raw = (request.query as { ids?: string | string[] }).ids;
       const ids = [...new Set((Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").filter(Boolean))];
@@ -108,23 +138,6 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       for (const row of rows) states[row.id] = cardState(row, now);
       reply.header("cache-control", "public, max-age=60");
       return states;
-    });
-
-    app.get<{ Params: { id: string } }>("/v1/cards/:id", { onRequest: authenticate }, async (request) => {
-      const card = await ownCard(request);
-      return cardView(card, request.brand!, context.config.issuer, context.now());
-    });
-
-    app.delete<{ Params: { id: string } }>("/v1/cards/:id", { onRequest: authenticate }, async (request, reply) => {
-      const card = await ownCard(request);
-      await context.store.cards.revoke(card.id, request.brand!.id, context.now());
-      request.log.info({ card: card.id, brand: request.brand!.id }, "card revoked");
-      return reply.code(204).send();
-    });
-
-    app.get("/v1/brands/me", { onRequest: authenticate }, async (request) => {
-      const { id, name, category, apps, surfaces, status, invited, whitelisted, logo } = request.brand!;
-      return { id, name, category, apps, surfaces, status, invited, whitelisted, ...(logo ? { logo } : {}) };
     });
   };
 }

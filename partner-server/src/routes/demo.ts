@@ -10,7 +10,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { extname, join, normalize, sep } from "node:path";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { SURFACES, type Surface } from "@minicard/sdk";
+import { randomBytes } from "node:crypto";
+import { SURFACES, createPassMinter, type PassMinter, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
 import { Problem, validationProblem } from "../problems.js";
@@ -46,9 +47,33 @@ export function demoCsp(issuer: string): string {
   return DEMO_CSP.replace("script-src 'self'", `script-src 'self' ${origin}`).replace("connect-src 'self'", `connect-src 'self' ${origin}`);
 }
 
+/** The cookie that keeps a demo reader "signed in" (a random id: the demo has no accounts). */
+const READER_COOKIE = "minicard_demo_reader";
+const READER_ID = /^r_[A-Za-z0-9_-]{16}$/;
+
 /** The demo routes. */
 export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): FastifyPluginAsync {
+  let passes: PassMinter | undefined;
   return async (app) => {
+    // The partner's backend: each signed-in reader gets a viewer pass for its pages, so the
+    // visits it brings a brand are credited. The reader id never leaves this backend: the
+    // pass carries its pseudonym.
+    app.get("/demo/api/session", async (request, reply) => {
+      const credentials = readDemoCredentials(context.config.dataDir);
+      if (!credentials?.passKey) throw new Problem("not_found", "the demo is not seeded: start with --demo");
+      passes ??= createPassMinter({
+        partner: DEMO_PARTNER,
+        issuer: context.config.issuer,
+        kid: credentials.passKey.kid,
+        privateKey: credentials.passKey.privateJwk,
+        pseudonymSecret: credentials.passKey.pseudonymSecret,
+      });
+      const cookie = /(?:^|;\s*)minicard_demo_reader=([^;]*)/.exec(request.headers.cookie ?? "")?.[1];
+      const reader = cookie && READER_ID.test(cookie) ? cookie : `r_${randomBytes(12).toString("base64url")}`;
+      reply.header("set-cookie", `${READER_COOKIE}=${reader}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=31536000`).header("cache-control", "private, no-store");
+      return { viewer: await passes.mint(reader, { ttlSeconds: 3600, now: new Date(context.now()) }), expiresIn: 3600 };
+    });
+
     app.get("/demo/api/cards", async (request) => {
       const query = request.query as { surface?: string; limit?: string };
       const surface = query.surface as Surface | undefined;
@@ -71,7 +96,7 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       if (!credentials || !brand) throw new Problem("not_found", "the demo is not seeded: start with --demo");
       const body = (request.body ?? {}) as Record<string, unknown>;
       const response = await issueCard(
-        { store: context.store, limiter: context.limiter, keys: context.keys, issuer: context.config.issuer, now: context.now },
+        { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: context.now },
         brand,
         { kind: "app", ...body, partner: DEMO_PARTNER, app: { ...(body.app as object | undefined), id: brand.apps[0] } },
         undefined,

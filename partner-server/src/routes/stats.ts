@@ -5,19 +5,16 @@
  */
 
 import type { FastifyPluginAsync } from "fastify";
-import { authenticateBrand } from "../auth/brand-auth.js";
 import type { AppContext } from "../context.js";
+import { authenticateBrands } from "./cards.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
 
 /** The stats route. */
 export function statsRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    authenticateBrands(app, context);
     app.get("/v1/brands/me/stats", async (request, reply) => {
-      const brand = await authenticateBrand(request.headers.authorization, {
-        store: context.store,
-        issuer: context.config.issuer,
-        now: context.now(),
-      });
+      const brand = request.brand!;
       const query = request.query as { from?: string; to?: string };
       const range = resolveRange(query, context.now());
       reply.header("cache-control", "private, no-store");

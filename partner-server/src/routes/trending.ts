@@ -1,7 +1,8 @@
 /**
  * `GET /v1/trending?partner=&surface=&limit=`: the hot list (see `services/trending.ts`),
  * open to any origin and cacheable for 30 seconds. Each entry carries the card's token, so
- * `<mini-program-trending>` renders verified cards without another request.
+ * `<mini-program-trending>` renders verified cards without another request, and a placement
+ * (valid 10 minutes) that its trending impressions send back to be counted as paid exposure.
  */
 
 import type { FastifyPluginAsync } from "fastify";
@@ -50,6 +51,8 @@ export function trendingRoutes(context: AppContext): FastifyPluginAsync {
           title: card.card.title,
           url: `${context.config.issuer}/c/${card.id}`,
           score: Math.round(score * 1e6) / 1e6,
+          // The proof that this card was shown in a paid slot, for its impressions' beacons.
+          placement: context.traffic.placements.mint({ card: card.id, partner: partner.id, surface: card.surface }, now),
         })),
       };
     });

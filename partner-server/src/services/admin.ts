@@ -21,6 +21,7 @@ import type { Brand, Partner } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
 import { generateApiKey, hashApiKey, ASSERTION_ALGORITHMS } from "../auth/brand-auth.js";
 import { Problem, validationProblem } from "../problems.js";
+import { PASS_ALGORITHMS } from "../traffic/passes.js";
 import { ConflictError, type Store } from "../store/store.js";
 
 /** What operator actions need. */
@@ -74,6 +75,7 @@ export async function createPartner(context: AdminContext, body: unknown): Promi
     origins: normaliseOrigins(input.origins),
     surfaces: input.surfaces,
     limits: input.limits,
+    requireSharerPass: input.requireSharerPass ?? false,
     createdAt: context.now(),
   };
   try {
@@ -139,12 +141,14 @@ export async function rotateApiKey(context: AdminContext, id: string): Promise<s
   return apiKey;
 }
 
-/** Registers a public JWK the brand signs `private_key_jwt` assertions with. */
-export async function addBrandKey(context: AdminContext, id: string, body: unknown): Promise<{ kid: string }> {
-  await requireBrand(context.store, id);
+/**
+ * Checks a `{ jwk }` body: a public key (never a private one) for one of `algorithms`, that
+ * imports. Answers its `kid` (its own, or its RFC 7638 thumbprint) and the public members only.
+ */
+async function publicKeyOf(body: unknown, algorithms: readonly string[]): Promise<{ kid: string; jwk: Record<string, unknown> }> {
   const jwk = (body as { jwk?: unknown } | null)?.jwk;
   if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) {
-    throw validationProblem([{ path: "/jwk", message: "is required: the brand's public key as a JWK" }]);
+    throw validationProblem([{ path: "/jwk", message: "is required: the public key as a JWK" }]);
   }
   if (Object.keys(body as object).some((key) => key !== "jwk")) {
     throw validationProblem([{ path: "/", message: "only { jwk } is accepted" }]);
@@ -154,8 +158,8 @@ export async function addBrandKey(context: AdminContext, id: string, body: unkno
     throw validationProblem([{ path: "/jwk", message: "must be a public key: never send a private key" }]);
   }
   const alg = key.alg ?? (key.kty === "EC" ? "ES256" : key.kty === "OKP" ? "EdDSA" : key.kty === "RSA" ? "RS256" : undefined);
-  if (alg === undefined || !ASSERTION_ALGORITHMS.includes(alg)) {
-    throw validationProblem([{ path: "/jwk", message: `must be a key for ${ASSERTION_ALGORITHMS.join(", ")}` }]);
+  if (alg === undefined || !algorithms.includes(alg)) {
+    throw validationProblem([{ path: "/jwk", message: `must be a key for ${algorithms.join(", ")}` }]);
   }
   try {
     await importJWK(key, alg);
@@ -164,9 +168,29 @@ export async function addBrandKey(context: AdminContext, id: string, body: unkno
   }
   const kid = typeof key.kid === "string" && /^[\x21-\x7e]{1,128}$/.test(key.kid) ? key.kid : await calculateJwkThumbprint(key);
   const { kty, crv, x, y, n, e } = key;
-  const publicJwk = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, alg, kid, use: "sig" }).filter(([, value]) => value !== undefined));
-  await context.store.brands.putKey({ brandId: id, kid, jwk: publicJwk, createdAt: context.now() });
+  return { kid, jwk: Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, alg, kid, use: "sig" }).filter(([, value]) => value !== undefined)) };
+}
+
+/** Registers a public JWK the brand signs `private_key_jwt` assertions with. */
+export async function addBrandKey(context: AdminContext, id: string, body: unknown): Promise<{ kid: string }> {
+  await requireBrand(context.store, id);
+  const { kid, jwk } = await publicKeyOf(body, ASSERTION_ALGORITHMS);
+  await context.store.brands.putKey({ brandId: id, kid, jwk, createdAt: context.now() });
   return { kid };
+}
+
+/** Registers a public JWK the partner signs viewer and sharer passes with (ES256 or EdDSA). */
+export async function addPartnerKey(context: AdminContext, id: string, body: unknown): Promise<{ kid: string }> {
+  await requirePartner(context.store, id);
+  const { kid, jwk } = await publicKeyOf(body, PASS_ALGORITHMS);
+  await context.store.partners.putKey({ partnerId: id, kid, jwk, createdAt: context.now() });
+  return { kid };
+}
+
+/** Removes a partner key: passes signed with it stop being valid (within a minute). 404 when there is none. */
+export async function removePartnerKey(context: AdminContext, id: string, kid: string): Promise<void> {
+  await requirePartner(context.store, id);
+  if (!(await context.store.partners.removeKey(id, kid))) throw new Problem("not_found", `partner ${id} has no key ${kid}`);
 }
 
 function checkSharer(sharer: string): void {

@@ -2,19 +2,20 @@
  * A brand's statistics and its traffic-exchange ledger (`GET /v1/brands/me/stats`, the CLI's
  * `brands stats`). Definitions, as docs/growth.md states them:
  *
- * - impressions: accepted impression events (an impression repeated by the same visitor on
- *   the same card and slot within the same minute was already counted once at ingestion);
- * - clicks: accepted click events; ctr = clicks / impressions (0 without impressions);
- * - uv: distinct visitors who opened the mini-program through a card (a click), counted once
- *   per UTC day: the number of distinct (visitor, day) pairs;
- * - pvGranted = uv × ratio; pvDelivered = impressions in `trending` slots (the hot list);
- *   pvBalance = pvGranted − pvDelivered.
+ * - impressions: accepted impression events of every quality (an impression repeated by the
+ *   same visitor on the same card and slot within the same minute was already counted once at
+ *   ingestion); `byQuality` splits them into credited, unverified, bot and suspect;
+ * - clicks: accepted click events, likewise; ctr = clicks / impressions (0 without impressions);
+ * - uv: distinct **credited** viewers who opened the mini-program through a card (a click),
+ *   counted once per UTC day: the number of distinct (viewer, day) pairs;
+ * - pvGranted = uv × ratio; pvDelivered = credited impressions in `trending` slots with a
+ *   valid placement (the hot list's paid slots); pvBalance = pvGranted − pvDelivered.
  *
  * The top-level figures cover the range; `ledger` is the same arithmetic over the brand's
  * whole history, and is the balance the hot list reads.
  */
 
-import { SURFACES, type Surface } from "@minicard/sdk";
+import { QUALITIES, SURFACES, type EventQuality, type Surface } from "@minicard/sdk";
 import type { StoredEvent } from "../domain/model.js";
 import { DAY_MS, type Store } from "../store/store.js";
 import { validationProblem } from "../problems.js";
@@ -40,6 +41,12 @@ export interface Ledger {
   pvBalance: number;
 }
 
+/** Impressions and clicks of one quality. */
+export interface QualityCounts {
+  impressions: number;
+  clicks: number;
+}
+
 /** The stats document. */
 export interface BrandStatsView extends Counts, Ledger {
   brand: string;
@@ -49,6 +56,8 @@ export interface BrandStatsView extends Counts, Ledger {
   byCard: Array<Counts & { card: string; title: string; kind: string; surface: Surface; pvDelivered: number }>;
   bySurface: Record<Surface, Counts>;
   byDay: Array<Counts & { day: string }>;
+  /** Every event counted, by how much it is trusted: only `credited` moves the ledger. */
+  byQuality: Record<EventQuality, QualityCounts>;
   /** Lifetime ledger: what the hot list's paid slots read. */
   ledger: Ledger;
 }
@@ -96,12 +105,13 @@ class Tally {
   readonly visits = new Set<string>();
 
   add(event: StoredEvent): void {
+    const credited = event.quality === "credited";
     if (event.type === "impression") {
       this.impressions++;
-      if (event.slot === "trending") this.trending++;
+      if (event.slot === "trending" && credited) this.trending++;
     } else {
       this.clicks++;
-      this.visits.add(`${event.visitor}|${Math.floor(event.at / DAY_MS)}`);
+      if (credited && event.viewer !== undefined) this.visits.add(`${event.viewer}|${Math.floor(event.at / DAY_MS)}`);
     }
   }
 
@@ -121,8 +131,10 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
   const surfaces = new Map<Surface, Tally>(SURFACES.map((surface) => [surface, new Tally()]));
   const days = new Map<string, Tally>();
   for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) days.set(dayOf(day), new Tally());
+  const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as Record<EventQuality, QualityCounts>;
   for (const event of events) {
     total.add(event);
+    qualities[event.quality][event.type === "impression" ? "impressions" : "clicks"]++;
     let card = cards.get(event.cardId);
     if (!card) cards.set(event.cardId, (card = new Tally()));
     card.add(event);
@@ -154,6 +166,7 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
     byCard,
     bySurface: Object.fromEntries([...surfaces].map(([surface, tally]) => [surface, tally.counts()])) as Record<Surface, Counts>,
     byDay: [...days].map(([day, tally]) => ({ day, ...tally.counts() })),
+    byQuality: qualities,
     ledger: ledgerOf(lifetime?.uv ?? 0, lifetime?.pvDelivered ?? 0, ratio),
   };
 }

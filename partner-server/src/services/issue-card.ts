@@ -5,23 +5,54 @@
  */
 
 import { createHash } from "node:crypto";
-import { CARD_TTL, CARD_TYPE, hosts, validateCardInput, type Card, type CardInput } from "@minicard/sdk";
+import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardInput } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
 import { checkIssuance } from "../domain/issuance.js";
 import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
-import type { Brand, StoredCard, StoredResponse } from "../domain/model.js";
+import type { Brand, Partner, StoredCard, StoredResponse } from "../domain/model.js";
 import type { KeyRing } from "../keys/keyring.js";
 import { LimitsUnavailableError, type Limiter } from "../limits/limiter.js";
 import { Problem, validationProblem } from "../problems.js";
 import type { Store } from "../store/store.js";
+import type { PassVerifier } from "../traffic/passes.js";
 
 /** What issuance needs. */
 export interface IssueContext {
   store: Store;
   limiter: Limiter;
   keys: KeyRing;
+  /** Checks sharer passes. */
+  passes: PassVerifier;
   issuer: string;
   now: () => number;
+}
+
+const SHARER = new RegExp(sharerSchema.pattern);
+
+/**
+ * The sharer a share names, attested: with a `sharerPass` (required by partners that attest
+ * sharers), its subject, which a `sharer` in the body must then equal. Answers the sharer, or
+ * why it is not attested.
+ */
+async function attestSharer(
+  passes: PassVerifier,
+  partner: Partner,
+  input: CardInput,
+  now: number,
+): Promise<{ sharer: string | undefined; refusal?: string }> {
+  if (input.sharerPass === undefined) {
+    if (!partner.requireSharerPass) return { sharer: input.sharer };
+    return { sharer: input.sharer, refusal: `partner ${partner.id} requires a sharerPass: a pass it signed for the sharing account` };
+  }
+  const pass = await passes.check(input.sharerPass, [partner.id], now);
+  if (pass.status !== "valid") return { sharer: input.sharer, refusal: `the sharerPass is not valid for ${partner.id} (${pass.status === "invalid" ? pass.reason : pass.status})` };
+  if (!SHARER.test(pass.subject) || pass.subject.length > sharerSchema.maxLength) {
+    return { sharer: input.sharer, refusal: "the sharerPass's subject is not a sharer id" };
+  }
+  if (input.sharer !== undefined && input.sharer !== pass.subject) {
+    return { sharer: input.sharer, refusal: `the sharerPass attests ${pass.subject}, not ${input.sharer}` };
+  }
+  return { sharer: pass.subject };
 }
 
 /** How long a request holds its idempotency key before another may take it over. */
@@ -82,12 +113,11 @@ export async function issueCard(
   const input = parseCardInput(body);
   const now = context.now();
   const { store } = context;
-  const [partner, sharerWhitelisted, rollout] = await Promise.all([
-    store.partners.get(input.partner),
-    input.sharer === undefined ? Promise.resolve(false) : store.sharers.has(input.partner, input.sharer),
-    store.rollout.get(),
-  ]);
-  const refusal = checkIssuance(input, { brand, partner, sharerWhitelisted, rollout, now });
+  const [partner, rollout] = await Promise.all([store.partners.get(input.partner), store.rollout.get()]);
+  const attested = partner ? await attestSharer(context.passes, partner, input, now) : { sharer: input.sharer };
+  const sharer = attested.sharer;
+  const sharerWhitelisted = sharer !== undefined && partner !== undefined && (await store.sharers.has(partner.id, sharer));
+  const refusal = checkIssuance(input, { brand, partner, sharerWhitelisted, sharerUnattested: attested.refusal, rollout, now });
   if (refusal) throw new Problem(refusal.code, refusal.detail);
 
   if (idempotencyKey !== undefined) {
@@ -108,7 +138,7 @@ export async function issueCard(
 
   const releaseKey = () => (idempotencyKey === undefined ? Promise.resolve() : store.idempotency.release(brand.id, idempotencyKey).catch(() => {}));
   const id = newId(now);
-  const checks = limitChecks(partner!, { partner: partner!.id, brand: brand.id, surface: input.surface, sharer: input.sharer });
+  const checks = limitChecks(partner!, { partner: partner!.id, brand: brand.id, surface: input.surface, sharer });
   let decision;
   try {
     decision = await context.limiter.acquire(checks, id, now);
@@ -138,7 +168,7 @@ export async function issueCard(
 
   const ttl = input.ttlSeconds ?? CARD_TTL.default;
   const issuedAt = Math.floor(now / 1000);
-  const card = buildCard(input, brand);
+  const card = buildCard({ ...input, ...(sharer === undefined ? {} : { sharer }) }, brand);
   const { token, kid } = context.keys.signCompact(
     { typ: CARD_TYPE },
     { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card },
@@ -159,7 +189,7 @@ export async function issueCard(
     partnerId: partner!.id,
     surface: input.surface,
     kind: input.kind,
-    sharer: input.sharer,
+    sharer,
     card,
     token,
     kid,

@@ -2,7 +2,7 @@
  * The hot list: a partner's live cards ranked by time-decayed engagement, filling the
  * platform-distributed (paid) slots that pay out the traffic exchange.
  *
- *     score(card) = Σ over its events e in the last 7 days of  weight(e) · 2^(−age(e) / halfLife)
+ *     score(card) = Σ over its credited events e in the last 7 days of  weight(e) · 2^(−age(e) / halfLife)
  *
  * with weight(impression) = 1, weight(click) = 10, halfLife = 6 hours: an event counts half
  * as much six hours later. Every hot-list slot is a paid slot: a card is eligible only while
@@ -43,6 +43,8 @@ export async function trendingCards(
   const events = await store.events.listByPartner(partner, now - TRENDING_WINDOW_MS);
   const scores = new Map<string, number>();
   for (const event of events) {
+    // Only credited engagement ranks: bots, unattested and over-cap traffic cannot push a card up.
+    if (event.quality !== "credited") continue;
     if (surface !== undefined && event.surface !== surface) continue;
     scores.set(event.cardId, (scores.get(event.cardId) ?? 0) + decayedWeight(event, now));
   }

@@ -1,7 +1,7 @@
 /**
  * A short-lived read cache over the lookups every issuance makes (the brand by API key, the
- * partner, the sharer whitelist, the rollout) and over the card states every beacon batch
- * checks. Without it each `POST /v1/cards` costs four queries before the one write that
+ * partner, the sharer whitelist, the rollout), over the partner keys viewer passes are
+ * checked with, and over the card states every beacon batch checks. Without it each `POST /v1/cards` costs four queries before the one write that
  * matters, and each `POST /v1/events` a join over its cards (README.md, "Performance").
  *
  * Consistency: a write through this store (the admin API, the CLI in this process) drops the
@@ -109,8 +109,11 @@ export function withReadCache(store: Store, options: ReadCacheOptions = {}): Sto
     partners: {
       ...partners,
       get: (id) => cached(`p|${id}`, () => partners.get(id)),
+      keys: (id) => cached(`pk|${id}`, () => partners.keys(id)),
       create: writes(partners.create.bind(partners)),
       update: writes(partners.update.bind(partners)),
+      putKey: writes(partners.putKey.bind(partners)),
+      removeKey: writes(partners.removeKey.bind(partners)),
     },
     brands: {
       ...brands,

@@ -8,7 +8,9 @@ import type {
   Brand,
   BrandKey,
   IdempotencyBegin,
+  IngestOutcome,
   Partner,
+  PartnerKey,
   StoredCard,
   StoredEvent,
   StoredResponse,
@@ -39,8 +41,15 @@ export function createMemoryStore(): Store {
   const idempotency = new Map<string, IdempotencyEntry>();
   const assertions = new Map<string, number>();
   let signingKeys: StoredSigningKey[] = [];
+  const partnerKeys = new Map<string, PartnerKey[]>();
+  const secrets = new Map<string, string>();
   const events: StoredEvent[] = [];
+  const eventIds = new Set<string>();
   const dedupKeys = new Set<string>();
+  /** `brand|day|viewer` of each credited unique visit. */
+  const visits = new Set<string>();
+  /** `placement|viewer` of each debit. */
+  const debits = new Set<string>();
 
   return {
     kind: "memory",
@@ -61,6 +70,26 @@ export function createMemoryStore(): Store {
         const updated = { ...partner, ...copy(patch) };
         partners.set(id, updated);
         return copy(updated);
+      },
+      async putKey(key) {
+        const list = partnerKeys.get(key.partnerId) ?? [];
+        const existing = list.find((entry) => entry.kid === key.kid);
+        if (existing) existing.jwk = copy(key.jwk);
+        else partnerKeys.set(key.partnerId, [...list, copy(key)]);
+      },
+      async keys(partnerId) {
+        return copy(partnerKeys.get(partnerId) ?? []);
+      },
+      async removeKey(partnerId, kid) {
+        const list = partnerKeys.get(partnerId) ?? [];
+        partnerKeys.set(partnerId, list.filter((key) => key.kid !== kid));
+        return list.some((key) => key.kid === kid);
+      },
+    },
+    secrets: {
+      async get(name, create) {
+        if (!secrets.has(name)) secrets.set(name, create());
+        return secrets.get(name)!;
       },
     },
     sharers: {
@@ -254,16 +283,28 @@ export function createMemoryStore(): Store {
     },
     events: {
       async insert(batch) {
-        let added = 0;
-        for (const event of batch) {
-          if (event.dedupKey !== undefined) {
-            if (dedupKeys.has(event.dedupKey)) continue;
-            dedupKeys.add(event.dedupKey);
+        return batch.map((event): IngestOutcome => {
+          if (eventIds.has(event.id) || (event.dedupKey !== undefined && dedupKeys.has(event.dedupKey))) {
+            return { id: event.id, duplicate: true, uv: false, slot: "organic" };
           }
-          events.push(copy(event));
-          added++;
-        }
-        return added;
+          eventIds.add(event.id);
+          if (event.dedupKey !== undefined) dedupKeys.add(event.dedupKey);
+          const stored = copy(event);
+          let uv = false;
+          if (event.type === "click" && event.quality === "credited" && event.viewer !== undefined) {
+            const visit = `${event.brandId}|${Math.floor(event.at / DAY_MS)}|${event.viewer}`;
+            uv = !visits.has(visit);
+            visits.add(visit);
+          }
+          if (event.slot === "trending") {
+            const debit = `${event.placement}|${event.viewer}`;
+            const claims = event.type === "impression" && event.quality === "credited" && event.viewer !== undefined && event.placement !== undefined;
+            if (claims && !debits.has(debit)) debits.add(debit);
+            else stored.slot = "organic";
+          }
+          events.push(stored);
+          return { id: event.id, duplicate: false, uv, slot: stored.slot };
+        });
       },
       async listByBrand(brandId, from, to) {
         return events.filter((event) => event.brandId === brandId && event.at >= from && event.at < to).sort((a, b) => a.at - b.at).map(copy);
@@ -272,16 +313,11 @@ export function createMemoryStore(): Store {
         return events.filter((event) => event.partnerId === partnerId && event.at >= since).sort((a, b) => a.at - b.at).map(copy);
       },
       async ledger(brandIds) {
-        return brandIds.map((brandId) => {
-          const visits = new Set<string>();
-          let pvDelivered = 0;
-          for (const event of events) {
-            if (event.brandId !== brandId) continue;
-            if (event.type === "click") visits.add(`${event.visitor}\n${Math.floor(event.at / DAY_MS)}`);
-            else if (event.slot === "trending") pvDelivered++;
-          }
-          return { brandId, uv: visits.size, pvDelivered };
-        });
+        return brandIds.map((brandId) => ({
+          brandId,
+          uv: [...visits].filter((visit) => visit.startsWith(`${brandId}|`)).length,
+          pvDelivered: events.filter((event) => event.brandId === brandId && event.type === "impression" && event.slot === "trending" && event.quality === "credited").length,
+        }));
       },
     },
     async migrate() {},

@@ -9,7 +9,17 @@ import { type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 /** Table types for Kysely. */
 export interface Database {
-  partners: { id: string; name: string; origins: string; surfaces: string; limits: string | null; created_at: number };
+  partners: {
+    id: string;
+    name: string;
+    origins: string;
+    surfaces: string;
+    limits: string | null;
+    require_sharer_pass: number;
+    created_at: number;
+  };
+  partner_keys: { partner_id: string; kid: string; jwk: string; created_at: number };
+  server_secrets: { name: string; value: string; created_at: number };
   sharers: { partner_id: string; sharer: string; created_at: number };
   brands: {
     id: string;
@@ -59,10 +69,28 @@ export interface Database {
     partner_id: string;
     surface: string;
     slot: string;
+    quality: string;
     visitor: string;
+    viewer: string | null;
+    placement: string | null;
     at: number;
     dedup_key: string | null;
+    /** The transaction that stored the row: claims and counts of a batch read only its own rows. */
+    ingest_batch: number;
   };
+  /** The ledger's unique visitors: one row per brand, UTC day and credited viewer. */
+  credits: {
+    brand_id: string;
+    day: number;
+    viewer: string;
+    event_id: string;
+    card_id: string;
+    partner_id: string;
+    surface: string;
+    at: number;
+  };
+  /** Paid-slot debits: one per placement and viewer. */
+  debits: { placement: string; viewer: string; event_id: string; brand_id: string; at: number };
   signing_keys: {
     kid: string;
     alg: string;
@@ -185,9 +213,63 @@ const init: Migration = {
   },
 };
 
+/**
+ * Counted traffic is a currency: events carry their quality, the viewer a partner attested and
+ * the placement of a paid slot; the ledger's unique visitors and debits get tables of their
+ * own whose keys make them exact (one UV per brand, day and viewer; one debit per placement
+ * and viewer). Partners register the keys they sign passes with. Events stored before this
+ * migration were never attested: they read `unverified`, and earn nothing.
+ */
+const trafficIntegrity: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable("partners").addColumn("require_sharer_pass", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .createTable("partner_keys")
+      .addColumn("partner_id", "text", (c) => c.notNull())
+      .addColumn("kid", "text", (c) => c.notNull())
+      .addColumn("jwk", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("partner_keys_pk", ["partner_id", "kid"])
+      .execute();
+    await db.schema
+      .createTable("server_secrets")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable("events").addColumn("quality", "text", (c) => c.notNull().defaultTo("unverified")).execute();
+    await db.schema.alterTable("events").addColumn("viewer", "text").execute();
+    await db.schema.alterTable("events").addColumn("placement", "text").execute();
+    await db.schema.alterTable("events").addColumn("ingest_batch", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .createTable("credits")
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("day", "integer", (c) => c.notNull())
+      .addColumn("viewer", "text", (c) => c.notNull())
+      .addColumn("event_id", "text", (c) => c.notNull())
+      .addColumn("card_id", "text", (c) => c.notNull())
+      .addColumn("partner_id", "text", (c) => c.notNull())
+      .addColumn("surface", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("credits_pk", ["brand_id", "day", "viewer"])
+      .execute();
+    await db.schema
+      .createTable("debits")
+      .addColumn("placement", "text", (c) => c.notNull())
+      .addColumn("viewer", "text", (c) => c.notNull())
+      .addColumn("event_id", "text", (c) => c.notNull())
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("debits_pk", ["placement", "viewer"])
+      .execute();
+    await db.schema.createIndex("debits_brand_idx").on("debits").columns(["brand_id", "at"]).execute();
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_init": init,
+  "0002_traffic_integrity": trafficIntegrity,
 };
 
 /** Feeds the in-code migrations to Kysely's migrator. */

@@ -7,17 +7,21 @@
  * method per operation, grouped by repository as `store.ts` declares them.
  */
 
+import { randomInt } from "node:crypto";
 import { Migrator, sql, type CompiledQuery, type Kysely, type QueryResult, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
   BrandKey,
   Category,
-  IdempotencyCompletion,
-  Partner,
-  SigningKeyState,
+  EventQuality,
   EventSlot,
   EventType,
+  IdempotencyCompletion,
+  IngestOutcome,
+  Partner,
+  PartnerKey,
+  SigningKeyState,
   StoredCard,
   StoredEvent,
   StoredSigningKey,
@@ -56,6 +60,7 @@ function toPartner(row: Selectable<Database["partners"]>): Partner {
     origins: parse(row.origins),
     surfaces: parse(row.surfaces),
     limits: row.limits === null ? undefined : parse(row.limits),
+    requireSharerPass: Boolean(row.require_sharer_pass),
     createdAt: num(row.created_at),
   };
 }
@@ -131,11 +136,20 @@ function toEvent(row: Selectable<Database["events"]>): StoredEvent {
     partnerId: row.partner_id,
     surface: row.surface as Surface,
     slot: row.slot as EventSlot,
+    quality: row.quality as EventQuality,
     visitor: row.visitor,
+    viewer: row.viewer ?? undefined,
+    placement: row.placement ?? undefined,
     at: num(row.at),
     dedupKey: row.dedup_key ?? undefined,
   };
 }
+
+/** A credited click: it may make its viewer a unique visitor of the day. */
+const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
+/** A credited trending impression with a valid placement: it may debit the brand. */
+const claimsDebit = (event: StoredEvent) =>
+  event.type === "impression" && event.slot === "trending" && event.quality === "credited" && event.viewer !== undefined && event.placement !== undefined;
 
 interface CardWrite {
   card: StoredCard;
@@ -186,29 +200,107 @@ export function createSqlStore(options: SqlStoreOptions): Store {
 
   let assertionUses = 0;
 
-  const writeEvents = createBatcher<{ events: readonly StoredEvent[]; added: { count: number } }>((writes) =>
-    guard(async () => {
-      const batch = writes.filter((write) => write.events.length > 0);
-      const statements = batch.map((write) =>
+  interface EventWrite {
+    events: readonly StoredEvent[];
+    outcomes: IngestOutcome[];
+  }
+
+  /**
+   * The statements that store one request's events and what they earn, in one transaction
+   * with the rest of the batch. Every claim reads back only rows this transaction stored
+   * (`ingest_batch`), so a duplicate or a replayed event earns nothing twice:
+   * 1. the events (skipping a seen `dedup_key` or id), answering the ids stored;
+   * 2. credited clicks' unique visits, one per brand, UTC day and viewer, answering the winners;
+   * 3. trending impressions' debits, one per placement and viewer, answering the winners;
+   * 4. the trending impressions that lost their claim are stored as organic.
+   */
+  function eventStatements(events: readonly StoredEvent[], batch: number): CompiledQuery[] {
+    const statements: CompiledQuery[] = [
+      db
+        .insertInto("events")
+        .values(
+          events.map((event) => ({
+            id: event.id,
+            type: event.type,
+            card_id: event.cardId,
+            brand_id: event.brandId,
+            partner_id: event.partnerId,
+            surface: event.surface,
+            slot: event.slot,
+            quality: event.quality,
+            visitor: event.visitor,
+            viewer: event.viewer ?? null,
+            placement: event.placement ?? null,
+            at: event.at,
+            dedup_key: event.dedupKey ?? null,
+            ingest_batch: batch,
+          })),
+        )
+        .onConflict((conflict) => conflict.doNothing())
+        .returning("id")
+        .compile(),
+    ];
+    const visits = events.filter(earnsVisit).map((event) => event.id);
+    statements.push(
+      db
+        .insertInto("credits")
+        .columns(["brand_id", "day", "viewer", "event_id", "card_id", "partner_id", "surface", "at"])
+        .expression(
+          db
+            .selectFrom("events")
+            .select(["brand_id", sql<number>`at / ${sql.lit(DAY_MS)}`.as("day"), sql<string>`viewer`.as("viewer"), "id", "card_id", "partner_id", "surface", "at"])
+            .where("id", "in", visits.length > 0 ? visits : [""])
+            .where("ingest_batch", "=", batch),
+        )
+        .onConflict((conflict) => conflict.doNothing())
+        .returning("event_id")
+        .compile(),
+    );
+    const debits = events.filter(claimsDebit).map((event) => event.id);
+    if (debits.length > 0) {
+      statements.push(
         db
-          .insertInto("events")
-          .values(
-            write.events.map((event) => ({
-              id: event.id,
-              type: event.type,
-              card_id: event.cardId,
-              brand_id: event.brandId,
-              partner_id: event.partnerId,
-              surface: event.surface,
-              slot: event.slot,
-              visitor: event.visitor,
-              at: event.at,
-              dedup_key: event.dedupKey ?? null,
-            })),
+          .insertInto("debits")
+          .columns(["placement", "viewer", "event_id", "brand_id", "at"])
+          .expression(
+            db
+              .selectFrom("events")
+              .select([sql<string>`placement`.as("placement"), sql<string>`viewer`.as("viewer"), "id", "brand_id", "at"])
+              .where("id", "in", debits)
+              .where("ingest_batch", "=", batch),
           )
-          .onConflict((conflict) => conflict.column("dedup_key").doNothing())
+          .onConflict((conflict) => conflict.doNothing())
+          .returning("event_id")
+          .compile(),
+        db
+          .updateTable("events")
+          .set({ slot: "organic" })
+          .where("id", "in", debits)
+          .where("ingest_batch", "=", batch)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("debits")
+                  .select(sql.lit(1).as("one"))
+                  .whereRef("debits.placement", "=", "events.placement")
+                  .whereRef("debits.viewer", "=", "events.viewer")
+                  .whereRef("debits.event_id", "=", "events.id"),
+              ),
+            ),
+          )
           .compile(),
       );
+    }
+    return statements;
+  }
+
+  const writeEvents = createBatcher<EventWrite>((writes) =>
+    guard(async () => {
+      const batch = writes.filter((write) => write.events.length > 0);
+      // Unique per transaction: rows of earlier transactions never match it (2^48 values).
+      const ingestBatch = randomInt(1, 2 ** 48 - 1);
+      const groups = batch.map((write) => eventStatements(write.events, ingestBatch));
+      const statements = groups.flat();
       const results = transact
         ? await transact(statements)
         : await db.transaction().execute(async (trx) => {
@@ -216,7 +308,20 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             for (const statement of statements) answers.push(await trx.executeQuery(statement));
             return answers;
           });
-      batch.forEach((write, i) => (write.added.count = Number(results[i]?.numAffectedRows ?? 0)));
+      let at = 0;
+      batch.forEach((write, i) => {
+        const [stored, visits, debits] = results.slice(at, at + groups[i]!.length).map((result) => new Set((result.rows as Array<Record<string, string>>).map((row) => row.id ?? row.event_id)));
+        at += groups[i]!.length;
+        write.outcomes.length = 0;
+        for (const event of write.events) {
+          write.outcomes.push({
+            id: event.id,
+            duplicate: !stored!.has(event.id),
+            uv: visits!.has(event.id),
+            slot: event.slot === "trending" && debits?.has(event.id) ? "trending" : "organic",
+          });
+        }
+      });
     }),
   );
 
@@ -234,6 +339,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
               origins: json(partner.origins),
               surfaces: json(partner.surfaces),
               limits: partner.limits === undefined ? null : json(partner.limits),
+              require_sharer_pass: partner.requireSharerPass ? 1 : 0,
               created_at: partner.createdAt,
             })
             .execute();
@@ -251,9 +357,44 @@ export function createSqlStore(options: SqlStoreOptions): Store {
           if (patch.origins !== undefined) set.origins = json(patch.origins);
           if (patch.surfaces !== undefined) set.surfaces = json(patch.surfaces);
           if ("limits" in patch) set.limits = patch.limits === undefined ? null : json(patch.limits);
+          if (patch.requireSharerPass !== undefined) set.require_sharer_pass = patch.requireSharerPass ? 1 : 0;
           if (Object.keys(set).length > 0) await db.updateTable("partners").set(set).where("id", "=", id).execute();
           const row = await db.selectFrom("partners").selectAll().where("id", "=", id).executeTakeFirst();
           return row && toPartner(row);
+        }),
+      putKey: (key) =>
+        guard(async () => {
+          await db
+            .insertInto("partner_keys")
+            .values({ partner_id: key.partnerId, kid: key.kid, jwk: json(key.jwk), created_at: key.createdAt })
+            .onConflict((conflict) => conflict.columns(["partner_id", "kid"]).doUpdateSet({ jwk: json(key.jwk) }))
+            .execute();
+        }),
+      keys: (partnerId) =>
+        guard(async () => {
+          const rows = await db.selectFrom("partner_keys").selectAll().where("partner_id", "=", partnerId).orderBy("created_at").execute();
+          return rows.map((row): PartnerKey => ({ partnerId: row.partner_id, kid: row.kid, jwk: parse(row.jwk), createdAt: num(row.created_at) }));
+        }),
+      removeKey: (partnerId, kid) =>
+        guard(async () => {
+          const result = await db.deleteFrom("partner_keys").where("partner_id", "=", partnerId).where("kid", "=", kid).executeTakeFirst();
+          return Number(result.numDeletedRows) > 0;
+        }),
+    },
+
+    secrets: {
+      get: (name, create, now) =>
+        guard(async () => {
+          const existing = await db.selectFrom("server_secrets").select("value").where("name", "=", name).executeTakeFirst();
+          if (existing) return existing.value;
+          // Several instances may race here: the first insert wins and everyone reads it back.
+          await db
+            .insertInto("server_secrets")
+            .values({ name, value: create(), created_at: now })
+            .onConflict((conflict) => conflict.column("name").doNothing())
+            .execute();
+          const row = await db.selectFrom("server_secrets").select("value").where("name", "=", name).executeTakeFirstOrThrow();
+          return row.value;
         }),
     },
 
@@ -576,9 +717,9 @@ export function createSqlStore(options: SqlStoreOptions): Store {
 
     events: {
       async insert(events) {
-        const added = { count: 0 };
-        await writeEvents({ events, added });
-        return added.count;
+        const write: EventWrite = { events, outcomes: [] };
+        await writeEvents(write);
+        return write.outcomes;
       },
       listByBrand: (brandId, from, to) =>
         guard(async () => {
@@ -601,21 +742,14 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         guard(async () => {
           if (brandIds.length === 0) return [];
           const ids = [...new Set(brandIds)];
-          // `at` is an integer in both databases, so `/` is integer division: the UTC day.
-          const visits = db
-            .selectFrom("events")
-            .select(["brand_id", "visitor", sql<number>`at / ${sql.lit(DAY_MS)}`.as("day")])
-            .where("type", "=", "click")
-            .where("brand_id", "in", ids)
-            .distinct()
-            .as("visits");
           const [uvRows, pvRows] = await Promise.all([
-            db.selectFrom(visits).select(["brand_id", (eb) => eb.fn.countAll().as("n")]).groupBy("brand_id").execute(),
+            db.selectFrom("credits").select(["brand_id", (eb) => eb.fn.countAll().as("n")]).where("brand_id", "in", ids).groupBy("brand_id").execute(),
             db
               .selectFrom("events")
               .select(["brand_id", (eb) => eb.fn.countAll().as("n")])
               .where("type", "=", "impression")
               .where("slot", "=", "trending")
+              .where("quality", "=", "credited")
               .where("brand_id", "in", ids)
               .groupBy("brand_id")
               .execute(),

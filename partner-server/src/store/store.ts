@@ -14,8 +14,10 @@ import type {
   CardStatusRow,
   IdempotencyBegin,
   IdempotencyCompletion,
+  IngestOutcome,
   IssuedCardRef,
   Partner,
+  PartnerKey,
   StoredEvent,
   StoredCard,
   StoredSigningKey,
@@ -36,7 +38,7 @@ export class StoreUnavailableError extends Error {
 }
 
 /** Fields an operator may change on a partner. */
-export type PartnerPatch = Partial<Pick<Partner, "name" | "origins" | "surfaces" | "limits">>;
+export type PartnerPatch = Partial<Pick<Partner, "name" | "origins" | "surfaces" | "limits" | "requireSharerPass">>;
 /** Fields an operator may change on a brand. */
 export type BrandPatch = Partial<
   Pick<Brand, "name" | "status" | "surfaces" | "apps" | "invited" | "whitelisted" | "logo" | "category">
@@ -49,6 +51,20 @@ export interface PartnerRepository {
   get(id: string): Promise<Partner | undefined>;
   list(): Promise<Partner[]>;
   update(id: string, patch: PartnerPatch): Promise<Partner | undefined>;
+  /** Registers a public key the partner signs passes with; replaces one with the same kid. */
+  putKey(key: PartnerKey): Promise<void>;
+  keys(partnerId: string): Promise<PartnerKey[]>;
+  /** True when the key existed. */
+  removeKey(partnerId: string, kid: string): Promise<boolean>;
+}
+
+/** Server-wide secrets shared by every instance (the placement signing key). */
+export interface SecretRepository {
+  /**
+   * The secret named `name`; the first caller's `create()` value is stored when there is none
+   * yet, and every instance reads the same one from then on.
+   */
+  get(name: string, create: () => string, now: number): Promise<string>;
 }
 
 /** The sharer whitelist, per partner. */
@@ -134,18 +150,23 @@ export interface SigningKeyRepository {
   purge(now: number): Promise<number>;
 }
 
-/** Widget events (impressions and clicks). */
+/** Widget events (impressions and clicks) and the traffic-exchange ledger they feed. */
 export interface EventRepository {
-  /** Stores events durably; an event whose `dedupKey` was seen before is skipped. Answers how many were new. */
-  insert(events: readonly StoredEvent[]): Promise<number>;
+  /**
+   * Stores events durably, in one transaction with what they earn: a credited click's unique
+   * visit (one per brand, UTC day and viewer) and a trending impression's debit (one per
+   * placement and viewer; a reused placement is stored as `organic`). An event whose
+   * `dedupKey` or id was stored before is skipped. Answers one outcome per event, in order.
+   */
+  insert(events: readonly StoredEvent[]): Promise<IngestOutcome[]>;
   /** A brand's events in `[from, to)`, oldest first (statistics). */
   listByBrand(brandId: string, from: number, to: number): Promise<StoredEvent[]>;
   /** Events on a partner's cards since `since` (trending). */
   listByPartner(partnerId: string, since: number): Promise<StoredEvent[]>;
   /**
    * The lifetime traffic-exchange figures of each brand asked about (brands without events
-   * answer zeros): `uv`, distinct (visitor, UTC day) pairs among its clicks, and
-   * `pvDelivered`, its impressions in `trending` slots (see docs/growth.md).
+   * answer zeros): `uv`, its credited unique visits (one per viewer and UTC day), and
+   * `pvDelivered`, its debited trending impressions (see docs/growth.md).
    */
   ledger(brandIds: readonly string[]): Promise<BrandLedgerCounts[]>;
 }
@@ -171,6 +192,7 @@ export interface Store {
   readonly idempotency: IdempotencyRepository;
   readonly assertions: AssertionRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly secrets: SecretRepository;
   readonly events: EventRepository;
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;

@@ -27,10 +27,16 @@ describe("POST /v1/events refusals", () => {
   it("refuses unknown and revoked cards one by one with card_unknown / card_unavailable, storing nothing", async () => {
     const { status, body } = await world.send([event("01JAAAAAAAAAAAAAAAAAAAAAAA"), event(revoked), event(revoked, { type: "click" })]);
     expect(status).toBe(202);
-    expect(body).toEqual({
+    expect(body).toMatchObject({
       accepted: 0,
       duplicates: 0,
       rejected: 3,
+      credited: 0,
+      results: [
+        { index: 0, status: "rejected", code: "card_unknown" },
+        { index: 1, status: "rejected", code: "card_unavailable" },
+        { index: 2, status: "rejected", code: "card_unavailable" },
+      ],
       errors: [
         { index: 0, code: "card_unknown", message: expect.stringContaining("01JAAAAAAAAAAAAAAAAAAAAAAA") },
         { index: 1, code: "card_unavailable", message: expect.stringContaining("revoked") },
@@ -52,7 +58,7 @@ describe("POST /v1/events refusals", () => {
   it("refuses a page that is not a partner origin, and a request without Origin, with origin_not_allowed", async () => {
     const before = (await stored()).length;
     for (const origin of ["https://evil.example", "https://weibo.example.evil.example", null]) {
-      const { status, body } = await world.send([event(live, { visitor: "v_foreign" })], origin);
+      const { status, body } = await world.send([event(live, { visitor: "v_foreign" })], { origin });
       expect(status, String(origin)).toBe(403);
       expect(body.code).toBe("origin_not_allowed");
     }
@@ -84,16 +90,17 @@ describe("POST /v1/events refusals", () => {
     expect(stats.byCard.map((row: { card: string }) => row.card)).toEqual([live]);
   });
 
-  it("refuses trending impressions of a brand without exposure balance (not_in_paid_slot), and takes them once a visit earned one", async () => {
-    const trending = (visitor: string) => event(live, { visitor, slot: "trending" });
-    const refused = await world.send([trending("v_t1")]);
-    expect(refused.body).toMatchObject({ accepted: 0, rejected: 1, errors: [{ index: 0, code: "not_in_paid_slot" }] });
+  it("counts trending impressions of a brand without exposure balance as organic (no_balance), and as paid once a visit earned one", async () => {
+    const card = { id: live, surface: "dm" as const };
+    const trending = (visitor: string) => event(live, { visitor, slot: "trending", placement: world.placement(card) });
+    const unpaid = await world.send([trending("v_t1")]);
+    expect(unpaid.body).toMatchObject({ accepted: 1, rejected: 0, results: [{ status: "accepted", quality: "credited", slot: "organic", reason: "no_balance" }] });
     expect((await stored()).filter((e) => e.slot === "trending")).toEqual([]);
     // A click from the hot list counts even without balance: it is a visit, and it earns 3000 PV.
     const visit = await world.send([event(live, { type: "click", visitor: "v_t2", slot: "trending" })]);
-    expect(visit.body).toMatchObject({ accepted: 1, rejected: 0 });
-    const accepted = await world.send([trending("v_t3")]);
-    expect(accepted.body).toMatchObject({ accepted: 1, rejected: 0 });
-    expect((await stored()).filter((e) => e.slot === "trending").map((e) => e.type)).toEqual(["click", "impression"]);
+    expect(visit.body).toMatchObject({ accepted: 1, rejected: 0, results: [{ status: "accepted", quality: "credited", uv: true }] });
+    const paid = await world.send([trending("v_t3")]);
+    expect(paid.body).toMatchObject({ accepted: 1, rejected: 0, results: [{ status: "accepted", quality: "credited", slot: "trending" }] });
+    expect((await stored()).filter((e) => e.slot === "trending").map((e) => e.type)).toEqual(["impression"]);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The growth scenario: 40 visitors, 1000 impressions and 100 clicks over three days and three
- * surfaces, with duplicates, sent as the widget sends them. The expected stats and ledger
- * are computed here from the scripted events, independently of the server's code.
+ * The growth scenario: 40 signed-in visitors, 1000 impressions and 100 clicks over three days
+ * and three surfaces, with duplicates, sent as the widget sends them (each reader's viewer
+ * pass, hot-list impressions with their placement), plus invalid traffic on the last day
+ * (link-preview bots with passes, readers without one). The expected stats and ledger are
+ * computed here from the scripted events, independently of the server's code.
  */
 
 import { execFile } from "node:child_process";
@@ -20,7 +22,11 @@ interface Scripted {
   visitor: string;
   ts: number;
   slot: "organic" | "trending";
+  quality: "credited" | "unverified" | "bot";
 }
+
+/** A link-preview fetcher's User-Agent. */
+const PREVIEW_BOT = "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)";
 
 const RATIO = 3000;
 const dayOf = (ts: number) => new Date(Math.floor(ts / DAY) * DAY).toISOString().slice(0, 10);
@@ -45,7 +51,13 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
   const cards: Array<{ id: string; surface: "dm" | "profile" | "feed"; kind: string; title: string }> = [];
   const events: Scripted[] = [];
   let duplicatesSent = 0;
-  let reported = { accepted: 0, duplicates: 0, rejected: 0 };
+  let reported = { accepted: 0, duplicates: 0, rejected: 0, credited: 0 };
+  const add = (a: typeof reported, b: typeof reported) => ({
+    accepted: a.accepted + b.accepted,
+    duplicates: a.duplicates + b.duplicates,
+    rejected: a.rejected + b.rejected,
+    credited: a.credited + b.credited,
+  });
 
   beforeAll(async () => {
     opened = await backend.open();
@@ -77,10 +89,10 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
       const today: Scripted[] = [];
       // Each impression in its own minute, so only the scripted repeats are duplicates.
       for (let k = 0; k < plan.impressions; k++) {
-        today.push({ type: "impression", card: pick(cards).id, visitor: visitors[visitorTurn++ % 40]!, ts: start + k * 60_000, slot: next() < 0.15 ? "trending" : "organic" });
+        today.push({ type: "impression", card: pick(cards).id, visitor: visitors[visitorTurn++ % 40]!, ts: start + k * 60_000, slot: next() < 0.15 ? "trending" : "organic", quality: "credited" });
       }
       for (let k = 0; k < plan.clicks; k++) {
-        today.push({ type: "click", card: pick(cards).id, visitor: pick(visitors.slice(0, 25)), ts: start + k * 7 * 60_000 + 30_000, slot: next() < 0.2 ? "trending" : "organic" });
+        today.push({ type: "click", card: pick(cards).id, visitor: pick(visitors.slice(0, 25)), ts: start + k * 7 * 60_000 + 30_000, slot: "organic", quality: "credited" });
       }
       events.push(...today);
       // Repeats: the same impression by the same visitor within the minute, sent again.
@@ -89,11 +101,24 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
       world.clock.now = DAY_ONE + day * DAY + 23 * HOUR;
       // The day's visits first: trending impressions are accepted only for a brand with an
       // exposure balance, and the visits are what earn it.
+      // Hot-list impressions carry the placement of the entry they were shown from.
+      const placed = (list: Scripted[]) =>
+        list.map(({ quality: _quality, ...event }) => (event.slot === "trending" ? { ...event, placement: world.placement(cards.find((card) => card.id === event.card)!) } : event));
       for (const batch of [today.filter((e) => e.type === "click"), [...today.filter((e) => e.type === "impression"), ...repeats]]) {
-        const sent = await sendAll(world, batch);
-        reported = { accepted: reported.accepted + sent.accepted, duplicates: reported.duplicates + sent.duplicates, rejected: reported.rejected + sent.rejected };
+        reported = add(reported, await sendAll(world, placed(batch)));
       }
     }
+    // Invalid traffic on the last day: a link-preview bot that even carries valid passes, and
+    // readers who are not signed in (no pass). Counted, shown by quality, never credited.
+    const start = DAY_ONE + 2 * DAY + 12 * HOUR;
+    const bots: Scripted[] = Array.from({ length: 30 }, (_, k) => ({ type: k % 3 === 0 ? "click" : "impression", card: pick(cards).id, visitor: `bot${k % 5}`, ts: start + k * 60_000, slot: "organic", quality: "bot" }));
+    const anonymous: Scripted[] = Array.from({ length: 20 }, (_, k) => ({ type: k % 4 === 0 ? "click" : "impression", card: pick(cards).id, visitor: `anon${k}`, ts: start + k * 60_000, slot: "organic", quality: "unverified" }));
+    reported = add(reported, await sendAll(world, bots.map(({ quality: _quality, ...event }) => event), { userAgent: PREVIEW_BOT }));
+    for (const { quality: _quality, ...event } of anonymous) {
+      const { body } = await world.send([event], { viewer: null });
+      reported = add(reported, body);
+    }
+    events.push(...bots, ...anonymous);
   });
   afterAll(async () => {
     await world?.server.close();
@@ -103,7 +128,7 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
   function expected() {
     const impressions = events.filter((event) => event.type === "impression");
     const clicks = events.filter((event) => event.type === "click");
-    const uvOf = (list: Scripted[]) => new Set(list.filter((e) => e.type === "click").map((e) => `${e.visitor}|${dayOf(e.ts)}`)).size;
+    const uvOf = (list: Scripted[]) => new Set(list.filter((e) => e.type === "click" && e.quality === "credited").map((e) => `${e.visitor}|${dayOf(e.ts)}`)).size;
     const ctrOf = (i: number, c: number) => (i === 0 ? 0 : Math.round((c / i) * 10_000) / 10_000);
     const counts = (list: Scripted[]) => {
       const i = list.filter((e) => e.type === "impression").length;
@@ -128,16 +153,25 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
           return [card.id, { ...counts(mine), pvDelivered: mine.filter((e) => e.type === "impression" && e.slot === "trending").length }];
         }),
       ),
+      byQuality: Object.fromEntries(
+        (["credited", "unverified", "bot", "suspect"] as const).map((quality) => {
+          const mine = events.filter((e) => e.quality === quality);
+          return [quality, { impressions: mine.filter((e) => e.type === "impression").length, clicks: mine.filter((e) => e.type === "click").length }];
+        }),
+      ),
     };
   }
 
-  it("scripts what the issue asks: 40 visitors, 1000 impressions, 100 clicks, 3 days, 3 surfaces, duplicates", () => {
-    expect(new Set(events.map((e) => e.visitor)).size).toBe(40);
-    expect(events.filter((e) => e.type === "impression")).toHaveLength(1000);
-    expect(events.filter((e) => e.type === "click")).toHaveLength(100);
+  it("scripts 40 signed-in visitors, 1000 impressions, 100 clicks, 3 days, 3 surfaces, duplicates, and 50 invalid events", () => {
+    const credited = events.filter((e) => e.quality === "credited");
+    expect(new Set(credited.map((e) => e.visitor)).size).toBe(40);
+    expect(credited.filter((e) => e.type === "impression")).toHaveLength(1000);
+    expect(credited.filter((e) => e.type === "click")).toHaveLength(100);
+    expect(events.filter((e) => e.quality !== "credited")).toHaveLength(50);
     expect(duplicatesSent).toBeGreaterThan(50);
-    // The server took every scripted event and counted every repeat as a duplicate.
-    expect(reported).toEqual({ accepted: 1100 + duplicatesSent, duplicates: duplicatesSent, rejected: 0 });
+    // The server took every scripted event, counted every repeat as a duplicate, and credited
+    // exactly the signed-in readers' events.
+    expect(reported).toEqual({ accepted: 1150 + duplicatesSent, duplicates: duplicatesSent, rejected: 0, credited: 1100 });
   });
 
   it("answers exactly the expected stats and ledger", async () => {
@@ -150,17 +184,20 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
       from: "2026-11-20T00:00:00.000Z",
       to: "2026-11-23T00:00:00.000Z",
       ratio: RATIO,
-      impressions: 1000,
-      clicks: 100,
-      ctr: 0.1,
+      impressions: want.impressions,
+      clicks: want.clicks,
+      ctr: Math.round((want.clicks / want.impressions) * 10_000) / 10_000,
       uv: want.uv,
       pvGranted: want.pvGranted,
       pvDelivered: want.pvDelivered,
       pvBalance: want.pvBalance,
       bySurface: want.bySurface,
       byDay: want.byDay,
+      byQuality: want.byQuality,
       ledger: { uv: want.uv, pvGranted: want.pvGranted, pvDelivered: want.pvDelivered, pvBalance: want.pvBalance },
     });
+    expect(want.impressions).toBe(1000 + 20 + 15);
+    expect(want.byQuality).toEqual({ credited: { impressions: 1000, clicks: 100 }, unverified: { impressions: 15, clicks: 5 }, bot: { impressions: 20, clicks: 10 }, suspect: { impressions: 0, clicks: 0 } });
     expect(want.uv).toBeGreaterThan(25); // visitors came back on other days: counted once per day
     expect(stats.byCard).toHaveLength(6);
     for (const row of stats.byCard) {
@@ -194,7 +231,7 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
     expect(today.to).toBe(new Date(world.clock.now).toISOString());
     expect(today.byDay).toHaveLength(30);
     expect(today.byDay.at(-1).day).toBe("2026-11-22");
-    expect(today.impressions).toBe(1000);
+    expect(today.impressions).toBe(expected().impressions);
     const ending = await get("?to=2026-11-21");
     expect([ending.from, ending.to]).toEqual(["2026-10-23T00:00:00.000Z", "2026-11-22T00:00:00.000Z"]);
     expect(ending.byDay).toHaveLength(30);
@@ -215,6 +252,6 @@ describe.each(BACKENDS)("brand stats: the three-day scenario on $name", (backend
     });
     const printed = JSON.parse(stdout);
     const want = expected();
-    expect(printed).toMatchObject({ impressions: 1000, clicks: 100, uv: want.uv, pvGranted: want.pvGranted, pvDelivered: want.pvDelivered, pvBalance: want.pvBalance });
+    expect(printed).toMatchObject({ impressions: want.impressions, clicks: want.clicks, byQuality: want.byQuality, uv: want.uv, pvGranted: want.pvGranted, pvDelivered: want.pvDelivered, pvBalance: want.pvBalance });
   });
 });

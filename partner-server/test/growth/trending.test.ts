@@ -1,12 +1,13 @@
 /**
  * The hot list: scores follow the documented decay (Σ weight · 2^(−age / 6 h), impression 1,
- * click 10), the list is ordered by score, and a brand whose exposure balance reaches zero
- * leaves the paid slots. The expected scores are computed here from the formula.
+ * click 10) over credited events, the list is ordered by score, each entry's placement pays
+ * for its impressions, and a brand whose exposure balance reaches zero leaves the paid slots.
+ * The expected scores are computed here from the formula.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_ID, admin, cardInput, postCard } from "../support/server.js";
-import { DAY_ONE, HOUR, growthWorld, type GrowthWorld } from "./support.js";
+import { DAY_ONE, HOUR, growthWorld, sendAll, type GrowthWorld } from "./support.js";
 
 const HALF_LIFE = 6 * HOUR;
 const WEIGHT = { impression: 1, click: 10 } as const;
@@ -17,6 +18,7 @@ interface Sent {
   visitor: string;
   ts: number;
   slot?: "organic" | "trending";
+  placement?: string;
 }
 
 describe("GET /v1/trending", () => {
@@ -30,10 +32,10 @@ describe("GET /v1/trending", () => {
   };
   const expectedScore = (card: string, now: number) =>
     sent.filter((e) => e.card === card).reduce((sum, e) => sum + WEIGHT[e.type] * 2 ** (-(now - e.ts) / HALF_LIFE), 0);
+  /** Sends events as signed-in readers (each visitor with its pass): all credited. */
   async function send(events: Sent[]) {
-    const { status, body } = await world.send(events);
-    expect(status).toBe(202);
-    expect(body.rejected).toBe(0);
+    const totals = await sendAll(world, events);
+    expect(totals).toMatchObject({ rejected: 0, duplicates: 0, credited: events.length });
     sent.push(...events);
   }
 
@@ -114,9 +116,10 @@ describe("GET /v1/trending", () => {
     const ledger = async (apiKey: string) =>
       (await (await fetch(`${world.server.url}/v1/brands/me/stats`, { headers: { authorization: `Bearer ${apiKey}` } })).json()).ledger;
     // Burger Lab's card is shown twice in the hot list: 2 PV delivered of the 2 granted.
+    const placement = (await trending()).body.cards.find((card: { id: string }) => card.id === c).placement;
     await send([
-      { type: "impression", card: c, visitor: "t1", ts: world.clock.now, slot: "trending" },
-      { type: "impression", card: c, visitor: "t2", ts: world.clock.now, slot: "trending" },
+      { type: "impression", card: c, visitor: "t1", ts: world.clock.now, slot: "trending", placement },
+      { type: "impression", card: c, visitor: "t2", ts: world.clock.now, slot: "trending", placement },
     ]);
     expect(await ledger(burgerKey)).toEqual({ uv: 1, pvGranted: 2, pvDelivered: 2, pvBalance: 0 });
     const ids = (await trending()).body.cards.map((card: { id: string }) => card.id);

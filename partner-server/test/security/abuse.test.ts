@@ -247,7 +247,8 @@ describe("public endpoints under abuse", () => {
 
   beforeAll(async () => {
     server = await startServer({ config: { trustProxy: true } });
-    ({ apiKey } = await seedWorld(server.url, { origins: [PARTNER_ORIGIN, "http://127.0.0.1:5998"] }));
+    ({ apiKey } = await seedWorld(server.url, { origins: [PARTNER_ORIGIN, "http://127.0.0.1:5997"] }));
+    await admin(server.url).createPartner({ id: "douyin", name: "Douyin", origins: ["http://127.0.0.1:5998"], surfaces: ["dm"] });
   });
   afterAll(async () => {
     await server.close();
@@ -260,7 +261,7 @@ describe("public endpoints under abuse", () => {
       body: JSON.stringify({ events: [{ type: "click", card, visitor: `v-${Math.random().toString(36).slice(2)}` }] }),
     });
 
-  it(`limits a beacon flood from one origin and IP to ${EVENTS_PER_CLIENT.max} requests a window (429 with Retry-After)`, async () => {
+  it(`limits a beacon flood from one partner's pages and one IP to ${EVENTS_PER_CLIENT.max} requests a window (429 with Retry-After)`, async () => {
     const { body: card } = await postCard(server.url, apiKey, cardInput());
     const statuses: number[] = [];
     for (let i = 0; i < EVENTS_PER_CLIENT.max + 30; i += 1) statuses.push((await beacon(PARTNER_ORIGIN, "203.0.113.50", card.id)).status);
@@ -272,7 +273,9 @@ describe("public endpoints under abuse", () => {
     // The refused beacons stored nothing: exactly max clicks arrived.
     const stats = await fetch(`${server.url}/v1/brands/me/stats`, { headers: { authorization: `Bearer ${apiKey}` } });
     if (stats.status === 200) expect((await stats.json()).clicks).toBe(EVENTS_PER_CLIENT.max);
-    // Other clients of the same partner, and the same IP on another partner origin, go on.
+    // The partner's other origin shares its budget: switching pages does not reset it.
+    expect((await beacon("http://127.0.0.1:5997", "203.0.113.50", card.id)).status).toBe(429);
+    // Other clients of the same partner, and the same IP on another partner's page, go on.
     expect((await beacon(PARTNER_ORIGIN, "203.0.113.51", card.id)).status).toBe(202);
     expect((await beacon("http://127.0.0.1:5998", "203.0.113.50", card.id)).status).toBe(202);
   });

@@ -19,6 +19,7 @@ const partner = (id: string, overrides: Partial<Partner> = {}): Partner => ({
   origins: ["https://weibo.example"],
   surfaces: ["dm", "feed"],
   limits: undefined,
+  requireSharerPass: false,
   createdAt: T,
   ...overrides,
 });
@@ -102,6 +103,30 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(updated?.limits).toBeUndefined();
       expect(await store.partners.update("nobody", { name: "x" })).toBeUndefined();
       expect((await store.partners.list()).map((p) => p.id)).toEqual(["douyin", "weibo"]);
+      expect(await store.partners.update("douyin", { requireSharerPass: true })).toMatchObject({ requireSharerPass: true });
+      expect(await store.partners.get("douyin")).toMatchObject({ requireSharerPass: true, name: "Douyin" });
+    });
+
+    it("partner keys: put replaces by kid, list per partner, remove", async () => {
+      const jwk = (kid: string, x: string) => ({ kty: "EC", crv: "P-256", x, y: "y", kid, alg: "ES256" });
+      await store.partners.putKey({ partnerId: "weibo", kid: "k1", jwk: jwk("k1", "a"), createdAt: T });
+      await store.partners.putKey({ partnerId: "weibo", kid: "k2", jwk: jwk("k2", "b"), createdAt: T + 1 });
+      await store.partners.putKey({ partnerId: "weibo", kid: "k1", jwk: jwk("k1", "c"), createdAt: T + 2 });
+      expect((await store.partners.keys("weibo")).map((key) => [key.kid, key.jwk.x])).toEqual([
+        ["k1", "c"],
+        ["k2", "b"],
+      ]);
+      expect(await store.partners.keys("douyin")).toEqual([]);
+      expect(await store.partners.removeKey("weibo", "k2")).toBe(true);
+      expect(await store.partners.removeKey("weibo", "k2")).toBe(false);
+      expect((await store.partners.keys("weibo")).map((key) => key.kid)).toEqual(["k1"]);
+    });
+
+    it("secrets: the first value is kept for everyone", async () => {
+      expect(await store.secrets.get("s1", () => "first", T)).toBe("first");
+      expect(await store.secrets.get("s1", () => "second", T)).toBe("first");
+      const racing = await Promise.all(Array.from({ length: 5 }, (_, i) => store.secrets.get("s2", () => `value-${i}`, T)));
+      expect(new Set(racing).size).toBe(1);
     });
 
     it("sharers: put is idempotent, has, list, remove", async () => {
@@ -257,58 +282,94 @@ export function storeContract(backend: string, open: OpenStore): void {
       ]);
     });
 
-    it("events: insert skips repeated dedup keys, list by brand and by partner", async () => {
-      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}): StoredEvent => ({
-        id,
-        type: "impression",
-        cardId: "c3",
-        brandId: "cinema",
-        partnerId: "weibo",
-        surface: "feed",
-        slot: "organic",
-        visitor: "v1",
-        at,
-        dedupKey: undefined,
-        ...overrides,
-      });
-      expect(await store.events.insert([event("e1", T + 10, { dedupKey: "d1" }), event("e2", T + 20, { type: "click" })])).toBe(2);
-      expect(await store.events.insert([event("e3", T + 30, { dedupKey: "d1" }), event("e4", T + 40, { brandId: "burger" })])).toBe(1);
-      expect(await store.events.insert([])).toBe(0);
+    const storedEvent = (id: string, at: number, overrides: Partial<StoredEvent> = {}): StoredEvent => ({
+      id,
+      type: "impression",
+      cardId: "c3",
+      brandId: "cinema",
+      partnerId: "weibo",
+      surface: "feed",
+      slot: "organic",
+      quality: "credited",
+      visitor: "v1",
+      viewer: "p1",
+      placement: undefined,
+      at,
+      dedupKey: undefined,
+      ...overrides,
+    });
+
+    it("events: insert skips repeated dedup keys and ids, list by brand and by partner", async () => {
+      const event = storedEvent;
+      const first = await store.events.insert([event("e1", T + 10, { dedupKey: "d1" }), event("e2", T + 20, { type: "click", quality: "unverified", viewer: undefined })]);
+      expect(first.map((outcome) => outcome.duplicate)).toEqual([false, false]);
+      const second = await store.events.insert([event("e3", T + 30, { dedupKey: "d1" }), event("e4", T + 40, { brandId: "burger", quality: "bot", viewer: undefined }), event("e1", T + 10)]);
+      expect(second.map((outcome) => [outcome.id, outcome.duplicate])).toEqual([
+        ["e3", true],
+        ["e4", false],
+        ["e1", true],
+      ]);
+      expect(await store.events.insert([])).toEqual([]);
       expect((await store.events.listByBrand("cinema", T, T + 100)).map((e) => e.id)).toEqual(["e1", "e2"]);
       expect((await store.events.listByBrand("cinema", T + 11, T + 20)).map((e) => e.id)).toEqual([]);
       expect(await store.events.listByBrand("cinema", T + 10, T + 11)).toEqual([event("e1", T + 10, { dedupKey: "d1" })]);
+      expect((await store.events.listByBrand("cinema", T + 20, T + 21))[0]).toMatchObject({ quality: "unverified", viewer: undefined });
       expect((await store.events.listByPartner("weibo", T + 15)).map((e) => e.id)).toEqual(["e2", "e4"]);
     });
 
-    it("events: the traffic-exchange ledger counts UV per visitor and UTC day, PV in trending slots", async () => {
-      const event = (id: string, type: StoredEvent["type"], visitor: string, at: number, slot: StoredEvent["slot"] = "organic"): StoredEvent => ({
-        id,
-        type,
-        cardId: "c3",
-        brandId: "ledger-brand",
-        partnerId: "weibo",
-        surface: "feed",
-        slot,
-        visitor,
-        at,
-        dedupKey: undefined,
-      });
+    it("events: the ledger counts one UV per credited viewer and UTC day, one debit per placement and viewer", async () => {
       const day = 86_400_000;
-      await store.events.insert([
+      const event = (id: string, type: StoredEvent["type"], viewer: string | undefined, at: number, overrides: Partial<StoredEvent> = {}) =>
+        storedEvent(id, at, { type, brandId: "ledger-brand", viewer, visitor: `w-${viewer}`, quality: viewer === undefined ? "unverified" : "credited", ...overrides });
+      const outcomes = await store.events.insert([
         event("l1", "click", "v1", T),
-        event("l2", "click", "v1", T + 60_000), // same visitor, same day: one UV
+        event("l2", "click", "v1", T + 60_000), // same viewer, same day: one UV
         event("l3", "click", "v1", T + day), // the next day: another UV
         event("l4", "click", "v2", T),
-        event("l5", "impression", "v3", T, "trending"),
-        event("l6", "impression", "v3", T + 1, "trending"),
-        event("l7", "impression", "v4", T, "organic"),
+        event("l5", "impression", "v3", T, { slot: "trending", placement: "pl-a" }),
+        event("l6", "impression", "v3", T + 1, { slot: "trending", placement: "pl-a" }), // the same placement again: organic
+        event("l7", "impression", "v4", T, { slot: "trending", placement: "pl-a" }), // another viewer: debits
+        event("l8", "impression", "v3", T + 2, { slot: "trending", placement: "pl-b" }), // another placement: debits
+        event("l9", "impression", "v4", T, { slot: "organic" }),
+        event("l10", "click", undefined, T), // not credited: no UV
+        event("l11", "click", "v5", T, { quality: "suspect", viewer: undefined }),
       ]);
+      expect(outcomes.map((outcome) => [outcome.id, outcome.uv, outcome.slot])).toEqual([
+        ["l1", true, "organic"],
+        ["l2", false, "organic"],
+        ["l3", true, "organic"],
+        ["l4", true, "organic"],
+        ["l5", false, "trending"],
+        ["l6", false, "organic"],
+        ["l7", false, "trending"],
+        ["l8", false, "trending"],
+        ["l9", false, "organic"],
+        ["l10", false, "organic"],
+        ["l11", false, "organic"],
+      ]);
+      // A replay of a stored event earns nothing again; the reused placement is stored as organic.
+      expect((await store.events.insert([event("l1", "click", "v1", T), event("l5", "impression", "v3", T, { slot: "trending", placement: "pl-a" })])).map((o) => [o.duplicate, o.uv, o.slot])).toEqual([
+        [true, false, "organic"],
+        [true, false, "organic"],
+      ]);
+      const l6 = (await store.events.listByBrand("ledger-brand", T + 1, T + 2)).find((e) => e.id === "l6");
+      expect(l6?.slot).toBe("organic");
       const ledger = await store.events.ledger(["ledger-brand", "nobody"]);
       expect(ledger).toEqual([
-        { brandId: "ledger-brand", uv: 3, pvDelivered: 2 },
+        { brandId: "ledger-brand", uv: 3, pvDelivered: 3 },
         { brandId: "nobody", uv: 0, pvDelivered: 0 },
       ]);
       expect(await store.events.ledger([])).toEqual([]);
+    });
+
+    it("events: concurrent batches credit a viewer once a day and a placement once per viewer", async () => {
+      const event = (id: string, type: StoredEvent["type"]) =>
+        storedEvent(id, T + 5 * 86_400_000, { type, brandId: "race-brand", viewer: "racer", visitor: id, ...(type === "impression" ? { slot: "trending", placement: "pl-race" } : {}) });
+      const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => store.events.insert([event(`rc${i}`, "click"), event(`ri${i}`, "impression")])));
+      const outcomes = batches.flat();
+      expect(outcomes.filter((outcome) => outcome.uv)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.slot === "trending")).toHaveLength(1);
+      expect(await store.events.ledger(["race-brand"])).toEqual([{ brandId: "race-brand", uv: 1, pvDelivered: 1 }]);
     });
   });
 }

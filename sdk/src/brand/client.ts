@@ -9,6 +9,7 @@
 import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 import { MinicardError, type FieldError, type MinicardErrorCode } from "../errors.js";
 import type { Card, CardInput, Surface, CardKind } from "../card/schema.js";
+import type { EventQuality } from "../traffic/events.js";
 
 /** Authenticate with an API key. */
 export interface ApiKeyAuth {
@@ -89,7 +90,7 @@ export interface StatsCounts {
   clicks: number;
   /** clicks / impressions, rounded to 4 decimals; 0 without impressions. */
   ctr: number;
-  /** Distinct visitors who opened the mini-program through a card (clicked), once per UTC day. */
+  /** Distinct credited viewers who opened the mini-program through a card (clicked), once per UTC day. */
   uv: number;
 }
 
@@ -98,7 +99,7 @@ export interface TrafficLedger {
   uv: number;
   /** uv × ratio. */
   pvGranted: number;
-  /** Impressions of the brand's cards in platform-distributed slots (the hot list). */
+  /** Credited impressions of the brand's cards in the hot list's paid slots (with a valid placement). */
   pvDelivered: number;
   /** pvGranted − pvDelivered; at zero or below the brand leaves the paid slots. */
   pvBalance: number;
@@ -120,6 +121,11 @@ export interface BrandStats extends StatsCounts, TrafficLedger {
   bySurface: Record<Surface, StatsCounts>;
   /** Every UTC day of the range, oldest first, days without events included. */
   byDay: Array<StatsCounts & { day: string }>;
+  /**
+   * Every event counted, by quality (see {@link EventQuality}): the invalid-traffic report.
+   * Only `credited` events earn UV and debit paid slots.
+   */
+  byQuality: Record<EventQuality, { impressions: number; clicks: number }>;
   ledger: TrafficLedger;
 }
 

@@ -182,6 +182,14 @@ export const cardInputSchema = {
       minimum: CARD_TTL.min,
       maximum: CARD_TTL.max,
     },
+    sharerPass: {
+      type: "string",
+      description: "A pass the partner signed for the sharing account (`sub` = the sharer); required by partners that attest sharers.",
+      minLength: 1,
+      maxLength: 4096,
+      pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+      errorMessage: "must be a compact JWS (a pass the partner signed)",
+    },
   },
   required: ["partner", "surface", "kind", "app", "title"],
   additionalProperties: false,
@@ -221,15 +229,15 @@ function checkCardRules(card: Partial<Card>, errors: FieldError[]): void {
 /**
  * Validates a `POST /v1/cards` body: the schema, then the rules across fields
  * (a product needs `price`, a membership needs `membership`, feed and profile shares
- * need a `sharer`). Returns every failing field; an empty list means valid.
+ * need a `sharer`, or a `sharerPass` that names one). Returns every failing field; an empty list means valid.
  */
 export function validateCardInput(input: unknown): FieldError[] {
   const errors = validateScalarSchema(cardInputSchema, input);
   if (errors.length > 0) return errors;
   const card = input as CardInput;
   checkCardRules(card, errors);
-  if ((card.surface === "feed" || card.surface === "profile") && card.sharer === undefined) {
-    errors.push({ path: "/sharer", message: `is required for ${card.surface} shares` });
+  if ((card.surface === "feed" || card.surface === "profile") && card.sharer === undefined && card.sharerPass === undefined) {
+    errors.push({ path: "/sharer", message: `is required for ${card.surface} shares (or a sharerPass naming the sharer)` });
   }
   return errors;
 }

@@ -280,7 +280,7 @@ describe("validateCardInput: rules across fields", () => {
   });
 
   it.each(["feed", "profile"])("rejects a %s share without sharer at /sharer", (surface) => {
-    expect(validateCardInput(input({ surface }))).toEqual([{ path: "/sharer", message: `is required for ${surface} shares` }]);
+    expect(validateCardInput(input({ surface }))).toEqual([{ path: "/sharer", message: `is required for ${surface} shares (or a sharerPass naming the sharer)` }]);
   });
 
   it("accepts a feed share with a sharer", () => {

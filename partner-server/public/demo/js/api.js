@@ -40,3 +40,25 @@ export async function brandStats(range = {}) {
   if (!response.ok) throw new Error(`the demo API answered ${response.status}`);
   return response.json();
 }
+
+/**
+ * Signs the reader in, as a partner's app does: its backend mints a viewer pass for the
+ * signed-in reader and the page hands it to the widget with one meta tag, read whenever
+ * beacons are sent. Without it the reader's visits are counted as unverified, never credited.
+ */
+export async function signIn() {
+  try {
+    const response = await fetch("/demo/api/session", { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`the demo API answered ${response.status}`);
+    const { viewer } = await response.json();
+    let meta = document.querySelector('meta[name="minicard-viewer"]');
+    if (!meta) {
+      meta = document.createElement("meta");
+      meta.name = "minicard-viewer";
+      document.head.append(meta);
+    }
+    meta.content = viewer;
+  } catch (error) {
+    console.warn("[demo] signed out: visits will count as unverified", error);
+  }
+}

@@ -1,7 +1,7 @@
 // A group chat thread: text messages and shared mini-program cards (the dm surface),
 // oldest first, the reader's own messages on the right.
 
-import { fetchCards } from "./api.js";
+import { fetchCards, signIn } from "./api.js";
 import { avatar, cardElement, displayName, el, notice } from "./ui.js";
 
 const ME = "demo-alice";
@@ -42,4 +42,5 @@ async function main() {
   }
 }
 
+signIn();
 main();

@@ -1,6 +1,7 @@
 // The demo brand's console: its traffic-exchange ledger, a chart of impressions and clicks
-// per day (inline SVG built with DOM APIs), and its cards with their states and a revoke
-// button. Card text is only ever set as text.
+// per day (inline SVG built with DOM APIs), the invalid-traffic report (every event by
+// quality), and its cards with their states and a revoke button. Card text is only ever set
+// as text.
 
 import { brandCards, brandStats, revoke } from "./api.js";
 import { el, notice } from "./ui.js";
@@ -9,6 +10,13 @@ const SVG = "http://www.w3.org/2000/svg";
 const SURFACES = { dm: "私信", profile: "主页", feed: "信息流" };
 const KINDS = { app: "小程序", product: "商品", membership: "会员" };
 const STATES = { active: "有效", revoked: "已撤回", expired: "已过期" };
+/** Each quality of traffic, as an ad platform's invalid-traffic report names it. */
+const QUALITIES = [
+  ["credited", "有效 Credited", "已验证的访客"],
+  ["unverified", "未验证 Unverified", "没有合作方访客凭证"],
+  ["bot", "机器人 Bots", "爬虫、链接预览、无头浏览器、工具"],
+  ["suspect", "可疑 Suspect", "同一 IP 每小时访客超过上限"],
+];
 
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -51,6 +59,33 @@ function chart(days) {
     root.append(group);
   });
   return el("div", {}, root, el("p", { class: "legend", "aria-hidden": "true" }, el("span", { class: "impressions" }, "曝光 Impressions"), el("span", { class: "clicks" }, "点击 Clicks")));
+}
+
+const percent = (part, whole) => (whole === 0 ? "0.0%" : `${((part / whole) * 100).toFixed(1)}%`);
+
+/** The invalid-traffic report: every event counted, by quality; only credited ones earn. */
+function quality(stats) {
+  const clicks = stats.clicks;
+  const invalidClicks = clicks - stats.byQuality.credited.clicks;
+  const invalidImpressions = stats.impressions - stats.byQuality.credited.impressions;
+  figures(document.getElementById("invalid"), [
+    ["无效点击 invalidClicks", number(invalidClicks)],
+    ["无效点击率 invalidClickRate", percent(invalidClicks, clicks)],
+    ["无效曝光 invalidImpressions", number(invalidImpressions)],
+  ]);
+  document.getElementById("quality").replaceChildren(
+    ...QUALITIES.map(([key, label, why]) => {
+      const counts = stats.byQuality[key];
+      return el(
+        "tr",
+        { "data-quality": key },
+        el("td", {}, label, el("br"), el("span", { class: "kind" }, why)),
+        el("td", { "data-impressions": "" }, number(counts.impressions)),
+        el("td", { "data-clicks": "" }, number(counts.clicks)),
+        el("td", {}, percent(counts.clicks, clicks)),
+      );
+    }),
+  );
 }
 
 function row(card, counts, reload) {
@@ -97,6 +132,7 @@ async function load() {
       ["UV uv", number(stats.uv)],
     ]);
     document.getElementById("chart").replaceChildren(chart(stats.byDay));
+    quality(stats);
     const byCard = new Map(stats.byCard.map((entry) => [entry.card, entry]));
     document.getElementById("cards").replaceChildren(...cards.map((card) => row(card, byCard.get(card.id), load)));
   } catch (error) {

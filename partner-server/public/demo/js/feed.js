@@ -1,7 +1,7 @@
 // The follow feed: every live feed card of the demo partner, as posts by the people who
 // shared them. The widget only verifies and renders the cards near the viewport.
 
-import { fetchCards } from "./api.js";
+import { fetchCards, signIn } from "./api.js";
 import { avatar, cardElement, displayName, el, notice, timeAgo } from "./ui.js";
 
 const BLURBS = [
@@ -47,4 +47,5 @@ async function main() {
   }
 }
 
+signIn();
 main();

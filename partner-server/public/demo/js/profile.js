@@ -1,7 +1,7 @@
 // A profile page: who the user is, the mini-program card pinned on top, and the cards the
 // user shared to the profile surface.
 
-import { fetchCards } from "./api.js";
+import { fetchCards, signIn } from "./api.js";
 import { avatar, cardElement, el, notice } from "./ui.js";
 
 const OWNER = "demo-alice";
@@ -25,4 +25,5 @@ async function main() {
   }
 }
 
+signIn();
 main();

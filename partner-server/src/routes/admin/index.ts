@@ -12,10 +12,12 @@ import { ROLLOUT_PHASES } from "../../domain/rollout.js";
 import { Problem } from "../../problems.js";
 import {
   addBrandKey,
+  addPartnerKey,
   closeCategory,
   createBrand,
   createPartner,
   putSharer,
+  removePartnerKey,
   removeSharer,
   requireBrand,
   requirePartner,
@@ -47,6 +49,7 @@ function brandView(brand: Brand) {
 export function adminRoutes(context: AppContext): FastifyPluginAsync {
   const admin: AdminContext = { store: context.store, now: context.now, onPartnersChanged: () => context.origins.invalidate() };
   return async (app) => {
+    context.credentialGuard.protect(app);
     app.addHook("onRequest", async (request) => {
       const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "");
       if (!match || !tokenMatches(match[1]!, context.adminToken)) {
@@ -60,6 +63,18 @@ export function adminRoutes(context: AppContext): FastifyPluginAsync {
     app.get("/partners", async () => ({ partners: await context.store.partners.list() }));
     app.get<{ Params: { id: string } }>("/partners/:id", async (request) => requirePartner(context.store, request.params.id));
     app.patch<{ Params: { id: string } }>("/partners/:id", async (request) => updatePartner(admin, request.params.id, request.body));
+
+    app.post<{ Params: { id: string } }>("/partners/:id/keys", async (request, reply) =>
+      reply.code(201).send(await addPartnerKey(admin, request.params.id, request.body)),
+    );
+    app.get<{ Params: { id: string } }>("/partners/:id/keys", async (request) => {
+      await requirePartner(context.store, request.params.id);
+      return { keys: (await context.store.partners.keys(request.params.id)).map((key) => key.jwk) };
+    });
+    app.delete<{ Params: { id: string; kid: string } }>("/partners/:id/keys/:kid", async (request, reply) => {
+      await removePartnerKey(admin, request.params.id, request.params.kid);
+      return reply.code(204).send();
+    });
 
     app.get<{ Params: { id: string } }>("/partners/:id/sharers", async (request) => {
       await requirePartner(context.store, request.params.id);
