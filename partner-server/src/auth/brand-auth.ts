@@ -9,16 +9,25 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from "jose";
 import type { Brand } from "../domain/model.js";
 import { Problem } from "../problems.js";
 import type { Store } from "../store/store.js";
+import type { AppContext } from "../context.js";
 
 /** Algorithms a brand may sign assertions with. */
 export const ASSERTION_ALGORITHMS = ["ES256", "EdDSA", "RS256", "PS256"];
 /** Longest life of a client assertion, seconds. */
 export const ASSERTION_MAX_LIFETIME = 300;
 const CLOCK_SKEW = 30;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated brand, on brand routes. */
+    brand?: Brand;
+  }
+}
 
 /** A new API key: `mck_` and 43 base64url characters (256 bits). */
 export function generateApiKey(): string {
@@ -96,3 +105,20 @@ async function authenticateAssertion(assertion: string, context: BrandAuthContex
   if (!first) throw unauthorized("the client assertion was already used");
   return brand;
 }
+
+/**
+ * The brand API's authentication hook: the credential guard first, then the brand behind the
+ * `Authorization` header on `request.brand`. It runs before the body is read: a request without
+ * credentials gets 401 whatever its body, as the contract's order of checks says.
+ */
+export function authenticateBrands(app: FastifyInstance, context: Pick<AppContext, "credentialGuard" | "store" | "config" | "now">): void {
+  context.credentialGuard.protect(app);
+  app.addHook("onRequest", async (request) => {
+    request.brand = await authenticateBrand(request.headers.authorization, {
+      store: context.store,
+      issuer: context.config.issuer,
+      now: context.now(),
+    });
+  });
+}
+

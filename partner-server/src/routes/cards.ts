@@ -3,8 +3,8 @@
  * status endpoint the widget polls so revocation reaches rendered cards within a minute.
  */
 
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
-import { authenticateBrand } from "../auth/brand-auth.js";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { authenticateBrands } from "../auth/brand-auth.js";
 import type { AppContext } from "../context.js";
 import { cardState, type Brand, type StoredCard } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
@@ -13,13 +13,6 @@ import { issueCard } from "../services/issue-card.js";
 /** Most ids one status request may ask about. */
 export const MAX_STATUS_IDS = 100;
 const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The authenticated brand, on brand routes. */
-    brand?: Brand;
-  }
-}
 
 /** The JSON a brand reads a card as. */
 export function cardView(card: StoredCard, brand: Brand, issuer: string, now: number) {
@@ -37,22 +30,6 @@ export function cardView(card: StoredCard, brand: Brand, issuer: string, now: nu
     expiresAt: new Date(card.expiresAt).toISOString(),
     ...(card.revokedAt === undefined ? {} : { revokedAt: new Date(card.revokedAt).toISOString() }),
   };
-}
-
-/**
- * The brand API's authentication hook: the credential guard first, then the brand behind the
- * `Authorization` header on `request.brand`. It runs before the body is read: a request without
- * credentials gets 401 whatever its body, as the contract's order of checks says.
- */
-export function authenticateBrands(app: FastifyInstance, context: AppContext): void {
-  context.credentialGuard.protect(app);
-  app.addHook("onRequest", async (request) => {
-    request.brand = await authenticateBrand(request.headers.authorization, {
-      store: context.store,
-      issuer: context.config.issuer,
-      now: context.now(),
-    });
-  });
 }
 
 /** The brand's card routes (every one authenticated and guarded). */

@@ -6,7 +6,7 @@
 
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
-import { authenticateBrands } from "./cards.js";
+import { authenticateBrands } from "../auth/brand-auth.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
 
 /** The stats route. */
