@@ -28,6 +28,7 @@ import {
   putSharer,
   removePartnerKey,
   removeSharer,
+  requirePartner,
   rotateApiKey,
   setRollout,
   updateBrand,
@@ -248,7 +249,7 @@ const COMMANDS: Record<string, Command> = {
     async run(values) {
       required(values, "id");
       await withStore(values, async (store) => {
-        if (!(await store.partners.get(String(values.id)))) throw new Problem("not_found", `no partner ${values.id}`);
+        await requirePartner(store, String(values.id));
         print((await store.partners.keys(String(values.id))).map((key) => key.jwk));
       });
     },

@@ -49,7 +49,7 @@ export function demoCsp(issuer: string): string {
 
 /** The cookie that keeps a demo reader "signed in" (a random id: the demo has no accounts). */
 const READER_COOKIE = "minicard_demo_reader";
-const READER_ID = /^r_[A-Za-z0-9_-]{16}$/;
+const READER_IN_COOKIE = new RegExp(`(?:^|;\\s*)${READER_COOKIE}=(r_[A-Za-z0-9_-]{16})(?:;|$)`);
 
 /** The demo routes. */
 export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): FastifyPluginAsync {
@@ -59,17 +59,19 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
     // visits it brings a brand are credited. The reader id never leaves this backend: the
     // pass carries its pseudonym.
     app.get("/demo/api/session", async (request, reply) => {
-      const credentials = readDemoCredentials(context.config.dataDir);
-      if (!credentials?.passKey) throw new Problem("not_found", "the demo is not seeded: start with --demo");
-      passes ??= createPassMinter({
-        partner: DEMO_PARTNER,
-        issuer: context.config.issuer,
-        kid: credentials.passKey.kid,
-        privateKey: credentials.passKey.privateJwk,
-        pseudonymSecret: credentials.passKey.pseudonymSecret,
-      });
-      const cookie = /(?:^|;\s*)minicard_demo_reader=([^;]*)/.exec(request.headers.cookie ?? "")?.[1];
-      const reader = cookie && READER_ID.test(cookie) ? cookie : `r_${randomBytes(12).toString("base64url")}`;
+      if (!passes) {
+        // The pass key is read once, on the first sign-in.
+        const passKey = readDemoCredentials(context.config.dataDir)?.passKey;
+        if (!passKey) throw new Problem("not_found", "the demo is not seeded: start with --demo");
+        passes = createPassMinter({
+          partner: DEMO_PARTNER,
+          issuer: context.config.issuer,
+          kid: passKey.kid,
+          privateKey: passKey.privateJwk,
+          pseudonymSecret: passKey.pseudonymSecret,
+        });
+      }
+      const reader = READER_IN_COOKIE.exec(request.headers.cookie ?? "")?.[1] ?? `r_${randomBytes(12).toString("base64url")}`;
       reply.header("set-cookie", `${READER_COOKIE}=${reader}; Path=/demo; HttpOnly; SameSite=Lax; Max-Age=31536000`).header("cache-control", "private, no-store");
       return { viewer: await passes.mint(reader, { ttlSeconds: 3600, now: new Date(context.now()) }), expiresIn: 3600 };
     });

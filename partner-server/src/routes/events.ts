@@ -59,14 +59,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post("/v1/events", async (request, reply) => {
       const answer = await ingestEvents(
-        {
-          store: context.store,
-          passes: context.traffic.passes,
-          cap: context.traffic.cap,
-          placements: context.traffic.placements,
-          exchangeRatio: context.config.exchangeRatio,
-          now: context.now,
-        },
+        { ...context.traffic, store: context.store, exchangeRatio: context.config.exchangeRatio, now: context.now },
         { partners: request.partners!, ip: request.ip, userAgent: request.headers["user-agent"] },
         request.body,
       );

@@ -205,6 +205,14 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     outcomes: IngestOutcome[];
   }
 
+  /** One request's statements; the claims only when some event makes one. */
+  interface EventStatements {
+    stored: CompiledQuery;
+    visits?: CompiledQuery;
+    debits?: CompiledQuery;
+    downgrade?: CompiledQuery;
+  }
+
   /**
    * The statements that store one request's events and what they earn, in one transaction
    * with the rest of the batch. Every claim reads back only rows this transaction stored
@@ -214,9 +222,9 @@ export function createSqlStore(options: SqlStoreOptions): Store {
    * 3. trending impressions' debits, one per placement and viewer, answering the winners;
    * 4. the trending impressions that lost their claim are stored as organic.
    */
-  function eventStatements(events: readonly StoredEvent[], batch: number): CompiledQuery[] {
-    const statements: CompiledQuery[] = [
-      db
+  function eventStatements(events: readonly StoredEvent[], batch: number): EventStatements {
+    const statements: EventStatements = {
+      stored: db
         .insertInto("events")
         .values(
           events.map((event) => ({
@@ -239,57 +247,55 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         .onConflict((conflict) => conflict.doNothing())
         .returning("id")
         .compile(),
-    ];
+    };
     const visits = events.filter(earnsVisit).map((event) => event.id);
-    statements.push(
-      db
+    if (visits.length > 0) {
+      statements.visits = db
         .insertInto("credits")
         .columns(["brand_id", "day", "viewer", "event_id", "card_id", "partner_id", "surface", "at"])
         .expression(
           db
             .selectFrom("events")
             .select(["brand_id", sql<number>`at / ${sql.lit(DAY_MS)}`.as("day"), sql<string>`viewer`.as("viewer"), "id", "card_id", "partner_id", "surface", "at"])
-            .where("id", "in", visits.length > 0 ? visits : [""])
+            .where("id", "in", visits)
             .where("ingest_batch", "=", batch),
         )
         .onConflict((conflict) => conflict.doNothing())
         .returning("event_id")
-        .compile(),
-    );
+        .compile();
+    }
     const debits = events.filter(claimsDebit).map((event) => event.id);
     if (debits.length > 0) {
-      statements.push(
-        db
-          .insertInto("debits")
-          .columns(["placement", "viewer", "event_id", "brand_id", "at"])
-          .expression(
-            db
-              .selectFrom("events")
-              .select([sql<string>`placement`.as("placement"), sql<string>`viewer`.as("viewer"), "id", "brand_id", "at"])
-              .where("id", "in", debits)
-              .where("ingest_batch", "=", batch),
-          )
-          .onConflict((conflict) => conflict.doNothing())
-          .returning("event_id")
-          .compile(),
-        db
-          .updateTable("events")
-          .set({ slot: "organic" })
-          .where("id", "in", debits)
-          .where("ingest_batch", "=", batch)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom("debits")
-                  .select(sql.lit(1).as("one"))
-                  .whereRef("debits.placement", "=", "events.placement")
-                  .whereRef("debits.viewer", "=", "events.viewer")
-                  .whereRef("debits.event_id", "=", "events.id"),
-              ),
+      statements.debits = db
+        .insertInto("debits")
+        .columns(["placement", "viewer", "event_id", "brand_id", "at"])
+        .expression(
+          db
+            .selectFrom("events")
+            .select([sql<string>`placement`.as("placement"), sql<string>`viewer`.as("viewer"), "id", "brand_id", "at"])
+            .where("id", "in", debits)
+            .where("ingest_batch", "=", batch),
+        )
+        .onConflict((conflict) => conflict.doNothing())
+        .returning("event_id")
+        .compile();
+      statements.downgrade = db
+        .updateTable("events")
+        .set({ slot: "organic" })
+        .where("id", "in", debits)
+        .where("ingest_batch", "=", batch)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("debits")
+                .select(sql.lit(1).as("one"))
+                .whereRef("debits.placement", "=", "events.placement")
+                .whereRef("debits.viewer", "=", "events.viewer")
+                .whereRef("debits.event_id", "=", "events.id"),
             ),
-          )
-          .compile(),
-      );
+          ),
+        )
+        .compile();
     }
     return statements;
   }
@@ -300,7 +306,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       // Unique per transaction: rows of earlier transactions never match it (2^48 values).
       const ingestBatch = randomInt(1, 2 ** 48 - 1);
       const groups = batch.map((write) => eventStatements(write.events, ingestBatch));
-      const statements = groups.flat();
+      const statements = groups.flatMap((group) => [group.stored, group.visits, group.debits, group.downgrade].filter((statement) => statement !== undefined));
       const results = transact
         ? await transact(statements)
         : await db.transaction().execute(async (trx) => {
@@ -308,17 +314,21 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             for (const statement of statements) answers.push(await trx.executeQuery(statement));
             return answers;
           });
-      let at = 0;
+      // The answers come back in the statements' order: the ids each claim was won by.
+      const answers = results.values();
+      const ids = (statement: CompiledQuery | undefined) =>
+        statement === undefined ? new Set<string>() : new Set((answers.next().value!.rows as Array<Record<string, string>>).map((row) => row.id ?? row.event_id!));
       batch.forEach((write, i) => {
-        const [stored, visits, debits] = results.slice(at, at + groups[i]!.length).map((result) => new Set((result.rows as Array<Record<string, string>>).map((row) => row.id ?? row.event_id)));
-        at += groups[i]!.length;
+        const group = groups[i]!;
+        const [stored, visits, debits] = [ids(group.stored), ids(group.visits), ids(group.debits)];
+        if (group.downgrade) answers.next();
         write.outcomes.length = 0;
         for (const event of write.events) {
           write.outcomes.push({
             id: event.id,
-            duplicate: !stored!.has(event.id),
-            uv: visits!.has(event.id),
-            slot: event.slot === "trending" && debits?.has(event.id) ? "trending" : "organic",
+            duplicate: !stored.has(event.id),
+            uv: visits.has(event.id),
+            slot: event.slot === "trending" && debits.has(event.id) ? "trending" : "organic",
           });
         }
       });
