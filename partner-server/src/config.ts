@@ -51,6 +51,10 @@ export interface Config {
   creditsPerIpHour: number;
   /** How long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); default 1000 ms, 0 = off. */
   readCacheMs: number;
+  /** How often a partner's hot list is recomputed from the rollups (requests read the last one); default 5000 ms, 0 = on every request. */
+  trendingRefreshMs: number;
+  /** Raw events are kept this many UTC days (rollups and the ledger for ever); default 30. */
+  eventsRetentionDays: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -76,6 +80,8 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_EVENTS_PER_MINUTE: "eventsPerMinute",
   MINICARD_CREDITS_PER_IP_HOUR: "creditsPerIpHour",
   MINICARD_READ_CACHE_MS: "readCacheMs",
+  MINICARD_TRENDING_REFRESH_MS: "trendingRefreshMs",
+  MINICARD_EVENTS_RETENTION_DAYS: "eventsRetentionDays",
   MINICARD_LOG_LEVEL: "logLevel",
 };
 
@@ -191,6 +197,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     eventsPerMinute: raw.eventsPerMinute === undefined ? EVENTS_PER_CLIENT.max : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
     creditsPerIpHour: raw.creditsPerIpHour === undefined ? CREDITS_PER_IP_HOUR : int("MINICARD_CREDITS_PER_IP_HOUR", raw.creditsPerIpHour, 1, 1_000_000),
     readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
+    trendingRefreshMs: raw.trendingRefreshMs === undefined ? 5000 : int("MINICARD_TRENDING_REFRESH_MS", raw.trendingRefreshMs, 0, 300_000),
+    eventsRetentionDays: raw.eventsRetentionDays === undefined ? 30 : int("MINICARD_EVENTS_RETENTION_DAYS", raw.eventsRetentionDays, 1, 3650),
     logLevel,
   };
 }

@@ -5,6 +5,7 @@ import type { KeyRing } from "./keys/keyring.js";
 import type { CredentialGuard } from "./limits/abuse.js";
 import type { Limiter } from "./limits/limiter.js";
 import type { Metrics } from "./metrics.js";
+import type { TrendingBoard } from "./services/trending.js";
 import type { Store } from "./store/store.js";
 import type { PassVerifier } from "./traffic/passes.js";
 import type { Placements } from "./traffic/placements.js";
@@ -27,6 +28,8 @@ export interface AppContext {
   credentialGuard: CredentialGuard;
   /** What decides whether counted traffic is credited. */
   traffic: Traffic;
+  /** The hot lists, recomputed off the request path. */
+  trending: TrendingBoard;
 }
 
 /** The parts that turn beacons into credit (see `services/ingest-events.ts`). */

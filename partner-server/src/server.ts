@@ -25,6 +25,8 @@ import { withReadCache } from "./store/cached.js";
 import type { Store } from "./store/store.js";
 import { createPassVerifier } from "./traffic/passes.js";
 import { openPlacements } from "./traffic/placements.js";
+import { createTrendingBoard } from "./services/trending.js";
+import { startRetention } from "./services/retention.js";
 import { createMemoryViewerCap, createRedisViewerCap } from "./traffic/viewer-cap.js";
 
 /** A built server and how to stop it. */
@@ -78,6 +80,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let limiter: Limiter | undefined;
   let rotations: { close(): void } | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
+  let app: FastifyInstance | undefined;
+  let retention: { close(): Promise<void> } | undefined;
   try {
     limiter = options.limiter ?? (await openLimiter(config));
     await restoreLimits(store, limiter, now());
@@ -112,21 +116,30 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         cap: redis ? createRedisViewerCap(redis.redis, redis.prefix, config.creditsPerIpHour) : createMemoryViewerCap(config.creditsPerIpHour),
         placements: await openPlacements(store, { keySecret: config.keySecret, now: now() }),
       },
+      trending: createTrendingBoard(view, {
+        ratio: config.exchangeRatio,
+        now,
+        refreshMs: config.trendingRefreshMs,
+        onError: (error) => app?.log.warn({ err: error }, "hot list recompute failed; serving the previous list"),
+      }),
     };
-    const app = await buildApp(context, { logger: options.logger ?? false });
+    app = await buildApp(context, { logger: options.logger ?? false });
+    retention = startRetention(store, { days: config.eventsRetentionDays, now, log: app.log });
     return {
       app,
       context,
       async close() {
         clearInterval(refreshTimer);
         rotations?.close();
-        await app.close();
+        await retention?.close();
+        await app!.close();
         await limiter!.close();
         await store.close();
       },
     };
   } catch (error) {
     clearInterval(refreshTimer);
+    await retention?.close();
     rotations?.close();
     await limiter?.close().catch(() => {});
     await store.close().catch(() => {});

@@ -211,12 +211,12 @@ export async function seedDemo(context: AppContext, origins: string[]): Promise<
  * Beacons of the past week on a few feed cards, so the hot list, the stats and the brand
  * console have something to show on first start: every brand but City Services brings
  * visitors (and so earns exposure); City Services' card is seen but never opened, so it has
- * no balance and stays out of the hot list's paid slots. Skipped when the partner already
- * has events from the last day (a restart).
+ * no balance and stays out of the hot list's paid slots. Skipped when the partner's cards
+ * already have credited engagement this week (a restart).
  */
 async function seedEngagement(context: AppContext): Promise<void> {
   const now = context.now();
-  if ((await context.store.events.listByPartner(DEMO_PARTNER, now - 24 * 3600 * 1000)).length > 0) return;
+  if ((await context.store.events.scores(DEMO_PARTNER, undefined, now)).length > 0) return;
   const cards = await context.store.cards.listActive(DEMO_PARTNER, "feed", now, 400);
   const events: StoredEvent[] = [];
   const add = (card: StoredCard, type: "impression" | "click", visitor: string, at: number, quality: EventQuality, slot: EventSlot = "organic") =>

@@ -1,6 +1,7 @@
 /**
  * `GET /v1/trending?partner=&surface=&limit=`: the hot list (see `services/trending.ts`),
- * open to any origin and cacheable for 30 seconds. Each entry carries the card's token, so
+ * open to any origin and cacheable for 30 seconds. The request reads the partner's current
+ * list, recomputed in the background every few seconds: it costs about a static document. Each entry carries the card's token, so
  * `<mini-program-trending>` renders verified cards without another request, and a placement
  * (valid 10 minutes) that its trending impressions send back to be counted as paid exposure.
  */
@@ -9,10 +10,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { SURFACES, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { Problem, validationProblem } from "../problems.js";
-import { HALF_LIFE_MS, trendingCards } from "../services/trending.js";
-
-/** Most entries one request may ask for. */
-export const MAX_TRENDING = 50;
+import { HALF_LIFE_MS } from "../domain/counting.js";
+import { MAX_TRENDING } from "../services/trending.js";
 
 /** The hot-list route. */
 export function trendingRoutes(context: AppContext): FastifyPluginAsync {
@@ -28,18 +27,13 @@ export function trendingRoutes(context: AppContext): FastifyPluginAsync {
       const partner = await context.store.partners.get(query.partner!);
       if (!partner) throw new Problem("not_found", `no partner ${query.partner}`);
       const now = context.now();
-      const entries = await trendingCards(context.store, {
-        partner: partner.id,
-        surface: query.surface as Surface | undefined,
-        limit,
-        now,
-        ratio: context.config.exchangeRatio,
-      });
+      const list = await context.trending.read(partner.id, query.surface as Surface | undefined);
+      const entries = list.entries.slice(0, limit);
       reply.header("cache-control", "public, max-age=30");
       return {
         partner: partner.id,
         ...(query.surface ? { surface: query.surface } : {}),
-        generatedAt: new Date(now).toISOString(),
+        generatedAt: new Date(list.generatedAt).toISOString(),
         halfLifeSeconds: HALF_LIFE_MS / 1000,
         cards: entries.map(({ card, score }, index) => ({
           rank: index + 1,

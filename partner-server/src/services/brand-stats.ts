@@ -13,11 +13,16 @@
  *
  * The top-level figures cover the range; `ledger` is the same arithmetic over the brand's
  * whole history, and is the balance the hot list reads.
+ *
+ * Everything is read from the rollups the store keeps at ingest (never from raw events), so
+ * a range costs about the same however many events it holds: ranges are counted in whole
+ * UTC hours, and a unique visit counts in the hour of the viewer's first credited click
+ * that day.
  */
 
 import { QUALITIES, SURFACES, type EventQuality, type Surface } from "@minicard/sdk";
-import type { StoredEvent } from "../domain/model.js";
-import { DAY_MS, type Store } from "../store/store.js";
+import { DAY_MS, HOUR_MS } from "../domain/counting.js";
+import type { Store } from "../store/store.js";
 import { validationProblem } from "../problems.js";
 
 /** The longest range one stats request may cover. */
@@ -62,7 +67,7 @@ export interface BrandStatsView extends Counts, Ledger {
   ledger: Ledger;
 }
 
-/** A resolved range `[from, to)` in milliseconds. */
+/** A resolved range `[from, to)` in milliseconds, both whole hours. */
 export interface StatsRange {
   from: number;
   to: number;
@@ -82,8 +87,16 @@ function parseBound(name: "from" | "to", value: string): number {
   return number;
 }
 
-/** Resolves `from`/`to` query values (dates, ISO times or epoch ms) into a range; throws `validation_failed`. */
+/**
+ * Resolves `from`/`to` query values (dates, ISO times or epoch ms) into a range of whole
+ * hours (`from` rounds down, `to` up); throws `validation_failed`.
+ */
 export function resolveRange(query: { from?: string | undefined; to?: string | undefined }, now: number): StatsRange {
+  const range = resolveBounds(query, now);
+  return { from: Math.floor(range.from / HOUR_MS) * HOUR_MS, to: Math.ceil(range.to / HOUR_MS) * HOUR_MS };
+}
+
+function resolveBounds(query: { from?: string | undefined; to?: string | undefined }, now: number): StatsRange {
   const to = query.to ? parseBound("to", query.to) : now;
   // Default: the 30 UTC days that end with the day `to` falls in (or ends at).
   const from = query.from ? parseBound("from", query.from) : Math.ceil(to / DAY_MS) * DAY_MS - DEFAULT_RANGE_DAYS * DAY_MS;
@@ -98,74 +111,65 @@ export function ledgerOf(uv: number, pvDelivered: number, ratio: number): Ledger
   return { uv, pvGranted, pvDelivered, pvBalance: pvGranted - pvDelivered };
 }
 
-class Tally {
-  impressions = 0;
-  clicks = 0;
-  trending = 0;
-  readonly visits = new Set<string>();
+const ctrOf = (impressions: number, clicks: number) => (impressions === 0 ? 0 : Math.round((clicks / impressions) * 10_000) / 10_000);
+const countsOf = (impressions: number, clicks: number, uv: number): Counts => ({ impressions, clicks, ctr: ctrOf(impressions, clicks), uv });
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-  add(event: StoredEvent): void {
-    const credited = event.quality === "credited";
-    if (event.type === "impression") {
-      this.impressions++;
-      if (event.slot === "trending" && credited) this.trending++;
-    } else {
-      this.clicks++;
-      if (credited && event.viewer !== undefined) this.visits.add(`${event.viewer}|${Math.floor(event.at / DAY_MS)}`);
+/** Computes a brand's stats over `range` and its lifetime ledger, from the store's rollups. */
+export async function brandStats(store: Store, brandId: string, range: StatsRange, ratio: number): Promise<BrandStatsView> {
+  const [counts, [lifetime]] = await Promise.all([store.events.counts(brandId, range.from, range.to), store.events.ledger([brandId])]);
+  const uv = new Map(counts.uniques.map((row) => [`${row.scope}|${row.item}`, row.uv]));
+  const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as Record<EventQuality, QualityCounts>;
+  const cards = new Map<string, { impressions: number; clicks: number; trending: number }>();
+  const surfaces = new Map<Surface, { impressions: number; clicks: number }>(SURFACES.map((surface) => [surface, { impressions: 0, clicks: 0 }]));
+  let [impressions, clicks, trending] = [0, 0, 0];
+  for (const cell of counts.cells) {
+    impressions += cell.impressions;
+    clicks += cell.clicks;
+    qualities[cell.quality].impressions += cell.impressions;
+    qualities[cell.quality].clicks += cell.clicks;
+    const card = cards.get(cell.cardId) ?? { impressions: 0, clicks: 0, trending: 0 };
+    cards.set(cell.cardId, card);
+    card.impressions += cell.impressions;
+    card.clicks += cell.clicks;
+    // A trending slot is kept only by a credited impression that won its debit.
+    if (cell.slot === "trending") {
+      card.trending += cell.impressions;
+      trending += cell.impressions;
+    }
+    const surface = surfaces.get(cell.surface);
+    if (surface) {
+      surface.impressions += cell.impressions;
+      surface.clicks += cell.clicks;
     }
   }
-
-  counts(): Counts {
-    const ctr = this.impressions === 0 ? 0 : Math.round((this.clicks / this.impressions) * 10_000) / 10_000;
-    return { impressions: this.impressions, clicks: this.clicks, ctr, uv: this.visits.size };
-  }
-}
-
-const dayOf = (at: number) => new Date(Math.floor(at / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
-
-/** Computes a brand's stats over `range` and its lifetime ledger. */
-export async function brandStats(store: Store, brandId: string, range: StatsRange, ratio: number): Promise<BrandStatsView> {
-  const [events, [lifetime]] = await Promise.all([store.events.listByBrand(brandId, range.from, range.to), store.events.ledger([brandId])]);
-  const total = new Tally();
-  const cards = new Map<string, Tally>();
-  const surfaces = new Map<Surface, Tally>(SURFACES.map((surface) => [surface, new Tally()]));
-  const days = new Map<string, Tally>();
-  for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) days.set(dayOf(day), new Tally());
-  const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as Record<EventQuality, QualityCounts>;
-  for (const event of events) {
-    total.add(event);
-    qualities[event.quality][event.type === "impression" ? "impressions" : "clicks"]++;
-    let card = cards.get(event.cardId);
-    if (!card) cards.set(event.cardId, (card = new Tally()));
-    card.add(event);
-    surfaces.get(event.surface)?.add(event);
-    days.get(dayOf(event.at))?.add(event);
-  }
-  const byCard = await Promise.all(
-    [...cards].map(async ([id, tally]) => {
-      const stored = await store.cards.get(id);
-      return {
-        card: id,
-        title: stored?.card.title ?? "",
-        kind: stored?.kind ?? "app",
-        surface: stored?.surface ?? ("dm" as Surface),
-        ...tally.counts(),
-        pvDelivered: tally.trending,
-      };
-    }),
-  );
+  const stored = await Promise.all([...cards.keys()].map((id) => store.cards.get(id)));
+  const byCard = [...cards].map(([id, card], i) => ({
+    card: id,
+    title: stored[i]?.card.title ?? "",
+    kind: stored[i]?.kind ?? "app",
+    surface: stored[i]?.surface ?? ("dm" as Surface),
+    ...countsOf(card.impressions, card.clicks, uv.get(`card|${id}`) ?? 0),
+    pvDelivered: card.trending,
+  }));
   byCard.sort((a, b) => b.impressions - a.impressions || b.clicks - a.clicks || a.card.localeCompare(b.card));
-  const counts = total.counts();
+  const days = new Map(counts.days.map((row) => [row.day, row]));
+  const byDay: BrandStatsView["byDay"] = [];
+  for (let day = Math.floor(range.from / DAY_MS); day * DAY_MS < range.to; day++) {
+    const row = days.get(day);
+    byDay.push({ day: isoDay(day), ...countsOf(row?.impressions ?? 0, row?.clicks ?? 0, row?.uv ?? 0) });
+  }
+  const total = countsOf(impressions, clicks, uv.get("brand|") ?? 0);
   return {
     brand: brandId,
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
     ratio,
-    ...counts,
-    ...ledgerOf(counts.uv, total.trending, ratio),
+    ...total,
+    ...ledgerOf(total.uv, trending, ratio),
     byCard,
-    bySurface: Object.fromEntries([...surfaces].map(([surface, tally]) => [surface, tally.counts()])) as Record<Surface, Counts>,
-    byDay: [...days].map(([day, tally]) => ({ day, ...tally.counts() })),
+    bySurface: Object.fromEntries([...surfaces].map(([surface, row]) => [surface, countsOf(row.impressions, row.clicks, uv.get(`surface|${surface}`) ?? 0)])) as Record<Surface, Counts>,
+    byDay,
     byQuality: qualities,
     ledger: ledgerOf(lifetime?.uv ?? 0, lifetime?.pvDelivered ?? 0, ratio),
   };

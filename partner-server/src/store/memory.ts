@@ -17,7 +17,8 @@ import type {
   StoredSigningKey,
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
-import { ConflictError, DAY_MS, IDEMPOTENCY_TTL_MS, type Store } from "./store.js";
+import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, dayOf, hourOf, hourlyWeight } from "../domain/counting.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type CountCell, type Store, type UniqueCount } from "./store.js";
 
 interface IdempotencyEntry {
   fingerprint: string;
@@ -28,6 +29,7 @@ interface IdempotencyEntry {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
 
 /** Creates an empty in-memory store. */
 export function createMemoryStore(): Store {
@@ -50,6 +52,46 @@ export function createMemoryStore(): Store {
   const visits = new Set<string>();
   /** `placement|viewer` of each debit. */
   const debits = new Set<string>();
+  /** Hourly rollups (the SQL stores keep daily ones too; the answers are the same). */
+  const hours = new Map<string, CountCell & { brandId: string; partnerId: string; hour: number; score: number }>();
+  /** Unique visitors: `brand|hour|scope|item` → count. */
+  const uniques = new Map<string, { brandId: string; hour: number; scope: UniqueCount["scope"]; item: string; n: number }>();
+  /** `brand|day|viewer|scope|item` of surface and card visits. */
+  const visitKeys = new Set<string>();
+  const ledgers = new Map<string, { uv: number; pvDelivered: number }>();
+
+  /** What the SQL stores' counters add for one stored event. */
+  function count(event: StoredEvent, uv: boolean): void {
+    const hour = hourOf(event.at);
+    const key = `${event.cardId}|${hour}|${event.surface}|${event.slot}|${event.quality}`;
+    let cell = hours.get(key);
+    if (!cell) {
+      const { cardId, surface, slot, quality, brandId, partnerId } = event;
+      hours.set(key, (cell = { cardId, surface, slot, quality, brandId, partnerId, hour, impressions: 0, clicks: 0, score: 0 }));
+    }
+    cell[event.type === "impression" ? "impressions" : "clicks"]++;
+    if (event.quality === "credited") cell.score += hourlyWeight(event.type, event.at);
+    const ledger = ledgers.get(event.brandId) ?? { uv: 0, pvDelivered: 0 };
+    ledgers.set(event.brandId, ledger);
+    if (event.slot === "trending") ledger.pvDelivered++;
+    if (!earnsVisit(event)) return;
+    const unique = (scope: UniqueCount["scope"], item: string) => {
+      const id = `${event.brandId}|${hour}|${scope}|${item}`;
+      const entry = uniques.get(id) ?? { brandId: event.brandId, hour, scope, item, n: 0 };
+      entry.n++;
+      uniques.set(id, entry);
+    };
+    if (uv) {
+      ledger.uv++;
+      unique("brand", "");
+    }
+    for (const [scope, item] of [["surface", event.surface], ["card", event.cardId]] as const) {
+      const visit = `${event.brandId}|${dayOf(event.at)}|${event.viewer}|${scope}|${item}`;
+      if (visitKeys.has(visit)) continue;
+      visitKeys.add(visit);
+      unique(scope, item);
+    }
+  }
 
   return {
     kind: "memory",
@@ -291,8 +333,8 @@ export function createMemoryStore(): Store {
           if (event.dedupKey !== undefined) dedupKeys.add(event.dedupKey);
           const stored = copy(event);
           let uv = false;
-          if (event.type === "click" && event.quality === "credited" && event.viewer !== undefined) {
-            const visit = `${event.brandId}|${Math.floor(event.at / DAY_MS)}|${event.viewer}`;
+          if (earnsVisit(event)) {
+            const visit = `${event.brandId}|${dayOf(event.at)}|${event.viewer}`;
             uv = !visits.has(visit);
             visits.add(visit);
           }
@@ -303,21 +345,67 @@ export function createMemoryStore(): Store {
             else stored.slot = "organic";
           }
           events.push(stored);
+          count(stored, uv);
           return { id: event.id, duplicate: false, uv, slot: stored.slot };
         });
       },
       async listByBrand(brandId, from, to) {
         return events.filter((event) => event.brandId === brandId && event.at >= from && event.at < to).sort((a, b) => a.at - b.at).map(copy);
       },
-      async listByPartner(partnerId, since) {
-        return events.filter((event) => event.partnerId === partnerId && event.at >= since).sort((a, b) => a.at - b.at).map(copy);
+      async counts(brandId, from, to): Promise<BrandCounts> {
+        const [first, end] = [Math.floor(from / HOUR_MS), Math.ceil(to / HOUR_MS)];
+        const inRange = (entry: { brandId: string; hour: number }) => entry.brandId === brandId && entry.hour >= first && entry.hour < end;
+        const cells = new Map<string, CountCell>();
+        const days = new Map<number, { day: number; impressions: number; clicks: number; uv: number }>();
+        const day = (hour: number) => {
+          const number = Math.floor((hour * HOUR_MS) / DAY_MS);
+          const entry = days.get(number) ?? { day: number, impressions: 0, clicks: 0, uv: 0 };
+          days.set(number, entry);
+          return entry;
+        };
+        for (const row of hours.values()) {
+          if (!inRange(row)) continue;
+          const key = `${row.cardId}|${row.surface}|${row.slot}|${row.quality}`;
+          const cell = cells.get(key) ?? { cardId: row.cardId, surface: row.surface, slot: row.slot, quality: row.quality, impressions: 0, clicks: 0 };
+          cells.set(key, cell);
+          cell.impressions += row.impressions;
+          cell.clicks += row.clicks;
+          day(row.hour).impressions += row.impressions;
+          day(row.hour).clicks += row.clicks;
+        }
+        const totals = new Map<string, UniqueCount>();
+        for (const row of uniques.values()) {
+          if (!inRange(row)) continue;
+          const total = totals.get(`${row.scope}|${row.item}`) ?? { scope: row.scope, item: row.item, uv: 0 };
+          totals.set(`${row.scope}|${row.item}`, total);
+          total.uv += row.n;
+          if (row.scope === "brand") day(row.hour).uv += row.n;
+        }
+        return { cells: [...cells.values()], days: [...days.values()].sort((a, b) => a.day - b.day), uniques: [...totals.values()] };
+      },
+      async scores(partnerId, surface, now) {
+        const since = Math.floor((now - TRENDING_WINDOW_MS) / HOUR_MS);
+        const scores = new Map<string, number>();
+        for (const row of hours.values()) {
+          if (row.partnerId !== partnerId || row.hour < since || row.quality !== "credited" || row.score <= 0) continue;
+          if (surface !== undefined && row.surface !== surface) continue;
+          scores.set(row.cardId, (scores.get(row.cardId) ?? 0) + row.score * 2 ** ((row.hour * HOUR_MS - now) / HALF_LIFE_MS));
+        }
+        return [...scores].map(([cardId, score]) => ({ cardId, score }));
       },
       async ledger(brandIds) {
-        return brandIds.map((brandId) => ({
-          brandId,
-          uv: [...visits].filter((visit) => visit.startsWith(`${brandId}|`)).length,
-          pvDelivered: events.filter((event) => event.brandId === brandId && event.type === "impression" && event.slot === "trending" && event.quality === "credited").length,
-        }));
+        return brandIds.map((brandId) => ({ brandId, uv: ledgers.get(brandId)?.uv ?? 0, pvDelivered: ledgers.get(brandId)?.pvDelivered ?? 0 }));
+      },
+      async purge(beforeDay, limit, now) {
+        for (const visit of visitKeys) if (Number(visit.split("|")[1]) < dayOf(now) - 1) visitKeys.delete(visit);
+        let deleted = 0;
+        for (let i = events.length - 1; i >= 0 && deleted < limit; i--) {
+          if (dayOf(events[i]!.at) < beforeDay) {
+            events.splice(i, 1);
+            deleted++;
+          }
+        }
+        return deleted;
       },
     },
     async migrate() {},

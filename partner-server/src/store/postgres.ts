@@ -35,6 +35,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   return createSqlStore({
     kind: "postgres",
     db,
+    partitionedEvents: true,
     isConflict: (error) => (error as { code?: string })?.code === "23505",
     isUnavailable: (error) => {
       const code = (error as { code?: string })?.code;

@@ -5,7 +5,29 @@
  * JSON text, read and written only through the store.
  */
 
-import { type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { DAY_MS } from "../domain/counting.js";
+import { addToLedgers, claimVisits, countUniques, rollupEvents } from "./rollups.js";
+
+/** The counted columns of a rollup row. */
+export interface RollupRow {
+  card_id: string;
+  surface: string;
+  slot: string;
+  quality: string;
+  brand_id: string;
+  partner_id: string;
+  impressions: number;
+  clicks: number;
+}
+
+/** One unique-visitor counter. */
+export interface UniqueRow {
+  brand_id: string;
+  dim: string;
+  key: string;
+  n: number;
+}
 
 /** Table types for Kysely. */
 export interface Database {
@@ -77,7 +99,32 @@ export interface Database {
     dedup_key: string | null;
     /** The transaction that stored the row: claims and counts of a batch read only its own rows. */
     ingest_batch: number;
+    /** The UTC day of `at` (`at / DAY_MS`): PostgreSQL partitions the table by it, retention drops whole days. */
+    day: number;
   };
+  /**
+   * Counters rolled up at ingest, in the transaction that stores the events: per card, hour
+   * (`at / HOUR_MS`), surface, slot and quality. `score` is the hot list's decayed weight of
+   * the hour's credited events, relative to the hour's start (see `services/trending.ts`).
+   */
+  rollup_hours: RollupRow & { hour: number; score: number };
+  /** The same counters per UTC day: a long stats range reads one row per card and day. */
+  rollup_days: RollupRow & { day: number };
+  /**
+   * Unique visitors per brand, hour or day: `dim` is `brand` (the ledger's credited visits),
+   * `surface` or `card`, `key` the surface or card id (empty for the brand). A visit counts in
+   * the hour of the viewer's first credited click that UTC day.
+   */
+  uniques_hours: UniqueRow & { hour: number };
+  uniques_days: UniqueRow & { day: number };
+  /**
+   * The de-duplication keys of surface and card visits (the brand's are `credits`). Only the
+   * open days' keys are needed; maintenance deletes older ones, so the table holds about one
+   * day of credited visitors.
+   */
+  visits: { brand_id: string; dim: string; key: string; day: number; viewer: string; event_id: string };
+  /** Each brand's lifetime ledger, kept current by every ingest transaction. */
+  ledgers: { brand_id: string; uv: number; pv_delivered: number };
   /** The ledger's unique visitors: one row per brand, UTC day and credited viewer. */
   credits: {
     brand_id: string;
@@ -266,10 +313,102 @@ const trafficIntegrity: Migration = {
   },
 };
 
+/**
+ * Analytics at scale: counters rolled up at ingest (per card, surface, slot and quality, per
+ * hour and per day), unique visitors per brand, surface and card, and each brand's ledger, so
+ * that stats and the hot list read rollups, never raw events. Raw events get a `day`; on
+ * PostgreSQL the table becomes partitioned by it, so retention drops whole days. Rollups are
+ * backfilled from the events already stored.
+ */
+const rollups: Migration = {
+  async up(db: Kysely<any>) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`CREATE TABLE events_by_day (
+        id text NOT NULL, type text NOT NULL, card_id text NOT NULL, brand_id text NOT NULL, partner_id text NOT NULL,
+        surface text NOT NULL, slot text NOT NULL, visitor text NOT NULL, at bigint NOT NULL, dedup_key text,
+        quality text NOT NULL DEFAULT 'unverified', viewer text, placement text, ingest_batch bigint NOT NULL DEFAULT 0,
+        day integer NOT NULL,
+        PRIMARY KEY (id, day), UNIQUE (dedup_key, day)
+      ) PARTITION BY RANGE (day)`.execute(db);
+      await sql`CREATE TABLE events_default PARTITION OF events_by_day DEFAULT`.execute(db);
+      const days = await sql<{ day: number }>`SELECT DISTINCT at / ${sql.lit(DAY_MS)} AS day FROM events`.execute(db);
+      for (const { day } of days.rows) {
+        await sql`CREATE TABLE ${sql.table(`events_d${Number(day)}`)} PARTITION OF events_by_day FOR VALUES FROM (${sql.lit(Number(day))}) TO (${sql.lit(Number(day) + 1)})`.execute(db);
+      }
+      await sql`INSERT INTO events_by_day (id, type, card_id, brand_id, partner_id, surface, slot, visitor, at, dedup_key, quality, viewer, placement, ingest_batch, day)
+        SELECT id, type, card_id, brand_id, partner_id, surface, slot, visitor, at, dedup_key, quality, viewer, placement, ingest_batch, at / ${sql.lit(DAY_MS)} FROM events`.execute(db);
+      await sql`DROP TABLE events`.execute(db);
+      await sql`ALTER TABLE events_by_day RENAME TO events`.execute(db);
+      await db.schema.createIndex("events_brand_idx").on("events").columns(["brand_id", "at"]).execute();
+    } else {
+      await db.schema.alterTable("events").addColumn("day", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await sql`UPDATE events SET day = at / ${sql.lit(DAY_MS)}`.execute(db);
+      await db.schema.dropIndex("events_partner_idx").execute();
+      // Retention deletes by day, in bounded batches.
+      await db.schema.createIndex("events_day_idx").on("events").column("day").execute();
+    }
+    for (const grain of ["hour", "day"] as const) {
+      let rollup = db.schema
+        .createTable(`rollup_${grain}s`)
+        .addColumn("card_id", "text", (c) => c.notNull())
+        .addColumn(grain, "integer", (c) => c.notNull())
+        .addColumn("surface", "text", (c) => c.notNull())
+        .addColumn("slot", "text", (c) => c.notNull())
+        .addColumn("quality", "text", (c) => c.notNull())
+        .addColumn("brand_id", "text", (c) => c.notNull())
+        .addColumn("partner_id", "text", (c) => c.notNull())
+        .addColumn("impressions", "bigint", (c) => c.notNull())
+        .addColumn("clicks", "bigint", (c) => c.notNull());
+      if (grain === "hour") rollup = rollup.addColumn("score", "double precision", (c) => c.notNull().defaultTo(0));
+      await rollup.addPrimaryKeyConstraint(`rollup_${grain}s_pk`, ["card_id", grain, "surface", "slot", "quality"]).execute();
+      await db.schema.createIndex(`rollup_${grain}s_brand_idx`).on(`rollup_${grain}s`).columns(["brand_id", grain]).execute();
+      await db.schema
+        .createTable(`uniques_${grain}s`)
+        .addColumn("brand_id", "text", (c) => c.notNull())
+        .addColumn(grain, "integer", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("item", "text", (c) => c.notNull())
+        .addColumn("n", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint(`uniques_${grain}s_pk`, ["brand_id", grain, "scope", "item"])
+        .execute();
+    }
+    // The hot list reads a partner's recent hours.
+    await db.schema.createIndex("rollup_hours_partner_idx").on("rollup_hours").columns(["partner_id", "hour"]).execute();
+    await db.schema
+      .createTable("visits")
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("day", "integer", (c) => c.notNull())
+      .addColumn("viewer", "text", (c) => c.notNull())
+      .addColumn("scope", "text", (c) => c.notNull())
+      .addColumn("item", "text", (c) => c.notNull())
+      .addColumn("event_id", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("visits_pk", ["brand_id", "day", "viewer", "scope", "item"])
+      .execute();
+    await db.schema
+      .createTable("ledgers")
+      .addColumn("brand_id", "text", (c) => c.primaryKey())
+      .addColumn("uv", "bigint", (c) => c.notNull())
+      .addColumn("pv_delivered", "bigint", (c) => c.notNull())
+      .execute();
+    // Backfill: the same statements ingest runs, over every stored row.
+    const all = sql`true`;
+    await sql`INSERT INTO visits (brand_id, day, viewer, scope, item, event_id)
+      SELECT brand_id, day, viewer, 'card', card_id, MIN(id) FROM events WHERE type = 'click' AND quality = 'credited' AND viewer IS NOT NULL GROUP BY brand_id, day, viewer, card_id
+      UNION ALL
+      SELECT brand_id, day, viewer, 'surface', surface, MIN(id) FROM events WHERE type = 'click' AND quality = 'credited' AND viewer IS NOT NULL GROUP BY brand_id, day, viewer, surface`.execute(db);
+    for (const grain of ["hour", "day"] as const) {
+      await rollupEvents(grain, all).execute(db);
+      await countUniques(grain, all).execute(db);
+    }
+    await addToLedgers(all).execute(db);
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_init": init,
   "0002_traffic_integrity": trafficIntegrity,
+  "0003_rollups": rollups,
 };
 
 /** Feeds the in-code migrations to Kysely's migrator. */

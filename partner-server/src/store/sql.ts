@@ -8,7 +8,7 @@
  */
 
 import { randomInt } from "node:crypto";
-import { Migrator, sql, type CompiledQuery, type Kysely, type QueryResult, type Selectable } from "kysely";
+import { Migrator, sql, type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -29,7 +29,9 @@ import type {
 import type { Rollout } from "../domain/rollout.js";
 import { createBatcher } from "./batch.js";
 import { migrationProvider, type Database } from "./schema.js";
-import { ConflictError, DAY_MS, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type Store } from "./store.js";
+import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS } from "../domain/counting.js";
+import { addToLedgers, claimVisits, countUniques, rollupEvents, type Grain } from "./rollups.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type BrandCounts, type Store, type UniqueCount } from "./store.js";
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {
@@ -46,6 +48,11 @@ export interface SqlStoreOptions {
   transact?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
   /** Runs after `close()` has destroyed the Kysely instance. */
   onClose?: () => Promise<void> | void;
+  /**
+   * PostgreSQL: `events` is partitioned by day. The store creates a day's partition before
+   * the first insert into it, and retention drops whole partitions.
+   */
+  partitionedEvents?: boolean;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -146,6 +153,8 @@ function toEvent(row: Selectable<Database["events"]>): StoredEvent {
 }
 
 /** A credited click: it may make its viewer a unique visitor of the day. */
+const GRAINS: readonly Grain[] = ["hour", "day"];
+
 const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
 /** A credited trending impression with a valid placement: it may debit the brand. */
 const claimsDebit = (event: StoredEvent) =>
@@ -200,6 +209,77 @@ export function createSqlStore(options: SqlStoreOptions): Store {
 
   let assertionUses = 0;
 
+  /**
+   * A brand's counts in `[from, to)`: whole days from the daily tables, the hours at either
+   * edge from the hourly ones, summed by the database (four small grouped reads).
+   */
+  async function brandCounts(brandId: string, from: number, to: number): Promise<BrandCounts> {
+    const [firstHour, endHour] = [Math.floor(from / HOUR_MS), Math.ceil(to / HOUR_MS)];
+    const [firstDay, endDay] = [Math.ceil(from / DAY_MS), Math.floor(to / DAY_MS)];
+    const hoursPerDay = DAY_MS / HOUR_MS;
+    const whole = firstDay < endDay;
+    const edges = whole
+      ? sql`((hour >= ${firstHour} AND hour < ${firstDay * hoursPerDay}) OR (hour >= ${endDay * hoursPerDay} AND hour < ${endHour}))`
+      : sql`hour >= ${firstHour} AND hour < ${endHour}`;
+    const source = (prefix: "rollup" | "uniques", columns: RawBuilder<unknown>) => {
+      const hours = sql`SELECT ${columns}, hour / ${sql.lit(hoursPerDay)} AS day FROM ${sql.table(`${prefix}_hours`)} WHERE brand_id = ${brandId} AND ${edges}`;
+      return whole
+        ? sql`(${hours} UNION ALL SELECT ${columns}, day FROM ${sql.table(`${prefix}_days`)} WHERE brand_id = ${brandId} AND day >= ${firstDay} AND day < ${endDay})`
+        : sql`(${hours})`;
+    };
+    const rollups = source("rollup", sql`card_id, surface, slot, quality, impressions, clicks`);
+    const uniques = source("uniques", sql`scope, item, n`);
+    type Sum = number | string;
+    const [cells, days, totals, daily] = await Promise.all([
+      sql<{ card_id: string; surface: string; slot: string; quality: string; impressions: Sum; clicks: Sum }>`SELECT card_id, surface, slot, quality,
+          SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${rollups} r GROUP BY card_id, surface, slot, quality`.execute(db),
+      sql<{ day: Sum; impressions: Sum; clicks: Sum }>`SELECT day, SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${rollups} r GROUP BY day`.execute(db),
+      sql<{ scope: string; item: string; n: Sum }>`SELECT scope, item, SUM(n) AS n FROM ${uniques} u GROUP BY scope, item`.execute(db),
+      sql<{ day: Sum; n: Sum }>`SELECT day, SUM(n) AS n FROM ${uniques} u WHERE scope = 'brand' GROUP BY day`.execute(db),
+    ]);
+    const byDay = new Map<number, { day: number; impressions: number; clicks: number; uv: number }>();
+    const dayOf = (day: Sum) => {
+      let entry = byDay.get(Number(day));
+      if (!entry) byDay.set(Number(day), (entry = { day: Number(day), impressions: 0, clicks: 0, uv: 0 }));
+      return entry;
+    };
+    for (const row of days.rows) Object.assign(dayOf(row.day), { impressions: Number(row.impressions), clicks: Number(row.clicks) });
+    for (const row of daily.rows) dayOf(row.day).uv = Number(row.n);
+    return {
+      cells: cells.rows.map((row) => ({
+        cardId: row.card_id,
+        surface: row.surface as Surface,
+        slot: row.slot as EventSlot,
+        quality: row.quality as EventQuality,
+        impressions: Number(row.impressions),
+        clicks: Number(row.clicks),
+      })),
+      days: [...byDay.values()].sort((a, b) => a.day - b.day),
+      uniques: totals.rows.map((row) => ({ scope: row.scope as UniqueCount["scope"], item: row.item, uv: Number(row.n) })),
+    };
+  }
+
+  /** Days whose `events` partition is known to exist (PostgreSQL). */
+  const partitions = new Set<number>();
+  /**
+   * Creates the daily partitions a batch will write into, before its transaction. Another
+   * instance may create one at the same moment, and a day whose rows already went to the
+   * default partition cannot get its own: both are fine, the rows land in one or the other.
+   */
+  async function ensurePartitions(writes: readonly EventWrite[]): Promise<void> {
+    if (!options.partitionedEvents) return;
+    const days = new Set(writes.flatMap((write) => write.events.map((event) => Math.floor(event.at / DAY_MS))));
+    for (const day of days) {
+      if (partitions.has(day)) continue;
+      try {
+        await sql`CREATE TABLE IF NOT EXISTS ${sql.table(`events_d${day}`)} PARTITION OF events FOR VALUES FROM (${sql.lit(day)}) TO (${sql.lit(day + 1)})`.execute(db);
+      } catch (error) {
+        if (options.isUnavailable(error)) throw error;
+      }
+      partitions.add(day);
+    }
+  }
+
   interface EventWrite {
     events: readonly StoredEvent[];
     outcomes: IngestOutcome[];
@@ -211,6 +291,8 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     visits?: CompiledQuery;
     debits?: CompiledQuery;
     downgrade?: CompiledQuery;
+    /** The counters: rollups, unique visitors and ledgers (they answer nothing). */
+    counts: CompiledQuery[];
   }
 
   /**
@@ -220,7 +302,10 @@ export function createSqlStore(options: SqlStoreOptions): Store {
    * 1. the events (skipping a seen `dedup_key` or id), answering the ids stored;
    * 2. credited clicks' unique visits, one per brand, UTC day and viewer, answering the winners;
    * 3. trending impressions' debits, one per placement and viewer, answering the winners;
-   * 4. the trending impressions that lost their claim are stored as organic.
+   * 4. the trending impressions that lost their claim are stored as organic;
+   * 5. the counters add what this request's stored rows count: hourly and daily rollups, the
+   *    surface and card visits of its credited clicks and the unique visitors they make, and
+   *    the ledgers of the brands whose credits and debits it won.
    */
   function eventStatements(events: readonly StoredEvent[], batch: number): EventStatements {
     const statements: EventStatements = {
@@ -242,11 +327,13 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             at: event.at,
             dedup_key: event.dedupKey ?? null,
             ingest_batch: batch,
+            day: Math.floor(event.at / DAY_MS),
           })),
         )
         .onConflict((conflict) => conflict.doNothing())
         .returning("id")
         .compile(),
+      counts: [],
     };
     const visits = events.filter(earnsVisit).map((event) => event.id);
     if (visits.length > 0) {
@@ -297,6 +384,15 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         )
         .compile();
     }
+    // Only rows this transaction stored count: a duplicate was skipped by the insert above.
+    const mine = (ids: readonly string[]) => sql`id IN (${sql.join(ids)}) AND ingest_batch = ${batch}`;
+    const all = mine(events.map((event) => event.id));
+    for (const grain of GRAINS) statements.counts.push(rollupEvents(grain, all).compile(db));
+    if (visits.length > 0) {
+      statements.counts.push(claimVisits(mine(visits)).compile(db));
+      for (const grain of GRAINS) statements.counts.push(countUniques(grain, mine(visits)).compile(db));
+    }
+    if (visits.length > 0 || debits.length > 0) statements.counts.push(addToLedgers(mine([...visits, ...debits])).compile(db));
     return statements;
   }
 
@@ -306,7 +402,11 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       // Unique per transaction: rows of earlier transactions never match it (2^48 values).
       const ingestBatch = randomInt(1, 2 ** 48 - 1);
       const groups = batch.map((write) => eventStatements(write.events, ingestBatch));
-      const statements = groups.flatMap((group) => [group.stored, group.visits, group.debits, group.downgrade].filter((statement) => statement !== undefined));
+      await ensurePartitions(batch);
+      const statements = groups.flatMap((group) => [
+        ...[group.stored, group.visits, group.debits, group.downgrade].filter((statement) => statement !== undefined),
+        ...group.counts,
+      ]);
       const results = transact
         ? await transact(statements)
         : await db.transaction().execute(async (trx) => {
@@ -322,6 +422,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         const group = groups[i]!;
         const [stored, visits, debits] = [ids(group.stored), ids(group.visits), ids(group.debits)];
         if (group.downgrade) answers.next();
+        for (let n = 0; n < group.counts.length; n++) answers.next();
         write.outcomes.length = 0;
         for (const event of write.events) {
           write.outcomes.push({
@@ -743,30 +844,49 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             .execute();
           return rows.map(toEvent);
         }),
-      listByPartner: (partnerId, since) =>
+      counts: (brandId, from, to) => guard(() => brandCounts(brandId, from, to)),
+      scores: (partnerId, surface, now) =>
         guard(async () => {
-          const rows = await db.selectFrom("events").selectAll().where("partner_id", "=", partnerId).where("at", ">=", since).orderBy("at").execute();
-          return rows.map(toEvent);
+          const since = Math.floor((now - TRENDING_WINDOW_MS) / HOUR_MS);
+          const rows = await sql<{ card_id: string; score: number }>`SELECT card_id,
+              SUM(score * power(2, (CAST(hour AS DOUBLE PRECISION) * ${sql.lit(HOUR_MS)} - CAST(${now} AS DOUBLE PRECISION)) / ${sql.lit(HALF_LIFE_MS)})) AS score
+            FROM rollup_hours
+            WHERE partner_id = ${partnerId} AND hour >= ${since} AND quality = 'credited' AND score > 0 ${surface === undefined ? sql`` : sql`AND surface = ${surface}`}
+            GROUP BY card_id`.execute(db);
+          return rows.rows.map((row) => ({ cardId: row.card_id, score: Number(row.score) }));
         }),
       ledger: (brandIds) =>
         guard(async () => {
           if (brandIds.length === 0) return [];
-          const ids = [...new Set(brandIds)];
-          const [uvRows, pvRows] = await Promise.all([
-            db.selectFrom("credits").select(["brand_id", (eb) => eb.fn.countAll().as("n")]).where("brand_id", "in", ids).groupBy("brand_id").execute(),
-            db
-              .selectFrom("events")
-              .select(["brand_id", (eb) => eb.fn.countAll().as("n")])
-              .where("type", "=", "impression")
-              .where("slot", "=", "trending")
-              .where("quality", "=", "credited")
-              .where("brand_id", "in", ids)
-              .groupBy("brand_id")
-              .execute(),
-          ]);
-          const uv = new Map(uvRows.map((row) => [row.brand_id, Number(row.n)]));
-          const pv = new Map(pvRows.map((row) => [row.brand_id, Number(row.n)]));
-          return brandIds.map((brandId) => ({ brandId, uv: uv.get(brandId) ?? 0, pvDelivered: pv.get(brandId) ?? 0 }));
+          const rows = await db.selectFrom("ledgers").selectAll().where("brand_id", "in", [...new Set(brandIds)]).execute();
+          const ledgers = new Map(rows.map((row) => [row.brand_id, row]));
+          return brandIds.map((brandId) => ({ brandId, uv: Number(ledgers.get(brandId)?.uv ?? 0), pvDelivered: Number(ledgers.get(brandId)?.pv_delivered ?? 0) }));
+        }),
+      purge: (beforeDay, limit, now) =>
+        guard(async () => {
+          // Visit keys are needed only while their day is open (events arrive up to a day late).
+          await db.deleteFrom("visits").where("day", "<", Math.floor(now / DAY_MS) - 1).execute();
+          if (options.partitionedEvents) {
+            const old = await sql<{ name: string }>`SELECT c.relname AS name FROM pg_inherits i
+              JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+              WHERE p.relname = 'events' AND c.relname ~ '^events_d[0-9]+$'`.execute(db);
+            for (const { name } of old.rows) {
+              const day = Number(name.slice("events_d".length));
+              if (day >= beforeDay) continue;
+              await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
+              partitions.delete(day);
+            }
+          }
+          // SQLite, and rows PostgreSQL kept in its default partition: bounded deletes.
+          const result = await db
+            .deleteFrom("events")
+            .where(
+              "id",
+              "in",
+              db.selectFrom("events").select("id").where("day", "<", beforeDay).limit(limit),
+            )
+            .executeTakeFirst();
+          return Number(result.numDeletedRows);
         }),
     },
 

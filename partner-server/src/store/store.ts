@@ -7,7 +7,7 @@
  * is durable when its promise resolves.
  */
 
-import type { Surface } from "@minicard/sdk";
+import type { EventQuality, EventSlot, Surface } from "@minicard/sdk";
 import type {
   Brand,
   BrandKey,
@@ -150,25 +150,43 @@ export interface SigningKeyRepository {
   purge(now: number): Promise<number>;
 }
 
-/** Widget events (impressions and clicks) and the traffic-exchange ledger they feed. */
+/** Widget events (impressions and clicks), their rollups, and the traffic-exchange ledger they feed. */
 export interface EventRepository {
   /**
-   * Stores events durably, in one transaction with what they earn: a credited click's unique
-   * visit (one per brand, UTC day and viewer) and a trending impression's debit (one per
-   * placement and viewer; a reused placement is stored as `organic`). An event whose
-   * `dedupKey` or id was stored before is skipped. Answers one outcome per event, in order.
+   * Stores events durably, in one transaction with what they earn and what they count: a
+   * credited click's unique visit (one per brand, UTC day and viewer; and one per surface and
+   * card), a trending impression's debit (one per placement and viewer; a reused placement is
+   * stored as `organic`), the hourly and daily rollups and the brand's ledger. An event whose
+   * `dedupKey` or id was stored before is skipped, and counts nothing. Answers one outcome per
+   * event, in order.
    */
   insert(events: readonly StoredEvent[]): Promise<IngestOutcome[]>;
-  /** A brand's events in `[from, to)`, oldest first (statistics). */
+  /** A brand's raw events in `[from, to)`, oldest first (audits and tests; stats read {@link counts}). */
   listByBrand(brandId: string, from: number, to: number): Promise<StoredEvent[]>;
-  /** Events on a partner's cards since `since` (trending). */
-  listByPartner(partnerId: string, since: number): Promise<StoredEvent[]>;
+  /**
+   * A brand's rolled-up counts in `[from, to)`, both whole hours (multiples of `HOUR_MS`):
+   * whole days read the daily rollups and the edges the hourly ones, so the cost follows the
+   * number of days, not of events.
+   */
+  counts(brandId: string, from: number, to: number): Promise<BrandCounts>;
+  /**
+   * The hot-list score at `now` of each card of `partnerId` (one surface, or all) with
+   * credited engagement in the last `TRENDING_WINDOW_MS`, from the hourly rollups.
+   */
+  scores(partnerId: string, surface: Surface | undefined, now: number): Promise<CardScore[]>;
   /**
    * The lifetime traffic-exchange figures of each brand asked about (brands without events
    * answer zeros): `uv`, its credited unique visits (one per viewer and UTC day), and
    * `pvDelivered`, its debited trending impressions (see docs/growth.md).
    */
   ledger(brandIds: readonly string[]): Promise<BrandLedgerCounts[]>;
+  /**
+   * Retention: deletes raw events of UTC days before `beforeDay`, at most about `limit` rows
+   * per call (PostgreSQL drops whole daily partitions at once), and the visit keys of closed
+   * days (before the day before `now`'s). Rollups, credits, debits and ledgers are kept. Answers the rows deleted; call again
+   * while it answers `limit` or more.
+   */
+  purge(beforeDay: number, limit: number, now: number): Promise<number>;
 }
 
 /** What {@link EventRepository.ledger} counts for one brand. */
@@ -178,8 +196,44 @@ export interface BrandLedgerCounts {
   pvDelivered: number;
 }
 
-/** Milliseconds in a UTC day: UV counts a visitor once per day. */
-export const DAY_MS = 86_400_000;
+/** Counted events of one card, surface, slot and quality, over a range. */
+export interface CountCell {
+  cardId: string;
+  surface: Surface;
+  slot: EventSlot;
+  quality: EventQuality;
+  impressions: number;
+  clicks: number;
+}
+
+/** One UTC day of a brand's counts (`day`: days since the epoch); `uv` its credited visits. */
+export interface DayCount {
+  day: number;
+  impressions: number;
+  clicks: number;
+  uv: number;
+}
+
+/** Unique visitors over a range: the brand's (`item` empty), one surface's or one card's. */
+export interface UniqueCount {
+  scope: "brand" | "surface" | "card";
+  item: string;
+  uv: number;
+}
+
+/** What {@link EventRepository.counts} answers. */
+export interface BrandCounts {
+  cells: CountCell[];
+  /** Only days with counts, in order. */
+  days: DayCount[];
+  uniques: UniqueCount[];
+}
+
+/** One card's hot-list score. */
+export interface CardScore {
+  cardId: string;
+  score: number;
+}
 
 /** Everything the server persists. */
 export interface Store {

@@ -53,7 +53,9 @@ export interface GrowthWorld {
 export async function growthWorld(options: { ratio?: number; start?: number; store?: Store; config?: Partial<Config> } = {}): Promise<GrowthWorld> {
   const clock = { now: options.start ?? DAY_ONE + 8 * HOUR };
   // Every scripted reader comes from 127.0.0.1: lift the per-IP cap unless a test sets it.
-  const config: Partial<Config> = { creditsPerIpHour: 1_000_000, ...(options.ratio ? { exchangeRatio: options.ratio } : {}), ...options.config };
+  // The hot list is recomputed on every read here: these tests are about what it ranks, and
+  // `trending-board.test.ts` about when it is recomputed.
+  const config: Partial<Config> = { creditsPerIpHour: 1_000_000, trendingRefreshMs: 0, ...(options.ratio ? { exchangeRatio: options.ratio } : {}), ...options.config };
   const server = await startServer({ now: () => clock.now, config, ...(options.store ? { store: options.store } : {}) });
   // Brand-wide limit only: the scenarios issue several feed cards per sharer in an hour.
   const { apiKey } = await seedWorld(server.url, { origins: [ORIGIN], limits: [{ scope: "brand", max: 1000, windowSeconds: 3600 }] });

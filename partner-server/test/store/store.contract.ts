@@ -299,7 +299,7 @@ export function storeContract(backend: string, open: OpenStore): void {
       ...overrides,
     });
 
-    it("events: insert skips repeated dedup keys and ids, list by brand and by partner", async () => {
+    it("events: insert skips repeated dedup keys and ids, lists a brand's raw events", async () => {
       const event = storedEvent;
       const first = await store.events.insert([event("e1", T + 10, { dedupKey: "d1" }), event("e2", T + 20, { type: "click", quality: "unverified", viewer: undefined })]);
       expect(first.map((outcome) => outcome.duplicate)).toEqual([false, false]);
@@ -314,7 +314,7 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect((await store.events.listByBrand("cinema", T + 11, T + 20)).map((e) => e.id)).toEqual([]);
       expect(await store.events.listByBrand("cinema", T + 10, T + 11)).toEqual([event("e1", T + 10, { dedupKey: "d1" })]);
       expect((await store.events.listByBrand("cinema", T + 20, T + 21))[0]).toMatchObject({ quality: "unverified", viewer: undefined });
-      expect((await store.events.listByPartner("weibo", T + 15)).map((e) => e.id)).toEqual(["e2", "e4"]);
+      expect((await store.events.listByBrand("burger", T, T + 100)).map((e) => e.id)).toEqual(["e4"]);
     });
 
     it("events: the ledger counts one UV per credited viewer and UTC day, one debit per placement and viewer", async () => {
@@ -370,6 +370,96 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(outcomes.filter((outcome) => outcome.uv)).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome.slot === "trending")).toHaveLength(1);
       expect(await store.events.ledger(["race-brand"])).toEqual([{ brandId: "race-brand", uv: 1, pvDelivered: 1 }]);
+    });
+
+    const H = 3_600_000;
+    const D = 86_400_000;
+    // A day boundary: rollups by hour and by day, ranges with whole days and hour edges.
+    const D0 = Math.floor(T / D) * D + 10 * D;
+
+    it("events: counts roll up at ingest per card, surface, slot and quality, by hour and by day; duplicates count nothing", async () => {
+      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}) => storedEvent(id, at, { brandId: "roll", visitor: id, ...overrides });
+      await store.events.insert([
+        event("r1", D0 + 1 * H), // day 0, hour 1
+        event("r2", D0 + 1 * H + 5, { type: "click", viewer: "a" }),
+        event("r3", D0 + 1 * H + 6, { type: "click", viewer: "a" }), // the same visit again: no new UV
+        event("r4", D0 + 23 * H, { cardId: "c4", surface: "dm", quality: "bot", viewer: undefined }),
+        event("r5", D0 + D + 2 * H, { type: "click", viewer: "a" }), // the next day: a new visit
+        event("r6", D0 + D + 2 * H, { type: "click", viewer: "b", cardId: "c4", surface: "dm" }),
+        event("r7", D0 + 2 * D + 5 * H, { slot: "trending", placement: "pl-roll", viewer: "b" }),
+        event("r8", D0 + 2 * D + 5 * H, { quality: "unverified", viewer: undefined, dedupKey: "k8" }),
+      ]);
+      // Replays: the same id, the same dedup key: nothing more is counted.
+      await store.events.insert([event("r1", D0 + 1 * H), event("r9", D0 + 2 * D + 5 * H, { quality: "unverified", viewer: undefined, dedupKey: "k8" })]);
+
+      const whole = await store.events.counts("roll", D0, D0 + 3 * D);
+      const cell = (cardId: string, quality: string, slot = "organic") => whole.cells.find((row) => row.cardId === cardId && row.quality === quality && row.slot === slot);
+      expect(cell("c3", "credited")).toEqual({ cardId: "c3", surface: "feed", slot: "organic", quality: "credited", impressions: 1, clicks: 3 });
+      expect(cell("c3", "credited", "trending")).toMatchObject({ impressions: 1, clicks: 0 });
+      expect(cell("c3", "unverified")).toMatchObject({ impressions: 1, clicks: 0 });
+      expect(cell("c4", "bot")).toMatchObject({ surface: "dm", impressions: 1, clicks: 0 });
+      expect(cell("c4", "credited")).toMatchObject({ surface: "dm", impressions: 0, clicks: 1 });
+      expect(whole.cells).toHaveLength(5);
+      expect(whole.days).toEqual([
+        { day: D0 / D, impressions: 2, clicks: 2, uv: 1 },
+        { day: D0 / D + 1, impressions: 0, clicks: 2, uv: 2 },
+        { day: D0 / D + 2, impressions: 2, clicks: 0, uv: 0 },
+      ]);
+      const uv = (rows: typeof whole.uniques) => Object.fromEntries(rows.map((row) => [`${row.scope}:${row.item}`, row.uv]));
+      expect(uv(whole.uniques)).toEqual({ "brand:": 3, "surface:feed": 2, "surface:dm": 1, "card:c3": 2, "card:c4": 1 });
+
+      // Hour edges around whole days read the hourly rollups: [day 0 01:00, day 2 05:00).
+      const edges = await store.events.counts("roll", D0 + 1 * H, D0 + 2 * D + 5 * H);
+      expect(edges.days.map((row) => [row.impressions, row.clicks, row.uv])).toEqual([
+        [2, 2, 1],
+        [0, 2, 2],
+      ]);
+      // Only hours: [day 0 02:00, day 0 23:00) holds nothing; [23:00, 24:00) the bot impression.
+      expect((await store.events.counts("roll", D0 + 2 * H, D0 + 23 * H)).cells).toEqual([]);
+      expect((await store.events.counts("roll", D0 + 23 * H, D0 + D)).cells).toEqual([{ cardId: "c4", surface: "dm", slot: "organic", quality: "bot", impressions: 1, clicks: 0 }]);
+      expect(await store.events.counts("nobody", D0, D0 + 3 * D)).toEqual({ cells: [], days: [], uniques: [] });
+      expect(await store.events.ledger(["roll"])).toEqual([{ brandId: "roll", uv: 3, pvDelivered: 1 }]);
+    });
+
+    it("events: scores decay each credited event by half every six hours, per partner and surface", async () => {
+      const now = D0 + 40 * D;
+      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}) => storedEvent(id, at, { brandId: "score", partnerId: "score-partner", visitor: id, ...overrides });
+      await store.events.insert([
+        event("s1", now - 6 * H), // 1 · 2^-1
+        event("s2", now - 90 * 60_000, { type: "click", viewer: "z" }), // 10 · 2^-0.25
+        event("s3", now - 12 * H - 17 * 60_000, { cardId: "c4", surface: "dm" }), // 2^-(12h17m / 6h)
+        event("s4", now - H, { quality: "bot", viewer: undefined }), // not credited: no score
+        event("s5", now - 8 * D, { cardId: "c5" }), // out of the window
+      ]);
+      const scores = async (surface?: "feed" | "dm") => Object.fromEntries((await store.events.scores("score-partner", surface, now)).map((row) => [row.cardId, row.score]));
+      const all = await scores();
+      expect(Object.keys(all).sort()).toEqual(["c3", "c4"]);
+      expect(all.c3).toBeCloseTo(0.5 + 10 * 2 ** -0.25, 9);
+      expect(all.c4).toBeCloseTo(2 ** (-(12 * H + 17 * 60_000) / (6 * H)), 9);
+      expect(Object.keys(await scores("dm"))).toEqual(["c4"]);
+      expect(await store.events.scores("other", undefined, now)).toEqual([]);
+    });
+
+    it("events: purge deletes raw events of days before the cutoff, in bounded batches, and keeps counts, ledger and scores", async () => {
+      const now = D0 + 80 * D;
+      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}) => storedEvent(id, at, { brandId: "purge", partnerId: "purge-partner", visitor: id, ...overrides });
+      const old = Array.from({ length: 7 }, (_, i) => event(`p-old-${i}`, now - 40 * D + i * H, i % 2 ? { type: "click", viewer: `w${i}` } : {}));
+      const recent = [event("p-new-0", now - 2 * H), event("p-new-1", now - H, { type: "click", viewer: "w9" })];
+      await store.events.insert([...old, ...recent]);
+      const before = { counts: await store.events.counts("purge", now - 60 * D, now + H), ledger: await store.events.ledger(["purge"]), scores: await store.events.scores("purge-partner", undefined, now) };
+      const cutoff = Math.floor(now / D) - 30;
+      const deleted: number[] = [];
+      for (let n = 3; n >= 3; ) deleted.push((n = await store.events.purge(cutoff, 3, now)));
+      // Earlier tests' events (all before the cutoff) go too.
+      expect(deleted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(store.kind === "postgres" ? 0 : 7);
+      // SQLite and memory delete in bounded batches; PostgreSQL drops whole days.
+      if (store.kind !== "postgres") expect(Math.max(...deleted)).toBeLessThanOrEqual(3);
+      expect((await store.events.listByBrand("purge", 0, now + H)).map((e) => e.id)).toEqual(["p-new-0", "p-new-1"]);
+      expect(await store.events.counts("purge", now - 60 * D, now + H)).toEqual(before.counts);
+      expect(await store.events.ledger(["purge"])).toEqual(before.ledger);
+      expect(await store.events.scores("purge-partner", undefined, now)).toEqual(before.scores);
+      expect(before.ledger).toEqual([{ brandId: "purge", uv: 4, pvDelivered: 0 }]);
+      expect(await store.events.purge(cutoff, 3, now)).toBe(0);
     });
   });
 }
