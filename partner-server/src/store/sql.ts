@@ -154,6 +154,10 @@ function toEvent(row: Selectable<Database["events"]>): StoredEvent {
 
 /** A credited click: it may make its viewer a unique visitor of the day. */
 const GRAINS: readonly Grain[] = ["hour", "day"];
+/** Events per insert statement: 15 columns each stays under SQLite's 32,766 bound parameters. */
+const EVENTS_PER_STATEMENT = 1000;
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
 /** A credited trending impression with a valid placement: it may debit the brand. */
@@ -401,9 +405,10 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       const batch = writes.filter((write) => write.events.length > 0);
       // Unique per transaction: rows of earlier transactions never match it (2^48 values).
       const ingestBatch = randomInt(1, 2 ** 48 - 1);
-      const groups = batch.map((write) => eventStatements(write.events, ingestBatch));
+      // A large write (a loader's) is split so that no statement passes the databases' bind limits.
+      const groups = batch.map((write) => chunks(write.events, EVENTS_PER_STATEMENT).map((events) => eventStatements(events, ingestBatch)));
       await ensurePartitions(batch);
-      const statements = groups.flatMap((group) => [
+      const statements = groups.flat().flatMap((group) => [
         ...[group.stored, group.visits, group.debits, group.downgrade].filter((statement) => statement !== undefined),
         ...group.counts,
       ]);
@@ -419,10 +424,14 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       const ids = (statement: CompiledQuery | undefined) =>
         statement === undefined ? new Set<string>() : new Set((answers.next().value!.rows as Array<Record<string, string>>).map((row) => row.id ?? row.event_id!));
       batch.forEach((write, i) => {
-        const group = groups[i]!;
-        const [stored, visits, debits] = [ids(group.stored), ids(group.visits), ids(group.debits)];
-        if (group.downgrade) answers.next();
-        for (let n = 0; n < group.counts.length; n++) answers.next();
+        const [stored, visits, debits] = [new Set<string>(), new Set<string>(), new Set<string>()];
+        for (const group of groups[i]!) {
+          for (const id of ids(group.stored)) stored.add(id);
+          for (const id of ids(group.visits)) visits.add(id);
+          for (const id of ids(group.debits)) debits.add(id);
+          if (group.downgrade) answers.next();
+          for (let n = 0; n < group.counts.length; n++) answers.next();
+        }
         write.outcomes.length = 0;
         for (const event of write.events) {
           write.outcomes.push({
