@@ -95,7 +95,8 @@ describe.each(BACKENDS)("retention on $name", (backend) => {
     expect(after.stats).toEqual(before.stats);
     expect(after.hot).toEqual({ ...before.hot, cards: before.hot.cards.map((card: object, i: number) => ({ ...card, placement: after.hot.cards[i].placement })) });
     // New events still count on top of what was kept.
-    await sendAll(world, [{ type: "impression", card: feed[0]!, visitor: "reader-late", ts: world.clock.now }]);
+    const late = { type: "impression", card: feed[0]!, visitor: "reader-late", ts: world.clock.now };
+    await sendAll(world, [late]);
     expect((await stats()).impressions).toBe(29);
   });
 });
