@@ -55,6 +55,8 @@ export interface Config {
   trendingRefreshMs: number;
   /** Raw events are kept this many UTC days (rollups and the ledger for ever); default 30. */
   eventsRetentionDays: number;
+  /** With Redis: a stream entry left unacknowledged this long by a consumer (it died) is folded by another; default 30000 ms. */
+  streamClaimMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -82,6 +84,7 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_READ_CACHE_MS: "readCacheMs",
   MINICARD_TRENDING_REFRESH_MS: "trendingRefreshMs",
   MINICARD_EVENTS_RETENTION_DAYS: "eventsRetentionDays",
+  MINICARD_STREAM_CLAIM_MS: "streamClaimMs",
   MINICARD_LOG_LEVEL: "logLevel",
 };
 
@@ -199,6 +202,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
     trendingRefreshMs: raw.trendingRefreshMs === undefined ? 5000 : int("MINICARD_TRENDING_REFRESH_MS", raw.trendingRefreshMs, 0, 300_000),
     eventsRetentionDays: raw.eventsRetentionDays === undefined ? 30 : int("MINICARD_EVENTS_RETENTION_DAYS", raw.eventsRetentionDays, 1, 3650),
+    streamClaimMs: raw.streamClaimMs === undefined ? 30_000 : int("MINICARD_STREAM_CLAIM_MS", raw.streamClaimMs, 100, 3_600_000),
     logLevel,
   };
 }

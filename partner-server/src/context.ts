@@ -10,6 +10,7 @@ import type { Store } from "./store/store.js";
 import type { PassVerifier } from "./traffic/passes.js";
 import type { Placements } from "./traffic/placements.js";
 import type { ViewerCap } from "./traffic/viewer-cap.js";
+import type { EventStream } from "./traffic/event-stream.js";
 
 /** The server's parts. */
 export interface AppContext {
@@ -40,6 +41,8 @@ export interface Traffic {
   cap: ViewerCap;
   /** Proofs of the hot list's paid slots. */
   placements: Placements;
+  /** With Redis: the stream beacons are appended to, folded into the store by every instance. */
+  stream?: EventStream | undefined;
 }
 
 /** Which partner a web origin belongs to. */

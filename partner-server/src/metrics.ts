@@ -24,6 +24,8 @@ const HELP: Record<string, string> = {
   minicard_issuance_refused_total: "Issuance requests refused, by code.",
   minicard_events_total: "Widget events accepted, by type.",
   minicard_signing_keys: "Signing keys published in the JWKS.",
+  minicard_events_backlog: "Beacon batches in the event stream not yet folded into the store (Redis only).",
+  minicard_events_stream_fallback_total: "Beacon batches stored directly because the event stream could not take them.",
 };
 
 function labelText(labels: Record<string, string> = {}): string {

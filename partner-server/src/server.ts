@@ -27,6 +27,7 @@ import { createPassVerifier } from "./traffic/passes.js";
 import { openPlacements } from "./traffic/placements.js";
 import { createTrendingBoard } from "./services/trending.js";
 import { startRetention } from "./services/retention.js";
+import { createEventStream, type EventStream } from "./traffic/event-stream.js";
 import { createMemoryViewerCap, createRedisViewerCap } from "./traffic/viewer-cap.js";
 
 /** A built server and how to stop it. */
@@ -82,6 +83,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let refreshTimer: NodeJS.Timeout | undefined;
   let app: FastifyInstance | undefined;
   let retention: { close(): Promise<void> } | undefined;
+  let stream: EventStream | undefined;
   try {
     limiter = options.limiter ?? (await openLimiter(config));
     await restoreLimits(store, limiter, now());
@@ -115,6 +117,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         passes: createPassVerifier(view, { issuer: () => config.issuer }),
         cap: redis ? createRedisViewerCap(redis.redis, redis.prefix, config.creditsPerIpHour) : createMemoryViewerCap(config.creditsPerIpHour),
         placements: await openPlacements(store, { keySecret: config.keySecret, now: now() }),
+        stream: redis
+          ? createEventStream({
+              redis: redis.redis,
+              prefix: redis.prefix,
+              store,
+              claimIdleMs: config.streamClaimMs,
+              onError: (error, message) => app?.log.warn({ err: error }, message),
+              onBacklog: (backlog) => metrics.gauge("minicard_events_backlog", backlog),
+            })
+          : undefined,
       },
       trending: createTrendingBoard(view, {
         ratio: config.exchangeRatio,
@@ -124,6 +136,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       }),
     };
     app = await buildApp(context, { logger: options.logger ?? false });
+    stream = context.traffic.stream;
+    stream?.start();
     retention = startRetention(store, { days: config.eventsRetentionDays, now, log: app.log });
     return {
       app,
@@ -133,6 +147,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         rotations?.close();
         await retention?.close();
         await app!.close();
+        await stream?.close();
         await limiter!.close();
         await store.close();
       },

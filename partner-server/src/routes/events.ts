@@ -59,7 +59,16 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post("/v1/events", async (request, reply) => {
       const answer = await ingestEvents(
-        { ...context.traffic, store: context.store, exchangeRatio: context.config.exchangeRatio, now: context.now },
+        {
+          ...context.traffic,
+          store: context.store,
+          exchangeRatio: context.config.exchangeRatio,
+          now: context.now,
+          onStreamFailure: (error) => {
+            context.metrics.count("minicard_events_stream_fallback_total");
+            request.log.warn({ err: error }, "the event stream refused a batch; stored it directly");
+          },
+        },
         { partners: request.partners!, ip: request.ip, userAgent: request.headers["user-agent"] },
         request.body,
       );

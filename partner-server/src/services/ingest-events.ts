@@ -13,15 +13,16 @@
  *    for its card, partner and surface, while the brand has exposure left; otherwise it is
  *    counted as organic, with the reason;
  * 4. the store keeps the events with, in the same transaction, the unique visits credited
- *    clicks earn (one per brand, UTC day and viewer) and the debits of paid slots (one per
- *    placement and viewer).
+ *    clicks earn (one per brand, UTC day and viewer), the debits of paid slots (one per
+ *    placement and viewer) and the rollups; with a stream (Redis configured), the batch is
+ *    appended to it instead, and the consumer group runs that transaction when it folds.
  *
  * The answer reports each event's outcome. A bad pass or a bad event never fails the batch.
  */
 
 import { MAX_EVENTS, validateSchema, type EventReason, type EventResult, type EventSlot, type EventsResponse, type Surface, type ViewerPassStatus } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
-import { cardState, type CardStatusRow, type EventQuality, type EventType, type StoredEvent } from "../domain/model.js";
+import { cardState, type CardStatusRow, type EventQuality, type EventType, type IngestOutcome, type StoredEvent } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
 import type { Store } from "../store/store.js";
 import { isBot } from "../traffic/bots.js";
@@ -29,6 +30,7 @@ import type { PassCheck, PassVerifier } from "../traffic/passes.js";
 import { PLACEMENT_PATTERN, type Placements } from "../traffic/placements.js";
 import { clientOf } from "../limits/client.js";
 import type { ViewerCap } from "../traffic/viewer-cap.js";
+import type { EventStream } from "../traffic/event-stream.js";
 import { ledgerOf } from "./brand-stats.js";
 
 /** Events older than this, or further in the future, are refused. */
@@ -60,6 +62,13 @@ export interface IngestContext {
   /** PV granted per UV: the brand's balance gates paid slots. */
   exchangeRatio: number;
   now: () => number;
+  /**
+   * With several instances: batches are appended to this stream and folded into the store by
+   * a consumer group (`traffic/event-stream.ts`); the answer then says `queued`.
+   */
+  stream?: Pick<EventStream, "append"> | undefined;
+  /** The stream could not take a batch, which was stored directly instead. */
+  onStreamFailure?: (error: unknown) => void;
 }
 
 /** Where a batch came from, as the route established it. */
@@ -105,6 +114,20 @@ function parseBatch(body: unknown): { viewer: string | undefined; events: unknow
   }
   if (batch.events.length > MAX_EVENTS) throw new Problem("too_many_events", `send at most ${MAX_EVENTS} events at once`);
   return { viewer: batch.viewer as string | undefined, events: batch.events };
+}
+
+/** Appends to the stream when there is one (falling back to the store when it fails), else stores. */
+async function write(context: IngestContext, events: StoredEvent[]): Promise<IngestOutcome[] | "queued"> {
+  if (context.stream) {
+    try {
+      await context.stream.append(events);
+      return "queued";
+    } catch (error) {
+      // The store's transaction is what the fold would run; the ids make a later fold harmless.
+      context.onStreamFailure?.(error);
+    }
+  }
+  return context.store.events.insert(events);
 }
 
 /** Ingests one beacon batch; answers the 202 body. Throws {@link Problem}s for a malformed batch only. */
@@ -205,12 +228,25 @@ export async function ingestEvents(context: IngestContext, source: BeaconSource,
       dedupKey: candidate.type === "impression" ? `${candidate.card.id}|${who}|${candidate.slot}|${Math.floor(candidate.at / DEDUP_WINDOW_MS)}` : undefined,
     };
   });
-  const outcomes = events.length > 0 ? await context.store.events.insert(events) : [];
+  const outcomes = events.length > 0 ? await write(context, events) : [];
 
   const results: EventResult[] = [...rejected];
   let duplicates = 0;
   let credited = 0;
   candidates.forEach((candidate, i) => {
+    if (outcomes === "queued") {
+      // Duplicates, unique visits and debits are decided when the stream is folded.
+      if (candidate.quality === "credited") credited++;
+      results.push({
+        index: candidate.index,
+        status: "accepted",
+        quality: candidate.quality,
+        slot: candidate.slot,
+        queued: true,
+        ...(candidate.reason ? { reason: candidate.reason } : {}),
+      });
+      return;
+    }
     const outcome = outcomes[i]!;
     if (outcome.duplicate) {
       duplicates++;
