@@ -1,8 +1,9 @@
 /**
- * The SQL that rolls events up: written once, run by every ingest transaction on the rows it
- * stored (`ingest_batch`), and by the migration that backfilled rollups from older events.
- * Every counter is an upsert that adds, so counts fold in whatever order batches commit, and
- * a batch that rolls back leaves no trace.
+ * The SQL that rolls stored events up, for the migration that backfills rollups from the
+ * events stored before them (`0003_rollups`). Ingest counts in the store (`sql.ts`,
+ * `counterStatements`): it already holds the events and what they won, and one upsert per
+ * table costs less than these grouped reads. `test/store/migrations.test.ts` holds the two to
+ * the same answers. Every counter is an upsert that adds.
  *
  * Plain SQL that SQLite and PostgreSQL both run; `power` exists in both, and
  * `DOUBLE PRECISION` is a REAL in SQLite.
@@ -37,18 +38,6 @@ GROUP BY card_id, ${bucket}, surface, slot, quality
 ON CONFLICT (card_id, ${sql.ref(grain)}, surface, slot, quality) DO UPDATE SET
   impressions = ${table("rollup", grain)}.impressions + excluded.impressions,
   clicks = ${table("rollup", grain)}.clicks + excluded.clicks${scoreAdd}`;
-}
-
-/**
- * Claims the surface and card visits of the credited clicks matching `where` (one per brand,
- * UTC day, viewer and surface or card); a claim already taken is skipped.
- */
-export function claimVisits(where: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`INSERT INTO visits (brand_id, day, viewer, scope, item, event_id)
-SELECT brand_id, day, viewer, 'card', card_id, id FROM events WHERE ${where}
-UNION ALL
-SELECT brand_id, day, viewer, 'surface', surface, id FROM events WHERE ${where}
-ON CONFLICT DO NOTHING`;
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { DAY_MS } from "../domain/counting.js";
-import { addToLedgers, claimVisits, countUniques, rollupEvents } from "./rollups.js";
+import { addToLedgers, countUniques, rollupEvents } from "./rollups.js";
 
 /** The counted columns of a rollup row. */
 export interface RollupRow {
@@ -24,8 +24,8 @@ export interface RollupRow {
 /** One unique-visitor counter. */
 export interface UniqueRow {
   brand_id: string;
-  dim: string;
-  key: string;
+  scope: string;
+  item: string;
   n: number;
 }
 
@@ -111,8 +111,8 @@ export interface Database {
   /** The same counters per UTC day: a long stats range reads one row per card and day. */
   rollup_days: RollupRow & { day: number };
   /**
-   * Unique visitors per brand, hour or day: `dim` is `brand` (the ledger's credited visits),
-   * `surface` or `card`, `key` the surface or card id (empty for the brand). A visit counts in
+   * Unique visitors per brand, hour or day: `scope` is `brand` (the ledger's credited visits),
+   * `surface` or `card`, `item` the surface or card id (empty for the brand). A visit counts in
    * the hour of the viewer's first credited click that UTC day.
    */
   uniques_hours: UniqueRow & { hour: number };
@@ -122,7 +122,7 @@ export interface Database {
    * open days' keys are needed; maintenance deletes older ones, so the table holds about one
    * day of credited visitors.
    */
-  visits: { brand_id: string; dim: string; key: string; day: number; viewer: string; event_id: string };
+  visits: { brand_id: string; scope: string; item: string; day: number; viewer: string; event_id: string };
   /** Each brand's lifetime ledger, kept current by every ingest transaction. */
   ledgers: { brand_id: string; uv: number; pv_delivered: number };
   /** The ledger's unique visitors: one row per brand, UTC day and credited viewer. */
@@ -390,7 +390,7 @@ const rollups: Migration = {
       .addColumn("uv", "bigint", (c) => c.notNull())
       .addColumn("pv_delivered", "bigint", (c) => c.notNull())
       .execute();
-    // Backfill: the same statements ingest runs, over every stored row.
+    // Backfill from every stored row (ingest counts the same way as it stores).
     const all = sql`true`;
     await sql`INSERT INTO visits (brand_id, day, viewer, scope, item, event_id)
       SELECT brand_id, day, viewer, 'card', card_id, MIN(id) FROM events WHERE type = 'click' AND quality = 'credited' AND viewer IS NOT NULL GROUP BY brand_id, day, viewer, card_id

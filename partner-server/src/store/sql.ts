@@ -8,7 +8,7 @@
  */
 
 import { randomInt } from "node:crypto";
-import { Migrator, sql, type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, type Selectable } from "kysely";
+import { Migrator, sql, type CompiledQuery, type Insertable, type Kysely, type QueryResult, type RawBuilder, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -29,8 +29,7 @@ import type {
 import type { Rollout } from "../domain/rollout.js";
 import { createBatcher } from "./batch.js";
 import { migrationProvider, type Database } from "./schema.js";
-import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS } from "../domain/counting.js";
-import { addToLedgers, claimVisits, countUniques, rollupEvents, type Grain } from "./rollups.js";
+import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, hourlyWeight } from "../domain/counting.js";
 import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type BrandCounts, type Store, type UniqueCount } from "./store.js";
 
 /** Options of {@link createSqlStore}. */
@@ -46,6 +45,11 @@ export interface SqlStoreOptions {
    * SQLite thread); group-commit batches use it instead of a Kysely transaction.
    */
   transact?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
+  /**
+   * An interactive transaction whose steps each run several queries in one round trip, when
+   * the driver can (the SQLite thread); event batches use it.
+   */
+  transaction?: <T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>) => Promise<T>;
   /** Runs after `close()` has destroyed the Kysely instance. */
   onClose?: () => Promise<void> | void;
   /**
@@ -152,13 +156,12 @@ function toEvent(row: Selectable<Database["events"]>): StoredEvent {
   };
 }
 
-/** A credited click: it may make its viewer a unique visitor of the day. */
-const GRAINS: readonly Grain[] = ["hour", "day"];
 /** Events per insert statement: 15 columns each stays under SQLite's 32,766 bound parameters. */
 const EVENTS_PER_STATEMENT = 1000;
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
+/** A credited click: it may make its viewer a unique visitor of the day. */
 const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
 /** A credited trending impression with a valid placement: it may debit the brand. */
 const claimsDebit = (event: StoredEvent) =>
@@ -289,34 +292,22 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     outcomes: IngestOutcome[];
   }
 
-  /** One request's statements; the claims only when some event makes one. */
-  interface EventStatements {
-    stored: CompiledQuery;
-    visits?: CompiledQuery;
-    debits?: CompiledQuery;
-    downgrade?: CompiledQuery;
-    /** The counters: rollups, unique visitors and ledgers (they answer nothing). */
-    counts: CompiledQuery[];
-  }
-
   /**
-   * The statements that store one request's events and what they earn, in one transaction
-   * with the rest of the batch. Every claim reads back only rows this transaction stored
-   * (`ingest_batch`), so a duplicate or a replayed event earns nothing twice:
+   * The first step of an event transaction: the statements that store the events and claim
+   * what they earn, for every write of the batch at once. Every claim reads back only rows this
+   * transaction stored (`ingest_batch`), so a duplicate or a replayed event earns nothing twice:
    * 1. the events (skipping a seen `dedup_key` or id), answering the ids stored;
-   * 2. credited clicks' unique visits, one per brand, UTC day and viewer, answering the winners;
+   * 2. credited clicks' unique visits: one per brand, UTC day and viewer (`credits`), and one per
+   *    surface and per card (`visits`), answering the winners (the earliest click wins);
    * 3. trending impressions' debits, one per placement and viewer, answering the winners;
-   * 4. the trending impressions that lost their claim are stored as organic;
-   * 5. the counters add what this request's stored rows count: hourly and daily rollups, the
-   *    surface and card visits of its credited clicks and the unique visitors they make, and
-   *    the ledgers of the brands whose credits and debits it won.
+   * 4. the trending impressions that lost their claim are stored as organic.
    */
-  function eventStatements(events: readonly StoredEvent[], batch: number): EventStatements {
-    const statements: EventStatements = {
-      stored: db
+  function claimStatements(events: readonly StoredEvent[], batch: number) {
+    const stored = chunks(events, EVENTS_PER_STATEMENT).map((chunk) =>
+      db
         .insertInto("events")
         .values(
-          events.map((event) => ({
+          chunk.map((event) => ({
             id: event.id,
             type: event.type,
             card_id: event.cardId,
@@ -337,110 +328,173 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         .onConflict((conflict) => conflict.doNothing())
         .returning("id")
         .compile(),
-      counts: [],
-    };
-    const visits = events.filter(earnsVisit).map((event) => event.id);
-    if (visits.length > 0) {
-      statements.visits = db
-        .insertInto("credits")
-        .columns(["brand_id", "day", "viewer", "event_id", "card_id", "partner_id", "surface", "at"])
-        .expression(
-          db
-            .selectFrom("events")
-            .select(["brand_id", sql<number>`at / ${sql.lit(DAY_MS)}`.as("day"), sql<string>`viewer`.as("viewer"), "id", "card_id", "partner_id", "surface", "at"])
-            .where("id", "in", visits)
-            .where("ingest_batch", "=", batch),
-        )
-        .onConflict((conflict) => conflict.doNothing())
-        .returning("event_id")
-        .compile();
-    }
-    const debits = events.filter(claimsDebit).map((event) => event.id);
-    if (debits.length > 0) {
-      statements.debits = db
-        .insertInto("debits")
-        .columns(["placement", "viewer", "event_id", "brand_id", "at"])
-        .expression(
-          db
-            .selectFrom("events")
-            .select([sql<string>`placement`.as("placement"), sql<string>`viewer`.as("viewer"), "id", "brand_id", "at"])
-            .where("id", "in", debits)
-            .where("ingest_batch", "=", batch),
-        )
-        .onConflict((conflict) => conflict.doNothing())
-        .returning("event_id")
-        .compile();
-      statements.downgrade = db
-        .updateTable("events")
-        .set({ slot: "organic" })
-        .where("id", "in", debits)
-        .where("ingest_batch", "=", batch)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("debits")
-                .select(sql.lit(1).as("one"))
-                .whereRef("debits.placement", "=", "events.placement")
-                .whereRef("debits.viewer", "=", "events.viewer")
-                .whereRef("debits.event_id", "=", "events.id"),
-            ),
-          ),
-        )
-        .compile();
-    }
-    // Only rows this transaction stored count: a duplicate was skipped by the insert above.
+    );
     const mine = (ids: readonly string[]) => sql`id IN (${sql.join(ids)}) AND ingest_batch = ${batch}`;
-    const all = mine(events.map((event) => event.id));
-    for (const grain of GRAINS) statements.counts.push(rollupEvents(grain, all).compile(db));
-    if (visits.length > 0) {
-      statements.counts.push(claimVisits(mine(visits)).compile(db));
-      for (const grain of GRAINS) statements.counts.push(countUniques(grain, mine(visits)).compile(db));
+    const claims: CompiledQuery[] = [];
+    for (const ids of chunks(events.filter(earnsVisit).map((event) => event.id), EVENTS_PER_STATEMENT)) {
+      claims.push(
+        sql`INSERT INTO credits (brand_id, day, viewer, event_id, card_id, partner_id, surface, at)
+          SELECT brand_id, day, viewer, id, card_id, partner_id, surface, at FROM events WHERE ${mine(ids)} ORDER BY at, id
+          ON CONFLICT DO NOTHING RETURNING event_id, 'brand' AS scope, '' AS item`.compile(db),
+        sql`INSERT INTO visits (brand_id, day, viewer, scope, item, event_id)
+          SELECT brand_id, day, viewer, 'card', card_id, id AS event_id FROM events WHERE ${mine(ids)}
+          UNION ALL
+          SELECT brand_id, day, viewer, 'surface', surface, id FROM events WHERE ${mine(ids)}
+          ORDER BY event_id
+          ON CONFLICT DO NOTHING RETURNING event_id, scope, item`.compile(db),
+      );
     }
-    if (visits.length > 0 || debits.length > 0) statements.counts.push(addToLedgers(mine([...visits, ...debits])).compile(db));
+    for (const ids of chunks(events.filter(claimsDebit).map((event) => event.id), EVENTS_PER_STATEMENT)) {
+      claims.push(
+        sql`INSERT INTO debits (placement, viewer, event_id, brand_id, at)
+          SELECT placement, viewer, id, brand_id, at FROM events WHERE ${mine(ids)} ORDER BY at, id
+          ON CONFLICT DO NOTHING RETURNING event_id, 'debit' AS scope, '' AS item`.compile(db),
+        db
+          .updateTable("events")
+          .set({ slot: "organic" })
+          .where(sql<boolean>`${mine(ids)}`)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("debits")
+                  .select(sql.lit(1).as("one"))
+                  .whereRef("debits.placement", "=", "events.placement")
+                  .whereRef("debits.viewer", "=", "events.viewer")
+                  .whereRef("debits.event_id", "=", "events.id"),
+              ),
+            ),
+          )
+          .compile(),
+      );
+    }
+    return { stored, claims };
+  }
+
+  /**
+   * The second step: what the stored events count, added up here and written as one upsert
+   * per counter table (hourly and daily rollups, unique visitors, ledgers).
+   */
+  function counterStatements(stored: readonly StoredEvent[], won: ReadonlyArray<{ event: StoredEvent; scope: string; item: string }>): CompiledQuery[] {
+    const hours = new Map<string, Insertable<Database["rollup_hours"]>>();
+    const days = new Map<string, Insertable<Database["rollup_days"]>>();
+    for (const event of stored) {
+      const [hour, day] = [Math.floor(event.at / HOUR_MS), Math.floor(event.at / DAY_MS)];
+      const cell = { card_id: event.cardId, surface: event.surface, slot: event.slot, quality: event.quality, brand_id: event.brandId, partner_id: event.partnerId };
+      const click = event.type === "click" ? 1 : 0;
+      const hourKey = `${event.cardId}|${hour}|${event.surface}|${event.slot}|${event.quality}`;
+      const hourRow = hours.get(hourKey) ?? { ...cell, hour, impressions: 0, clicks: 0, score: 0 };
+      hours.set(hourKey, hourRow);
+      hourRow.impressions = Number(hourRow.impressions) + 1 - click;
+      hourRow.clicks = Number(hourRow.clicks) + click;
+      if (event.quality === "credited") hourRow.score = Number(hourRow.score) + hourlyWeight(event.type, event.at);
+      const dayKey = `${event.cardId}|${day}|${event.surface}|${event.slot}|${event.quality}`;
+      const dayRow = days.get(dayKey) ?? { ...cell, day, impressions: 0, clicks: 0 };
+      days.set(dayKey, dayRow);
+      dayRow.impressions = Number(dayRow.impressions) + 1 - click;
+      dayRow.clicks = Number(dayRow.clicks) + click;
+    }
+    const uniqueHours = new Map<string, Insertable<Database["uniques_hours"]>>();
+    const uniqueDays = new Map<string, Insertable<Database["uniques_days"]>>();
+    const ledgers = new Map<string, { brand_id: string; uv: number; pv_delivered: number }>();
+    for (const { event, scope, item } of won) {
+      const ledger = ledgers.get(event.brandId) ?? { brand_id: event.brandId, uv: 0, pv_delivered: 0 };
+      ledgers.set(event.brandId, ledger);
+      if (scope === "debit") {
+        ledger.pv_delivered++;
+        continue;
+      }
+      if (scope === "brand") ledger.uv++;
+      const [hour, day] = [Math.floor(event.at / HOUR_MS), Math.floor(event.at / DAY_MS)];
+      const hourRow = uniqueHours.get(`${event.brandId}|${hour}|${scope}|${item}`) ?? { brand_id: event.brandId, hour, scope, item, n: 0 };
+      uniqueHours.set(`${event.brandId}|${hour}|${scope}|${item}`, hourRow);
+      hourRow.n = Number(hourRow.n) + 1;
+      const dayRow = uniqueDays.get(`${event.brandId}|${day}|${scope}|${item}`) ?? { brand_id: event.brandId, day, scope, item, n: 0 };
+      uniqueDays.set(`${event.brandId}|${day}|${scope}|${item}`, dayRow);
+      dayRow.n = Number(dayRow.n) + 1;
+    }
+    const add = <T extends "rollup_hours" | "rollup_days" | "uniques_hours" | "uniques_days" | "ledgers">(table: T, column: string) =>
+      sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`;
+    const statements: CompiledQuery[] = [];
+    for (const rows of chunks([...hours.values()], 1000)) {
+      statements.push(
+        db.insertInto("rollup_hours").values(rows)
+          .onConflict((c) => c.columns(["card_id", "hour", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("rollup_hours", "impressions"), clicks: add("rollup_hours", "clicks"), score: add("rollup_hours", "score") }))
+          .compile(),
+      );
+    }
+    for (const rows of chunks([...days.values()], 1000)) {
+      statements.push(
+        db.insertInto("rollup_days").values(rows)
+          .onConflict((c) => c.columns(["card_id", "day", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("rollup_days", "impressions"), clicks: add("rollup_days", "clicks") }))
+          .compile(),
+      );
+    }
+    for (const rows of chunks([...uniqueHours.values()], 1000)) {
+      statements.push(db.insertInto("uniques_hours").values(rows).onConflict((c) => c.columns(["brand_id", "hour", "scope", "item"]).doUpdateSet({ n: add("uniques_hours", "n") })).compile());
+    }
+    for (const rows of chunks([...uniqueDays.values()], 1000)) {
+      statements.push(db.insertInto("uniques_days").values(rows).onConflict((c) => c.columns(["brand_id", "day", "scope", "item"]).doUpdateSet({ n: add("uniques_days", "n") })).compile());
+    }
+    if (ledgers.size > 0) {
+      statements.push(
+        db.insertInto("ledgers").values([...ledgers.values()])
+          .onConflict((c) => c.column("brand_id").doUpdateSet({ uv: add("ledgers", "uv"), pv_delivered: add("ledgers", "pv_delivered") }))
+          .compile(),
+      );
+    }
     return statements;
+  }
+
+  /** Runs an event transaction: step one's statements, then what `next` makes of their answers. */
+  function eventTransaction<T>(first: CompiledQuery[], next: (answers: QueryResult<unknown>[]) => { statements: CompiledQuery[]; value: T }): Promise<T> {
+    if (options.transaction) {
+      return options.transaction(async (run) => {
+        const { statements, value } = next(await run(first));
+        await run(statements);
+        return value;
+      });
+    }
+    return db.transaction().execute(async (trx) => {
+      const answers: QueryResult<unknown>[] = [];
+      for (const statement of first) answers.push(await trx.executeQuery(statement));
+      const { statements, value } = next(answers);
+      for (const statement of statements) await trx.executeQuery(statement);
+      return value;
+    });
   }
 
   const writeEvents = createBatcher<EventWrite>((writes) =>
     guard(async () => {
       const batch = writes.filter((write) => write.events.length > 0);
+      if (batch.length === 0) return;
+      await ensurePartitions(batch);
       // Unique per transaction: rows of earlier transactions never match it (2^48 values).
       const ingestBatch = randomInt(1, 2 ** 48 - 1);
-      // A large write (a loader's) is split so that no statement passes the databases' bind limits.
-      const groups = batch.map((write) => chunks(write.events, EVENTS_PER_STATEMENT).map((events) => eventStatements(events, ingestBatch)));
-      await ensurePartitions(batch);
-      const statements = groups.flat().flatMap((group) => [
-        ...[group.stored, group.visits, group.debits, group.downgrade].filter((statement) => statement !== undefined),
-        ...group.counts,
-      ]);
-      const results = transact
-        ? await transact(statements)
-        : await db.transaction().execute(async (trx) => {
-            const answers: QueryResult<unknown>[] = [];
-            for (const statement of statements) answers.push(await trx.executeQuery(statement));
-            return answers;
-          });
-      // The answers come back in the statements' order: the ids each claim was won by.
-      const answers = results.values();
-      const ids = (statement: CompiledQuery | undefined) =>
-        statement === undefined ? new Set<string>() : new Set((answers.next().value!.rows as Array<Record<string, string>>).map((row) => row.id ?? row.event_id!));
-      batch.forEach((write, i) => {
-        const [stored, visits, debits] = [new Set<string>(), new Set<string>(), new Set<string>()];
-        for (const group of groups[i]!) {
-          for (const id of ids(group.stored)) stored.add(id);
-          for (const id of ids(group.visits)) visits.add(id);
-          for (const id of ids(group.debits)) debits.add(id);
-          if (group.downgrade) answers.next();
-          for (let n = 0; n < group.counts.length; n++) answers.next();
+      const events = batch.flatMap((write) => write.events);
+      const { stored, claims } = claimStatements(events, ingestBatch);
+      await eventTransaction([...stored, ...claims], (answers) => {
+        const rows = (answer: QueryResult<unknown>) => answer.rows as Array<{ id?: string; event_id?: string; scope?: string; item?: string }>;
+        const storedIds = new Set(answers.slice(0, stored.length).flatMap((answer) => rows(answer).map((row) => row.id!)));
+        const won = answers.slice(stored.length).flatMap(rows).filter((row) => row.event_id !== undefined);
+        const wonBy = (scope: string) => new Set(won.filter((row) => row.scope === scope).map((row) => row.event_id!));
+        const [visits, debits] = [wonBy("brand"), wonBy("debit")];
+        // Each stored row is counted once, for the first write that carried its id.
+        const counted: StoredEvent[] = [];
+        const byId = new Map<string, StoredEvent>();
+        for (const write of batch) {
+          write.outcomes.length = 0;
+          for (const event of write.events) {
+            const isNew = storedIds.delete(event.id);
+            const slot: EventSlot = event.slot === "trending" && debits.has(event.id) ? "trending" : "organic";
+            write.outcomes.push({ id: event.id, duplicate: !isNew, uv: isNew && visits.has(event.id), slot: isNew ? slot : "organic" });
+            if (!isNew) continue;
+            const final = slot === event.slot ? event : { ...event, slot };
+            counted.push(final);
+            byId.set(event.id, final);
+          }
         }
-        write.outcomes.length = 0;
-        for (const event of write.events) {
-          write.outcomes.push({
-            id: event.id,
-            duplicate: !stored.has(event.id),
-            uv: visits.has(event.id),
-            slot: event.slot === "trending" && debits.has(event.id) ? "trending" : "organic",
-          });
-        }
+        const claimed = won.flatMap((row) => (byId.has(row.event_id!) ? [{ event: byId.get(row.event_id!)!, scope: row.scope!, item: row.item! }] : []));
+        return { statements: counterStatements(counted, claimed), value: undefined };
       });
     }),
   );

@@ -63,6 +63,17 @@ parentPort.on("message", (message) => {
     }
     return;
   }
+  if (message.steps) {
+    // One step of an open transaction: BEGIN IMMEDIATE first when asked; any failure rolls back.
+    try {
+      if (message.begin) db.prepare("BEGIN IMMEDIATE").run();
+      parentPort.postMessage({ id: message.id, results: message.steps.map(run) });
+    } catch (error) {
+      if (db.inTransaction) db.prepare("ROLLBACK").run();
+      parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+    }
+    return;
+  }
   try {
     const statement = prepare(message.sql);
     if (statement.reader) {
@@ -155,6 +166,13 @@ class ThreadConnection implements DatabaseConnection {
     return reply.results!.map((one) => result(one));
   }
 
+  /** Runs `queries` in the open transaction (opening it first when `begin`); a failure rolls it back. */
+  async executeSteps(queries: readonly CompiledQuery[], begin: boolean): Promise<QueryResult<unknown>[]> {
+    const reply = await this.send({ begin, steps: queries.map((query) => ({ sql: query.sql, parameters: query.parameters })) });
+    if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
+    return reply.results!.map((one) => result(one));
+  }
+
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(compiledQuery.query)) throw new Error("only select queries can be streamed");
     const { rows } = await this.executeQuery<R>(compiledQuery);
@@ -185,6 +203,34 @@ class ThreadDriver implements Driver {
     try {
       return await connection.executeBatch(queries);
     } finally {
+      await this.releaseConnection();
+    }
+  }
+
+  /**
+   * An interactive transaction in few messages: each `run` sends its queries in one message
+   * (the first also opens the transaction), and the commit is one more. `work` may compute
+   * the next queries from the answers of the last ones.
+   */
+  async transaction<T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>): Promise<T> {
+    await this.init();
+    const connection = (await this.acquireConnection()) as ThreadConnection;
+    let open = false;
+    try {
+      const value = await work(async (queries) => {
+        if (queries.length === 0) return [];
+        const answers = await connection.executeSteps(queries, !open).catch((error: unknown) => {
+          open = false; // the thread rolled back
+          throw error;
+        });
+        open = true;
+        return answers;
+      });
+      if (open) await connection.executeQuery(CompiledQuery.raw("commit"));
+      open = false;
+      return value;
+    } finally {
+      if (open) await connection.executeQuery(CompiledQuery.raw("rollback")).catch(() => {});
       await this.releaseConnection();
     }
   }
@@ -237,6 +283,10 @@ export class SqliteThreadDialect implements Dialect {
    */
   transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
     return this.driver.transact(queries);
+  }
+  /** An interactive transaction in one message per step (see the driver's `transaction`). */
+  transaction<T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>): Promise<T> {
+    return this.driver.transaction(work);
   }
   createAdapter() {
     return new SqliteAdapter();

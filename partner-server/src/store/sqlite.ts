@@ -26,6 +26,7 @@ export function openSqliteStore(file: string): Store {
     kind: "sqlite",
     db,
     transact: (queries) => dialect.transact(queries),
+    transaction: (work) => dialect.transaction(work),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
     isUnavailable: (error) => {
       const code = (error as { code?: string })?.code ?? "";

@@ -1,0 +1,129 @@
+/**
+ * Upgrading a store that holds events: `0003_rollups` backfills the rollups, unique visitors
+ * and ledgers from the events (and their credits and debits) stored under `0002`, and on
+ * PostgreSQL moves `events` into daily partitions. After the upgrade the store answers the
+ * same counts, ledger and scores as a store that ingested the same events (the in-memory one,
+ * which counts as SQLite and PostgreSQL do at ingest: see the store contract).
+ */
+
+import Database from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { DAY_MS, HOUR_MS } from "../../src/domain/counting.js";
+import type { StoredEvent } from "../../src/domain/model.js";
+import { migrationProvider } from "../../src/store/schema.js";
+import { createMemoryStore } from "../../src/store/memory.js";
+import { openPostgresStore } from "../../src/store/postgres.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { Store } from "../../src/store/store.js";
+import { tempDir } from "../support/server.js";
+import { createTestDatabase } from "../support/services.js";
+
+const D0 = Date.UTC(2026, 10, 1);
+
+/** Events of three days on two cards: every quality, repeated visits, paid impressions. */
+function history(): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  for (let i = 0; i < 400; i++) {
+    const at = D0 + (i % 3) * DAY_MS + ((i * 37) % 24) * HOUR_MS + i;
+    const quality = (["credited", "credited", "unverified", "bot", "suspect"] as const)[i % 5]!;
+    const credited = quality === "credited";
+    const type = i % 4 === 0 ? "click" : "impression";
+    const trending = credited && type === "impression" && i % 3 === 0;
+    events.push({
+      id: `01KEVENT${String(i).padStart(18, "0")}`,
+      type,
+      cardId: i % 2 ? "card-a" : "card-b",
+      brandId: "cinema",
+      partnerId: "weibo",
+      surface: i % 2 ? "feed" : "dm",
+      slot: trending ? "trending" : "organic",
+      quality,
+      visitor: `w${i % 9}`,
+      viewer: credited ? `r${i % 9}` : undefined,
+      placement: trending ? `pl-${i % 7}` : undefined,
+      at,
+      dedupKey: type === "impression" ? `k${i}` : undefined,
+    });
+  }
+  return events;
+}
+
+type Backend = { name: string; open(): Promise<{ legacy: Kysely<any>; store: () => Store; close(): Promise<void> }> };
+
+const backends: Backend[] = [
+  {
+    name: "SQLite",
+    async open() {
+      const dir = tempDir();
+      const file = join(dir.path, "minicard.db");
+      const legacy = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+      return { legacy, store: () => openSqliteStore(file), close: async () => dir.cleanup() };
+    },
+  },
+  {
+    name: "PostgreSQL",
+    async open() {
+      const database = await createTestDatabase();
+      const legacy = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      return { legacy, store: () => openPostgresStore(database.url), close: () => database.drop() };
+    },
+  },
+];
+
+describe.each(backends)("upgrading $name to rollups", (backend) => {
+  const opened = backend.open();
+  afterAll(async () => (await opened).close());
+
+  it("backfills counts, unique visitors, ledgers and scores equal to ingesting the same events", async () => {
+    const { legacy, store: openStore } = await opened;
+    const migrator = new Migrator({ db: legacy, provider: migrationProvider });
+    const to0002 = await migrator.migrateTo("0002_traffic_integrity");
+    expect(to0002.error).toBeUndefined();
+
+    // What the 0002 store kept: the events, and the credits and debits they won.
+    const events = history();
+    const reference = createMemoryStore();
+    const outcomes = await reference.events.insert(events);
+    for (const [i, event] of events.entries()) {
+      const slot = outcomes[i]!.slot;
+      await legacy
+        .insertInto("events")
+        .values({ id: event.id, type: event.type, card_id: event.cardId, brand_id: event.brandId, partner_id: event.partnerId, surface: event.surface, slot, visitor: event.visitor, at: event.at, dedup_key: event.dedupKey ?? null, quality: event.quality, viewer: event.viewer ?? null, placement: event.placement ?? null, ingest_batch: 1 })
+        .execute();
+      if (outcomes[i]!.uv) {
+        await legacy.insertInto("credits").values({ brand_id: event.brandId, day: Math.floor(event.at / DAY_MS), viewer: event.viewer, event_id: event.id, card_id: event.cardId, partner_id: event.partnerId, surface: event.surface, at: event.at }).execute();
+      }
+      if (slot === "trending") await legacy.insertInto("debits").values({ placement: event.placement, viewer: event.viewer, event_id: event.id, brand_id: event.brandId, at: event.at }).execute();
+    }
+    await legacy.destroy();
+
+    const store = openStore();
+    try {
+      await store.migrate();
+      const range = [D0, D0 + 3 * DAY_MS] as const;
+      const sort = <T>(rows: T[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      const [upgraded, expected] = [await store.events.counts("cinema", ...range), await reference.events.counts("cinema", ...range)];
+      expect(sort(upgraded.cells)).toEqual(sort(expected.cells));
+      expect(upgraded.days).toEqual(expected.days);
+      expect(sort(upgraded.uniques)).toEqual(sort(expected.uniques));
+      // Edges read the hourly rollups.
+      const edge = [D0 + 5 * HOUR_MS, D0 + 2 * DAY_MS + 7 * HOUR_MS] as const;
+      expect(sort((await store.events.counts("cinema", ...edge)).cells)).toEqual(sort((await reference.events.counts("cinema", ...edge)).cells));
+      expect(await store.events.ledger(["cinema"])).toEqual(await reference.events.ledger(["cinema"]));
+      expect((await store.events.ledger(["cinema"]))[0]!.uv).toBeGreaterThan(5);
+      const now = D0 + 3 * DAY_MS;
+      const scores = Object.fromEntries((await store.events.scores("weibo", undefined, now)).map((row) => [row.cardId, row.score]));
+      for (const row of await reference.events.scores("weibo", undefined, now)) expect(scores[row.cardId]).toBeCloseTo(row.score, 9);
+      // The raw events are all still there (on PostgreSQL, in daily partitions), and new ones count on top.
+      expect(await store.events.listByBrand("cinema", 0, Number.MAX_SAFE_INTEGER)).toHaveLength(events.length);
+      const late = { ...events[1]!, id: "01KLATE000000000000000000", dedupKey: "late" };
+      await store.events.insert([late]);
+      expect((await store.events.counts("cinema", ...range)).cells.reduce((sum, cell) => sum + cell.impressions, 0)).toBe(expected.cells.reduce((sum, cell) => sum + cell.impressions, 0) + 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
