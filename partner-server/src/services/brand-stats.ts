@@ -143,12 +143,12 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
       surface.clicks += cell.clicks;
     }
   }
-  const stored = await Promise.all([...cards.keys()].map((id) => store.cards.get(id)));
-  const byCard = [...cards].map(([id, card], i) => ({
+  const stored = new Map((await store.cards.getMany([...cards.keys()])).map((card) => [card.id, card]));
+  const byCard = [...cards].map(([id, card]) => ({
     card: id,
-    title: stored[i]?.card.title ?? "",
-    kind: stored[i]?.kind ?? "app",
-    surface: stored[i]?.surface ?? ("dm" as Surface),
+    title: stored.get(id)?.card.title ?? "",
+    kind: stored.get(id)?.kind ?? "app",
+    surface: stored.get(id)?.surface ?? ("dm" as Surface),
     ...countsOf(card.impressions, card.clicks, uv.get(`card|${id}`) ?? 0),
     pvDelivered: card.trending,
   }));

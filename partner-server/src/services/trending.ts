@@ -60,8 +60,8 @@ export async function trendingCards(
     // Ties: the newer card first (ULIDs sort by time).
     .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .slice(0, limit);
-  const cards = await Promise.all(ranked.map((entry) => store.cards.get(entry.id)));
-  return ranked.flatMap((entry, i) => (cards[i] ? [{ card: cards[i]!, score: entry.score }] : []));
+  const cards = new Map((await store.cards.getMany(ranked.map((entry) => entry.id))).map((card) => [card.id, card]));
+  return ranked.flatMap((entry) => (cards.has(entry.id) ? [{ card: cards.get(entry.id)!, score: entry.score }] : []));
 }
 
 /** Options of {@link createTrendingBoard}. */

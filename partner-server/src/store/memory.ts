@@ -216,6 +216,9 @@ export function createMemoryStore(): Store {
       async get(id) {
         return copy(cards.get(id));
       },
+      async getMany(ids) {
+        return [...new Set(ids)].flatMap((id) => (cards.has(id) ? [copy(cards.get(id)!)] : []));
+      },
       async revoke(id, brandId, now) {
         const card = cards.get(id);
         if (!card || card.brandId !== brandId) return false;

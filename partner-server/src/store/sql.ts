@@ -707,6 +707,12 @@ export function createSqlStore(options: SqlStoreOptions): Store {
           const row = await db.selectFrom("cards").selectAll().where("id", "=", id).executeTakeFirst();
           return row && toCard(row);
         }),
+      getMany: (ids) =>
+        guard(async () => {
+          const rows = [];
+          for (const chunk of chunks([...new Set(ids)], 500)) rows.push(...(await db.selectFrom("cards").selectAll().where("id", "in", chunk).execute()));
+          return rows.map(toCard);
+        }),
       revoke: (id, brandId, now) =>
         guard(async () => {
           const row = await db.selectFrom("cards").select(["brand_id"]).where("id", "=", id).executeTakeFirst();

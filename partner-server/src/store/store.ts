@@ -106,6 +106,8 @@ export interface CardRepository {
    */
   insert(card: StoredCard, idempotency?: IdempotencyCompletion): Promise<void>;
   get(id: string): Promise<StoredCard | undefined>;
+  /** The cards among `ids` that exist, in any order (one read for a stats page or a hot list). */
+  getMany(ids: readonly string[]): Promise<StoredCard[]>;
   /** Marks a card revoked; false when it does not exist or belongs to another brand. */
   revoke(id: string, brandId: string, now: number): Promise<boolean>;
   /** Rows for the status endpoint (unknown ids are left out). */

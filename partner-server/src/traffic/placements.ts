@@ -45,6 +45,19 @@ export interface Placements {
 
 const SECRET_NAME = "placement-hmac-v1";
 
+/** Nonce bytes drawn from the system CSPRNG a few kilobytes at a time: one call per 256 nonces, not per nonce. */
+const NONCE_BYTES = 12;
+let pool = Buffer.alloc(0);
+let offset = 0;
+function nonce(): string {
+  if (offset + NONCE_BYTES > pool.length) {
+    pool = randomBytes(NONCE_BYTES * 256);
+    offset = 0;
+  }
+  offset += NONCE_BYTES;
+  return pool.toString("base64url", offset - NONCE_BYTES, offset);
+}
+
 /** Placements signed with `key`. */
 export function createPlacements(key: Buffer): Placements {
   const mac = (expiry: string, nonce: string, subject: PlacementSubject) =>
@@ -52,8 +65,8 @@ export function createPlacements(key: Buffer): Placements {
   return {
     mint(subject, now) {
       const expiry = Math.ceil((now + PLACEMENT_TTL_MS) / 1000).toString(36);
-      const nonce = randomBytes(12).toString("base64url");
-      return `p1.${expiry}.${nonce}.${mac(expiry, nonce, subject).toString("base64url")}`;
+      const id = nonce();
+      return `p1.${expiry}.${id}.${mac(expiry, id, subject).toString("base64url")}`;
     },
     check(placement, subject, now) {
       const match = PLACEMENT_PATTERN.exec(placement);

@@ -171,7 +171,7 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.rollout.put({ campus: "2026-03-01", livelihood: null })).toEqual({ campus: "2026-03-01" });
     });
 
-    it("cards: insert, get, statuses, revoke, list, issuedSince, lastExpiryForKey", async () => {
+    it("cards: insert, get, getMany, statuses, revoke, list, issuedSince, lastExpiryForKey", async () => {
       await store.cards.insert(card("c1", { issuedAt: T + 1, expiresAt: T + 10_000 }));
       await Promise.all([
         store.cards.insert(card("c2", { issuedAt: T + 2, surface: "dm", sharer: undefined, kid: "kid-b", expiresAt: T + 50_000 })),
@@ -180,6 +180,10 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.cards.get("c1")).toEqual(card("c1", { issuedAt: T + 1, expiresAt: T + 10_000 }));
       expect((await store.cards.get("c2"))?.sharer).toBeUndefined();
       expect(await store.cards.get("nope")).toBeUndefined();
+      const many = await store.cards.getMany(["c3", "nope", "c1", "c3"]);
+      expect(many.map((c) => c.id).sort()).toEqual(["c1", "c3"]);
+      expect(many.find((c) => c.id === "c1")).toEqual(card("c1", { issuedAt: T + 1, expiresAt: T + 10_000 }));
+      expect(await store.cards.getMany([])).toEqual([]);
       await expect(store.cards.insert(card("c1"))).rejects.toBeInstanceOf(ConflictError);
 
       expect(await store.cards.revoke("c1", "other-brand", T + 5)).toBe(false);
