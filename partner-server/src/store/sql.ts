@@ -934,7 +934,17 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       purge: (beforeDay, limit, now) =>
         guard(async () => {
           // Visit keys are needed only while their day is open (events arrive up to a day late).
-          await db.deleteFrom("visits").where("day", "<", Math.floor(now / DAY_MS) - 1).execute();
+          // Bounded like the events below: after a long pause there may be many days of keys.
+          await db
+            .deleteFrom("visits")
+            .where(({ eb, refTuple, selectFrom }) =>
+              eb(
+                refTuple("brand_id", "day", "viewer", "scope", "item"),
+                "in",
+                selectFrom("visits").select(["brand_id", "day", "viewer", "scope", "item"]).where("day", "<", Math.floor(now / DAY_MS) - 1).limit(limit).$asTuple("brand_id", "day", "viewer", "scope", "item"),
+              ),
+            )
+            .execute();
           if (options.partitionedEvents) {
             const old = await sql<{ name: string }>`SELECT c.relname AS name FROM pg_inherits i
               JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent

@@ -38,7 +38,9 @@ function prepare(sql) {
   let statement = statements.get(sql);
   if (statement === undefined) {
     statement = db.prepare(sql);
-    if (statements.size < 1000) statements.set(sql, statement);
+    // Long statements (multi-row inserts of a group commit) take a new shape with every batch
+    // size: caching them would only hold memory.
+    if (statements.size < 1000 && sql.length < 2048) statements.set(sql, statement);
   }
   return statement;
 }
@@ -183,8 +185,8 @@ class ThreadConnection implements DatabaseConnection {
 class ThreadDriver implements Driver {
   private worker: Worker | undefined;
   private connection: ThreadConnection | undefined;
-  private lock: Promise<void> | undefined;
-  private unlock: (() => void) | undefined;
+  private busy = false;
+  private readonly waiters: Array<() => void> = [];
 
   constructor(private readonly options: SqliteThreadOptions) {}
 
@@ -236,9 +238,9 @@ class ThreadDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    // One connection: wait until the last user released it.
-    while (this.lock) await this.lock;
-    this.lock = new Promise((resolve) => (this.unlock = resolve));
+    // One connection, handed to waiters in arrival order (waking only the next one).
+    if (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.busy = true;
     return this.connection!;
   }
 
@@ -255,10 +257,9 @@ class ThreadDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    const unlock = this.unlock;
-    this.lock = undefined;
-    this.unlock = undefined;
-    unlock?.();
+    const next = this.waiters.shift();
+    if (next) next(); // stays busy: the connection passes straight to the next waiter
+    else this.busy = false;
   }
 
   async destroy(): Promise<void> {
