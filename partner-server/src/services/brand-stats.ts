@@ -120,7 +120,6 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
   const [counts, [lifetime]] = await Promise.all([store.events.counts(brandId, range.from, range.to), store.events.ledger([brandId])]);
   const uv = new Map(counts.uniques.map((row) => [`${row.scope}|${row.item}`, row.uv]));
   const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as Record<EventQuality, QualityCounts>;
-  const cards = new Map<string, { impressions: number; clicks: number; trending: number }>();
   const surfaces = new Map<Surface, { impressions: number; clicks: number }>(SURFACES.map((surface) => [surface, { impressions: 0, clicks: 0 }]));
   let [impressions, clicks, trending] = [0, 0, 0];
   for (const cell of counts.cells) {
@@ -128,28 +127,21 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
     clicks += cell.clicks;
     qualities[cell.quality].impressions += cell.impressions;
     qualities[cell.quality].clicks += cell.clicks;
-    const card = cards.get(cell.cardId) ?? { impressions: 0, clicks: 0, trending: 0 };
-    cards.set(cell.cardId, card);
-    card.impressions += cell.impressions;
-    card.clicks += cell.clicks;
     // A trending slot is kept only by a credited impression that won its debit.
-    if (cell.slot === "trending") {
-      card.trending += cell.impressions;
-      trending += cell.impressions;
-    }
+    if (cell.slot === "trending") trending += cell.impressions;
     const surface = surfaces.get(cell.surface);
     if (surface) {
       surface.impressions += cell.impressions;
       surface.clicks += cell.clicks;
     }
   }
-  const stored = new Map((await store.cards.getMany([...cards.keys()])).map((card) => [card.id, card]));
-  const byCard = [...cards].map(([id, card]) => ({
-    card: id,
-    title: stored.get(id)?.card.title ?? "",
-    kind: stored.get(id)?.kind ?? "app",
-    surface: stored.get(id)?.surface ?? ("dm" as Surface),
-    ...countsOf(card.impressions, card.clicks, uv.get(`card|${id}`) ?? 0),
+  const stored = new Map((await store.cards.getMany(counts.cards.map((card) => card.cardId))).map((card) => [card.id, card]));
+  const byCard = counts.cards.map((card) => ({
+    card: card.cardId,
+    title: stored.get(card.cardId)?.card.title ?? "",
+    kind: stored.get(card.cardId)?.kind ?? "app",
+    surface: stored.get(card.cardId)?.surface ?? ("dm" as Surface),
+    ...countsOf(card.impressions, card.clicks, card.uv),
     pvDelivered: card.trending,
   }));
   byCard.sort((a, b) => b.impressions - a.impressions || b.clicks - a.clicks || a.card.localeCompare(b.card));

@@ -18,7 +18,7 @@ import type {
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
 import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, dayOf, hourOf, hourlyWeight } from "../domain/counting.js";
-import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type CountCell, type Store, type UniqueCount } from "./store.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type CardCount, type CountCell, type DayCount, type Store, type UniqueCount } from "./store.js";
 
 interface IdempotencyEntry {
   fingerprint: string;
@@ -53,9 +53,9 @@ export function createMemoryStore(): Store {
   /** `placement|viewer` of each debit. */
   const debits = new Set<string>();
   /** Hourly rollups (the SQL stores keep daily ones too; the answers are the same). */
-  const hours = new Map<string, CountCell & { brandId: string; partnerId: string; hour: number; score: number }>();
+  const hours = new Map<string, CountCell & { cardId: string; brandId: string; partnerId: string; hour: number; score: number }>();
   /** Unique visitors: `brand|hour|scope|item` → count. */
-  const uniques = new Map<string, { brandId: string; hour: number; scope: UniqueCount["scope"]; item: string; n: number }>();
+  const uniques = new Map<string, { brandId: string; hour: number; scope: UniqueCount["scope"] | "card"; item: string; n: number }>();
   /** `brand|day|viewer|scope|item` of surface and card visits. */
   const visitKeys = new Set<string>();
   const ledgers = new Map<string, { uv: number; pvDelivered: number }>();
@@ -75,7 +75,7 @@ export function createMemoryStore(): Store {
     ledgers.set(event.brandId, ledger);
     if (event.slot === "trending") ledger.pvDelivered++;
     if (!earnsVisit(event)) return;
-    const unique = (scope: UniqueCount["scope"], item: string) => {
+    const unique = (scope: UniqueCount["scope"] | "card", item: string) => {
       const id = `${event.brandId}|${hour}|${scope}|${item}`;
       const entry = uniques.get(id) ?? { brandId: event.brandId, hour, scope, item, n: 0 };
       entry.n++;
@@ -359,32 +359,48 @@ export function createMemoryStore(): Store {
         const [first, end] = [Math.floor(from / HOUR_MS), Math.ceil(to / HOUR_MS)];
         const inRange = (entry: { brandId: string; hour: number }) => entry.brandId === brandId && entry.hour >= first && entry.hour < end;
         const cells = new Map<string, CountCell>();
-        const days = new Map<number, { day: number; impressions: number; clicks: number; uv: number }>();
+        const cards = new Map<string, CardCount>();
+        const days = new Map<number, DayCount>();
         const day = (hour: number) => {
           const number = Math.floor((hour * HOUR_MS) / DAY_MS);
           const entry = days.get(number) ?? { day: number, impressions: 0, clicks: 0, uv: 0 };
           days.set(number, entry);
           return entry;
         };
+        const card = (id: string) => {
+          const entry = cards.get(id) ?? { cardId: id, impressions: 0, clicks: 0, trending: 0, uv: 0 };
+          cards.set(id, entry);
+          return entry;
+        };
         for (const row of hours.values()) {
           if (!inRange(row)) continue;
-          const key = `${row.cardId}|${row.surface}|${row.slot}|${row.quality}`;
-          const cell = cells.get(key) ?? { cardId: row.cardId, surface: row.surface, slot: row.slot, quality: row.quality, impressions: 0, clicks: 0 };
+          const key = `${row.surface}|${row.slot}|${row.quality}`;
+          const cell = cells.get(key) ?? { surface: row.surface, slot: row.slot, quality: row.quality, impressions: 0, clicks: 0 };
           cells.set(key, cell);
-          cell.impressions += row.impressions;
-          cell.clicks += row.clicks;
-          day(row.hour).impressions += row.impressions;
-          day(row.hour).clicks += row.clicks;
+          for (const entry of [cell, day(row.hour), card(row.cardId)]) {
+            entry.impressions += row.impressions;
+            entry.clicks += row.clicks;
+          }
+          if (row.slot === "trending") card(row.cardId).trending += row.impressions;
         }
         const totals = new Map<string, UniqueCount>();
         for (const row of uniques.values()) {
           if (!inRange(row)) continue;
+          if (row.scope === "card") {
+            card(row.item).uv += row.n;
+            continue;
+          }
           const total = totals.get(`${row.scope}|${row.item}`) ?? { scope: row.scope, item: row.item, uv: 0 };
           totals.set(`${row.scope}|${row.item}`, total);
           total.uv += row.n;
           if (row.scope === "brand") day(row.hour).uv += row.n;
         }
-        return { cells: [...cells.values()], days: [...days.values()].sort((a, b) => a.day - b.day), uniques: [...totals.values()] };
+        return {
+          cells: [...cells.values()],
+          cards: [...cards.values()].filter((entry) => entry.impressions + entry.clicks > 0),
+          days: [...days.values()].sort((a, b) => a.day - b.day),
+          uniques: [...totals.values()],
+        };
       },
       async scores(partnerId, surface, now) {
         const since = Math.floor((now - TRENDING_WINDOW_MS) / HOUR_MS);

@@ -125,6 +125,14 @@ export interface Database {
   visits: { brand_id: string; scope: string; item: string; day: number; viewer: string; event_id: string };
   /** Each brand's lifetime ledger, kept current by every ingest transaction. */
   ledgers: { brand_id: string; uv: number; pv_delivered: number };
+  /** A brand's daily counts without the card: what long stats ranges sum. */
+  brand_days: { brand_id: string; day: number; surface: string; slot: string; quality: string; impressions: number; clicks: number };
+  /**
+   * Each card's running totals through the end of `day` (a row for each day the card counted
+   * something): a range of whole days is the difference of two rows, whatever its length.
+   * `trending`: paid impressions; `uv`: the card's unique visits.
+   */
+  card_totals: { card_id: string; day: number; brand_id: string; impressions: number; clicks: number; trending: number; uv: number };
   /** The ledger's unique visitors: one row per brand, UTC day and credited viewer. */
   credits: {
     brand_id: string;
@@ -404,11 +412,58 @@ const rollups: Migration = {
   },
 };
 
+/**
+ * Long stats ranges at the cost of short ones: each brand's daily counts without the card
+ * dimension, and each card's running totals per day, so that a range of whole days reads one
+ * row per card at each end instead of one per card and day. Backfilled from the daily rollups.
+ */
+const cardTotals: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("brand_days")
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("day", "integer", (c) => c.notNull())
+      .addColumn("surface", "text", (c) => c.notNull())
+      .addColumn("slot", "text", (c) => c.notNull())
+      .addColumn("quality", "text", (c) => c.notNull())
+      .addColumn("impressions", "bigint", (c) => c.notNull())
+      .addColumn("clicks", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("brand_days_pk", ["brand_id", "day", "surface", "slot", "quality"])
+      .execute();
+    await db.schema
+      .createTable("card_totals")
+      .addColumn("card_id", "text", (c) => c.notNull())
+      .addColumn("day", "integer", (c) => c.notNull())
+      .addColumn("brand_id", "text", (c) => c.notNull())
+      .addColumn("impressions", "bigint", (c) => c.notNull())
+      .addColumn("clicks", "bigint", (c) => c.notNull())
+      .addColumn("trending", "bigint", (c) => c.notNull())
+      .addColumn("uv", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("card_totals_pk", ["card_id", "day"])
+      .execute();
+    await sql`INSERT INTO brand_days (brand_id, day, surface, slot, quality, impressions, clicks)
+      SELECT brand_id, day, surface, slot, quality, SUM(impressions), SUM(clicks) FROM rollup_days WHERE true
+      GROUP BY brand_id, day, surface, slot, quality`.execute(db);
+    await sql`INSERT INTO card_totals (card_id, day, brand_id, impressions, clicks, trending, uv)
+      SELECT card_id, day, brand_id,
+        SUM(imp) OVER running, SUM(clk) OVER running, SUM(trd) OVER running, SUM(uv) OVER running
+      FROM (
+        SELECT card_id, day, MIN(brand_id) AS brand_id, SUM(imp) AS imp, SUM(clk) AS clk, SUM(trd) AS trd, SUM(uv) AS uv FROM (
+          SELECT card_id, day, brand_id, impressions AS imp, clicks AS clk, CASE WHEN slot = 'trending' THEN impressions ELSE 0 END AS trd, 0 AS uv FROM rollup_days
+          UNION ALL
+          SELECT item, day, brand_id, 0, 0, 0, n FROM uniques_days WHERE scope = 'card'
+        ) daily GROUP BY card_id, day
+      ) days WHERE true
+      WINDOW running AS (PARTITION BY card_id ORDER BY day)`.execute(db);
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_init": init,
   "0002_traffic_integrity": trafficIntegrity,
   "0003_rollups": rollups,
+  "0004_card_totals": cardTotals,
 };
 
 /** Feeds the in-code migrations to Kysely's migrator. */

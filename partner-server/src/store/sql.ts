@@ -30,7 +30,7 @@ import type { Rollout } from "../domain/rollout.js";
 import { createBatcher } from "./batch.js";
 import { migrationProvider, type Database } from "./schema.js";
 import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, hourlyWeight } from "../domain/counting.js";
-import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type BrandCounts, type Store, type UniqueCount } from "./store.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type BrandCounts, type CardCount, type DayCount, type Store, type UniqueCount } from "./store.js";
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {
@@ -217,8 +217,10 @@ export function createSqlStore(options: SqlStoreOptions): Store {
   let assertionUses = 0;
 
   /**
-   * A brand's counts in `[from, to)`: whole days from the daily tables, the hours at either
-   * edge from the hourly ones, summed by the database (four small grouped reads).
+   * A brand's counts in `[from, to)`. Whole days come from tables without the card dimension
+   * (`brand_days`, the daily unique counters) and from two rows of running totals per card
+   * (`card_totals`); the hours at either edge from the hourly rollups. So the cost follows the
+   * brand's cards and the range's days, never their product, nor the number of events.
    */
   async function brandCounts(brandId: string, from: number, to: number): Promise<BrandCounts> {
     const [firstHour, endHour] = [Math.floor(from / HOUR_MS), Math.ceil(to / HOUR_MS)];
@@ -228,40 +230,73 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     const edges = whole
       ? sql`((hour >= ${firstHour} AND hour < ${firstDay * hoursPerDay}) OR (hour >= ${endDay * hoursPerDay} AND hour < ${endHour}))`
       : sql`hour >= ${firstHour} AND hour < ${endHour}`;
-    const source = (prefix: "rollup" | "uniques", columns: RawBuilder<unknown>) => {
-      const hours = sql`SELECT ${columns}, hour / ${sql.lit(hoursPerDay)} AS day FROM ${sql.table(`${prefix}_hours`)} WHERE brand_id = ${brandId} AND ${edges}`;
-      return whole
-        ? sql`(${hours} UNION ALL SELECT ${columns}, day FROM ${sql.table(`${prefix}_days`)} WHERE brand_id = ${brandId} AND day >= ${firstDay} AND day < ${endDay})`
-        : sql`(${hours})`;
-    };
-    const rollups = source("rollup", sql`card_id, surface, slot, quality, impressions, clicks`);
-    const uniques = source("uniques", sql`scope, item, n`);
+    const hours = (table: string, columns: RawBuilder<unknown>) =>
+      sql`SELECT ${columns}, hour / ${sql.lit(hoursPerDay)} AS day FROM ${sql.table(table)} WHERE brand_id = ${brandId} AND ${edges}`;
+    const wholeDays = (table: string, columns: RawBuilder<unknown>) =>
+      sql`SELECT ${columns}, day FROM ${sql.table(table)} WHERE brand_id = ${brandId} AND day >= ${firstDay} AND day < ${endDay}`;
+    const both = (hourly: RawBuilder<unknown>, daily: RawBuilder<unknown>) => (whole ? sql`(${hourly} UNION ALL ${daily})` : sql`(${hourly})`);
+    const cellColumns = sql`surface, slot, quality, impressions, clicks`;
+    const counted = both(hours("rollup_hours", cellColumns), wholeDays("brand_days", cellColumns));
+    const uniqueColumns = sql`scope, item, n`;
+    const uniques = both(hours("uniques_hours", uniqueColumns), wholeDays("uniques_days", uniqueColumns));
     type Sum = number | string;
-    const [cells, days, totals, daily] = await Promise.all([
-      sql<{ card_id: string; surface: string; slot: string; quality: string; impressions: Sum; clicks: Sum }>`SELECT card_id, surface, slot, quality,
-          SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${rollups} r GROUP BY card_id, surface, slot, quality`.execute(db),
-      sql<{ day: Sum; impressions: Sum; clicks: Sum }>`SELECT day, SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${rollups} r GROUP BY day`.execute(db),
-      sql<{ scope: string; item: string; n: Sum }>`SELECT scope, item, SUM(n) AS n FROM ${uniques} u GROUP BY scope, item`.execute(db),
+    type CardSums = { card_id: string; impressions: Sum; clicks: Sum; trending: Sum; uv: Sum };
+    // Running totals through the range's last whole day, minus those through the day before it.
+    const runningAt = (alias: string, before: number) =>
+      sql`${sql.ref(`${alias}.day`)} = (SELECT MAX(t.day) FROM card_totals t WHERE t.card_id = k.id AND t.day < ${before})`;
+    const [cells, byDay, totals, daily, edgeCards, edgeUniques, wholeCards] = await Promise.all([
+      sql<{ surface: string; slot: string; quality: string; impressions: Sum; clicks: Sum }>`SELECT surface, slot, quality,
+          SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${counted} r GROUP BY surface, slot, quality`.execute(db),
+      sql<{ day: Sum; impressions: Sum; clicks: Sum }>`SELECT day, SUM(impressions) AS impressions, SUM(clicks) AS clicks FROM ${counted} r GROUP BY day`.execute(db),
+      sql<{ scope: string; item: string; n: Sum }>`SELECT scope, item, SUM(n) AS n FROM ${uniques} u WHERE scope <> 'card' GROUP BY scope, item`.execute(db),
       sql<{ day: Sum; n: Sum }>`SELECT day, SUM(n) AS n FROM ${uniques} u WHERE scope = 'brand' GROUP BY day`.execute(db),
+      sql<CardSums>`SELECT card_id, SUM(impressions) AS impressions, SUM(clicks) AS clicks,
+          SUM(CASE WHEN slot = 'trending' THEN impressions ELSE 0 END) AS trending, 0 AS uv
+        FROM rollup_hours WHERE brand_id = ${brandId} AND ${edges} GROUP BY card_id`.execute(db),
+      sql<{ item: string; n: Sum }>`SELECT item, SUM(n) AS n FROM uniques_hours WHERE brand_id = ${brandId} AND scope = 'card' AND ${edges} GROUP BY item`.execute(db),
+      whole
+        ? sql<CardSums>`SELECT k.id AS card_id,
+              hi.impressions - COALESCE(lo.impressions, 0) AS impressions, hi.clicks - COALESCE(lo.clicks, 0) AS clicks,
+              hi.trending - COALESCE(lo.trending, 0) AS trending, hi.uv - COALESCE(lo.uv, 0) AS uv
+            FROM cards k
+            JOIN card_totals hi ON hi.card_id = k.id AND ${runningAt("hi", endDay)}
+            LEFT JOIN card_totals lo ON lo.card_id = k.id AND ${runningAt("lo", firstDay)}
+            WHERE k.brand_id = ${brandId}`.execute(db)
+        : Promise.resolve({ rows: [] as CardSums[] }),
     ]);
-    const byDay = new Map<number, { day: number; impressions: number; clicks: number; uv: number }>();
+    const days = new Map<number, DayCount>();
     const dayOf = (day: Sum) => {
-      let entry = byDay.get(Number(day));
-      if (!entry) byDay.set(Number(day), (entry = { day: Number(day), impressions: 0, clicks: 0, uv: 0 }));
+      let entry = days.get(Number(day));
+      if (!entry) days.set(Number(day), (entry = { day: Number(day), impressions: 0, clicks: 0, uv: 0 }));
       return entry;
     };
-    for (const row of days.rows) Object.assign(dayOf(row.day), { impressions: Number(row.impressions), clicks: Number(row.clicks) });
+    for (const row of byDay.rows) Object.assign(dayOf(row.day), { impressions: Number(row.impressions), clicks: Number(row.clicks) });
     for (const row of daily.rows) dayOf(row.day).uv = Number(row.n);
+    const cards = new Map<string, CardCount>();
+    const card = (id: string) => {
+      let entry = cards.get(id);
+      if (!entry) cards.set(id, (entry = { cardId: id, impressions: 0, clicks: 0, trending: 0, uv: 0 }));
+      return entry;
+    };
+    for (const row of [...wholeCards.rows, ...edgeCards.rows]) {
+      const entry = card(row.card_id);
+      entry.impressions += Number(row.impressions);
+      entry.clicks += Number(row.clicks);
+      entry.trending += Number(row.trending);
+      entry.uv += Number(row.uv);
+    }
+    for (const row of edgeUniques.rows) card(row.item).uv += Number(row.n);
     return {
       cells: cells.rows.map((row) => ({
-        cardId: row.card_id,
         surface: row.surface as Surface,
         slot: row.slot as EventSlot,
         quality: row.quality as EventQuality,
         impressions: Number(row.impressions),
         clicks: Number(row.clicks),
       })),
-      days: [...byDay.values()].sort((a, b) => a.day - b.day),
+      // A card without counts in the range is not listed.
+      cards: [...cards.values()].filter((entry) => entry.impressions + entry.clicks > 0),
+      days: [...days.values()].sort((a, b) => a.day - b.day),
       uniques: totals.rows.map((row) => ({ scope: row.scope as UniqueCount["scope"], item: row.item, uv: Number(row.n) })),
     };
   }
@@ -393,6 +428,32 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       dayRow.impressions = Number(dayRow.impressions) + 1 - click;
       dayRow.clicks = Number(dayRow.clicks) + click;
     }
+    // Without the card, for long ranges; and each card's change per day, for its running totals.
+    const brandDays = new Map<string, Insertable<Database["brand_days"]>>();
+    const cardDays = new Map<string, { card: string; day: number; brand: string; impressions: number; clicks: number; trending: number; uv: number }>();
+    const cardDay = (event: StoredEvent) => {
+      const day = Math.floor(event.at / DAY_MS);
+      const key = `${event.cardId}|${day}`;
+      const entry = cardDays.get(key) ?? { card: event.cardId, day, brand: event.brandId, impressions: 0, clicks: 0, trending: 0, uv: 0 };
+      cardDays.set(key, entry);
+      return entry;
+    };
+    for (const event of stored) {
+      const day = Math.floor(event.at / DAY_MS);
+      const key = `${event.brandId}|${day}|${event.surface}|${event.slot}|${event.quality}`;
+      const row = brandDays.get(key) ?? { brand_id: event.brandId, day, surface: event.surface, slot: event.slot, quality: event.quality, impressions: 0, clicks: 0 };
+      brandDays.set(key, row);
+      const entry = cardDay(event);
+      if (event.type === "click") {
+        row.clicks = Number(row.clicks) + 1;
+        entry.clicks++;
+      } else {
+        row.impressions = Number(row.impressions) + 1;
+        entry.impressions++;
+        if (event.slot === "trending") entry.trending++;
+      }
+    }
+    for (const { event, scope } of won) if (scope === "card") cardDay(event).uv++;
     const uniqueHours = new Map<string, Insertable<Database["uniques_hours"]>>();
     const uniqueDays = new Map<string, Insertable<Database["uniques_days"]>>();
     const ledgers = new Map<string, { brand_id: string; uv: number; pv_delivered: number }>();
@@ -412,7 +473,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       uniqueDays.set(`${event.brandId}|${day}|${scope}|${item}`, dayRow);
       dayRow.n = Number(dayRow.n) + 1;
     }
-    const add = <T extends "rollup_hours" | "rollup_days" | "uniques_hours" | "uniques_days" | "ledgers">(table: T, column: string) =>
+    const add = <T extends "rollup_hours" | "rollup_days" | "uniques_hours" | "uniques_days" | "ledgers" | "brand_days">(table: T, column: string) =>
       sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`;
     const statements: CompiledQuery[] = [];
     for (const rows of chunks([...hours.values()], 1000)) {
@@ -434,6 +495,34 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     }
     for (const rows of chunks([...uniqueDays.values()], 1000)) {
       statements.push(db.insertInto("uniques_days").values(rows).onConflict((c) => c.columns(["brand_id", "day", "scope", "item"]).doUpdateSet({ n: add("uniques_days", "n") })).compile());
+    }
+    for (const rows of chunks([...brandDays.values()], 1000)) {
+      statements.push(
+        db.insertInto("brand_days").values(rows)
+          .onConflict((c) => c.columns(["brand_id", "day", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("brand_days", "impressions"), clicks: add("brand_days", "clicks") }))
+          .compile(),
+      );
+    }
+    for (const rows of chunks([...cardDays.values()], 1000)) {
+      // A day's row starts from the card's totals of its last earlier day; then every row from
+      // each changed day on (at most yesterday's and today's) adds that day's change.
+      const bigint = (value: number) => sql`CAST(${value} AS BIGINT)`;
+      statements.push(
+        sql`WITH d(card_id, day, brand_id) AS (VALUES ${sql.join(rows.map((row) => sql`(${row.card}, CAST(${row.day} AS INTEGER), ${row.brand})`))})
+          INSERT INTO card_totals (card_id, day, brand_id, impressions, clicks, trending, uv)
+          SELECT d.card_id, d.day, d.brand_id, COALESCE(p.impressions, 0), COALESCE(p.clicks, 0), COALESCE(p.trending, 0), COALESCE(p.uv, 0)
+          FROM d LEFT JOIN card_totals p ON p.card_id = d.card_id AND p.day = (SELECT MAX(q.day) FROM card_totals q WHERE q.card_id = d.card_id AND q.day < d.day)
+          WHERE true ON CONFLICT DO NOTHING`.compile(db),
+        sql`WITH d(card_id, day, impressions, clicks, trending, uv) AS (VALUES ${sql.join(
+          rows.map((row) => sql`(${row.card}, CAST(${row.day} AS INTEGER), ${bigint(row.impressions)}, ${bigint(row.clicks)}, ${bigint(row.trending)}, ${bigint(row.uv)})`),
+        )})
+          UPDATE card_totals SET
+            impressions = impressions + COALESCE((SELECT SUM(d.impressions) FROM d WHERE d.card_id = card_totals.card_id AND d.day <= card_totals.day), 0),
+            clicks = clicks + COALESCE((SELECT SUM(d.clicks) FROM d WHERE d.card_id = card_totals.card_id AND d.day <= card_totals.day), 0),
+            trending = trending + COALESCE((SELECT SUM(d.trending) FROM d WHERE d.card_id = card_totals.card_id AND d.day <= card_totals.day), 0),
+            uv = uv + COALESCE((SELECT SUM(d.uv) FROM d WHERE d.card_id = card_totals.card_id AND d.day <= card_totals.day), 0)
+          WHERE card_id IN (SELECT card_id FROM d) AND day >= (SELECT MIN(day) FROM d)`.compile(db),
+      );
     }
     if (ledgers.size > 0) {
       statements.push(

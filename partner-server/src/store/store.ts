@@ -167,8 +167,8 @@ export interface EventRepository {
   listByBrand(brandId: string, from: number, to: number): Promise<StoredEvent[]>;
   /**
    * A brand's rolled-up counts in `[from, to)`, both whole hours (multiples of `HOUR_MS`):
-   * whole days read the daily rollups and the edges the hourly ones, so the cost follows the
-   * number of days, not of events.
+   * whole days read daily tables and per-card running totals, the edges the hourly rollups,
+   * so the cost follows the brand's cards and the range's days, not the number of events.
    */
   counts(brandId: string, from: number, to: number): Promise<BrandCounts>;
   /**
@@ -198,9 +198,8 @@ export interface BrandLedgerCounts {
   pvDelivered: number;
 }
 
-/** Counted events of one card, surface, slot and quality, over a range. */
+/** A brand's counted events of one surface, slot and quality, over a range. */
 export interface CountCell {
-  cardId: string;
   surface: Surface;
   slot: EventSlot;
   quality: EventQuality;
@@ -216,16 +215,28 @@ export interface DayCount {
   uv: number;
 }
 
-/** Unique visitors over a range: the brand's (`item` empty), one surface's or one card's. */
+/** Unique visitors over a range: the brand's (`item` empty) or one surface's. */
 export interface UniqueCount {
-  scope: "brand" | "surface" | "card";
+  scope: "brand" | "surface";
   item: string;
+  uv: number;
+}
+
+/** One card's counts over a range: `trending` its paid impressions, `uv` its unique visits. */
+export interface CardCount {
+  cardId: string;
+  impressions: number;
+  clicks: number;
+  trending: number;
   uv: number;
 }
 
 /** What {@link EventRepository.counts} answers. */
 export interface BrandCounts {
+  /** The brand's counts by surface, slot and quality. */
   cells: CountCell[];
+  /** Each card with counts in the range. */
+  cards: CardCount[];
   /** Only days with counts, in order. */
   days: DayCount[];
   uniques: UniqueCount[];

@@ -3,8 +3,9 @@
  * dedup keys, bots, unverified and suspect traffic, credited viewers, paid-slot impressions
  * with reused placements, several days, out of order), what `counts`, `ledger` and `scores`
  * answer equals a recount of the raw events the store kept:
- * - impressions and clicks per card, surface, slot and quality, and per day, for any range of
- *   whole hours (whole days read the daily rollups, the edges the hourly ones);
+ * - impressions and clicks per surface, slot and quality, per card (with its paid impressions)
+ *   and per day, for any range of whole hours (whole days read daily tables and per-card running
+ *   totals, the edges the hourly rollups);
  * - unique visitors per brand (the ledger's, exact), surface and card: the distinct (viewer,
  *   UTC day) pairs of credited clicks, each in the hour of the click that made it a visit;
  * - the hot-list score: each credited event's weight, halved every six hours.
@@ -14,7 +15,7 @@ import fc from "fast-check";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DAY_MS, HOUR_MS } from "../../src/domain/counting.js";
-import type { StoredEvent } from "../../src/domain/model.js";
+import type { StoredCard, StoredEvent } from "../../src/domain/model.js";
 import { createMemoryStore } from "../../src/store/memory.js";
 import { openPostgresStore } from "../../src/store/postgres.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
@@ -28,6 +29,23 @@ const CARDS = [
   { cardId: "card-b", surface: "feed" },
   { cardId: "card-c", surface: "dm" },
 ] as const;
+
+function storedCard(id: string, brandId: string, partnerId: string, surface: "feed" | "dm"): StoredCard {
+  return {
+    id,
+    brandId,
+    partnerId,
+    surface,
+    kind: "app",
+    sharer: undefined,
+    card: { v: 1, kind: "app", surface, app: { id: "2021000000000001", page: "p" }, title: id, brand: { name: brandId } },
+    token: "t",
+    kid: "k",
+    issuedAt: D0,
+    expiresAt: D0 + 30 * DAY_MS,
+    revokedAt: undefined,
+  };
+}
 
 const event = fc.record({
   card: fc.integer({ min: 0, max: 2 }),
@@ -44,6 +62,7 @@ const event = fc.record({
 /** A brand's counts recounted from its raw events, the way the docs define them. */
 function recount(raw: readonly StoredEvent[], from: number, to: number): BrandCounts {
   const cells = new Map<string, BrandCounts["cells"][number]>();
+  const cards = new Map<string, BrandCounts["cards"][number]>();
   const days = new Map<number, BrandCounts["days"][number]>();
   const uniques = new Map<string, number>();
   const firstVisit = new Map<string, StoredEvent>();
@@ -62,25 +81,38 @@ function recount(raw: readonly StoredEvent[], from: number, to: number): BrandCo
     days.set(number, entry);
     return entry;
   };
+  const card = (id: string) => {
+    const entry = cards.get(id) ?? { cardId: id, impressions: 0, clicks: 0, trending: 0, uv: 0 };
+    cards.set(id, entry);
+    return entry;
+  };
   for (const e of raw) {
     if (e.at < from || e.at >= to) continue;
-    const key = `${e.cardId}|${e.surface}|${e.slot}|${e.quality}`;
-    const cell = cells.get(key) ?? { cardId: e.cardId, surface: e.surface, slot: e.slot, quality: e.quality, impressions: 0, clicks: 0 };
+    const key = `${e.surface}|${e.slot}|${e.quality}`;
+    const cell = cells.get(key) ?? { surface: e.surface, slot: e.slot, quality: e.quality, impressions: 0, clicks: 0 };
     cells.set(key, cell);
-    cell[e.type === "impression" ? "impressions" : "clicks"]++;
-    day(Math.floor(e.at / DAY_MS))[e.type === "impression" ? "impressions" : "clicks"]++;
+    const counter = e.type === "impression" ? "impressions" : "clicks";
+    cell[counter]++;
+    card(e.cardId)[counter]++;
+    if (e.slot === "trending") card(e.cardId).trending++;
+    day(Math.floor(e.at / DAY_MS))[counter]++;
   }
   for (const [key, e] of firstVisit) {
     if (e.at < from || e.at >= to) continue;
     const scope = key.split("#")[0]!;
+    if (scope.startsWith("card|")) {
+      card(e.cardId).uv++;
+      continue;
+    }
     uniques.set(scope, (uniques.get(scope) ?? 0) + 1);
     if (scope === "brand|") day(Math.floor(e.at / DAY_MS)).uv++;
   }
   return {
     cells: [...cells.values()],
+    cards: [...cards.values()],
     days: [...days.values()].sort((a, b) => a.day - b.day),
     uniques: [...uniques].map(([scope, uv]) => {
-      const [kind, item] = scope.split("|") as ["brand" | "surface" | "card", string];
+      const [kind, item] = scope.split("|") as ["brand" | "surface", string];
       return { scope: kind, item, uv };
     }),
   };
@@ -88,7 +120,8 @@ function recount(raw: readonly StoredEvent[], from: number, to: number): BrandCo
 
 const byKey = <T>(rows: readonly T[], key: (row: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
 const normal = (counts: BrandCounts) => ({
-  cells: byKey(counts.cells, (c) => `${c.cardId}|${c.slot}|${c.quality}`),
+  cells: byKey(counts.cells, (c) => `${c.surface}|${c.slot}|${c.quality}`),
+  cards: byKey(counts.cards, (c) => c.cardId),
   days: counts.days,
   uniques: byKey(counts.uniques, (u) => `${u.scope}|${u.item}`),
 });
@@ -136,6 +169,8 @@ describe.each(backends)("rollup property on $name", (backend) => {
         async (batches, sorted, ranges) => {
           const brandId = `brand-${backend.name}-${run++}`;
           const partnerId = `partner-${brandId}`;
+          // The brand's cards (stats list a brand's own cards).
+          for (const { cardId, surface } of CARDS) await store.cards.insert(storedCard(`${brandId}-${cardId}`, brandId, partnerId, surface));
           const made: StoredEvent[] = [];
           let minuteFloor = 0;
           for (const batch of batches) {
@@ -179,6 +214,7 @@ describe.each(backends)("rollup property on $name", (backend) => {
             const counts = normal(await store.events.counts(brandId, from, to));
             const expected = normal(recount(raw, from, to));
             expect(counts.cells).toEqual(expected.cells);
+            expect(counts.cards.map(({ uv: _uv, ...rest }) => rest)).toEqual(expected.cards.map(({ uv: _uv, ...rest }) => rest));
             expect(counts.days.map((d) => [d.day, d.impressions, d.clicks])).toEqual(expected.days.map((d) => [d.day, d.impressions, d.clicks]));
             if (sorted) expect(counts).toEqual(expected);
           }

@@ -1,7 +1,8 @@
 /**
  * Upgrading a store that holds events: `0003_rollups` backfills the rollups, unique visitors
  * and ledgers from the events (and their credits and debits) stored under `0002`, and on
- * PostgreSQL moves `events` into daily partitions. After the upgrade the store answers the
+ * PostgreSQL moves `events` into daily partitions; `0004_card_totals` backfills the brand's
+ * daily counts and each card's running totals. After the upgrade the store answers the
  * same counts, ledger and scores as a store that ingested the same events (the in-memory one,
  * which counts as SQLite and PostgreSQL do at ingest: see the store contract).
  */
@@ -103,10 +104,18 @@ describe.each(backends)("upgrading $name to rollups", (backend) => {
     const store = openStore();
     try {
       await store.migrate();
+      // Stats list a brand's own cards.
+      for (const id of ["card-a", "card-b"]) {
+        const card = { id, brandId: "cinema", partnerId: "weibo", surface: "feed" as const, kind: "app" as const, sharer: undefined, card: { v: 1 as const, kind: "app" as const, surface: "feed" as const, app: { id: "2021000000000001", page: "p" }, title: id, brand: { name: "Cinema" } }, token: "t", kid: "k", issuedAt: D0, expiresAt: D0 + 90 * DAY_MS, revokedAt: undefined };
+        await store.cards.insert(card);
+        await reference.cards.insert(card);
+      }
       const range = [D0, D0 + 3 * DAY_MS] as const;
       const sort = <T>(rows: T[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
       const [upgraded, expected] = [await store.events.counts("cinema", ...range), await reference.events.counts("cinema", ...range)];
       expect(sort(upgraded.cells)).toEqual(sort(expected.cells));
+      expect(sort(upgraded.cards)).toEqual(sort(expected.cards));
+      expect(upgraded.cards.length).toBe(2);
       expect(upgraded.days).toEqual(expected.days);
       expect(sort(upgraded.uniques)).toEqual(sort(expected.uniques));
       // Edges read the hourly rollups.

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Card } from "@minicard/sdk";
 import type { Brand, Partner, StoredCard, StoredEvent, StoredSigningKey } from "../../src/domain/model.js";
-import { ConflictError, IDEMPOTENCY_TTL_MS, type Store } from "../../src/store/store.js";
+import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type Store } from "../../src/store/store.js";
 
 /** Opens a fresh, migrated store, and how to dispose of it. */
 export type OpenStore = () => Promise<{ store: Store; dispose(): Promise<void> }>;
@@ -381,48 +381,76 @@ export function storeContract(backend: string, open: OpenStore): void {
     // A day boundary: rollups by hour and by day, ranges with whole days and hour edges.
     const D0 = Math.floor(T / D) * D + 10 * D;
 
-    it("events: counts roll up at ingest per card, surface, slot and quality, by hour and by day; duplicates count nothing", async () => {
-      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}) => storedEvent(id, at, { brandId: "roll", visitor: id, ...overrides });
+    it("events: counts roll up at ingest by surface, slot and quality, per card, by hour and by day; duplicates count nothing", async () => {
+      await store.cards.insert(card("roll-a", { brandId: "roll" }));
+      await store.cards.insert(card("roll-b", { brandId: "roll", surface: "dm" }));
+      await store.cards.insert(card("roll-idle", { brandId: "roll" }));
+      const event = (id: string, at: number, overrides: Partial<StoredEvent> = {}) => storedEvent(id, at, { brandId: "roll", cardId: "roll-a", visitor: id, ...overrides });
       await store.events.insert([
         event("r1", D0 + 1 * H), // day 0, hour 1
         event("r2", D0 + 1 * H + 5, { type: "click", viewer: "a" }),
         event("r3", D0 + 1 * H + 6, { type: "click", viewer: "a" }), // the same visit again: no new UV
-        event("r4", D0 + 23 * H, { cardId: "c4", surface: "dm", quality: "bot", viewer: undefined }),
+        event("r4", D0 + 23 * H, { cardId: "roll-b", surface: "dm", quality: "bot", viewer: undefined }),
         event("r5", D0 + D + 2 * H, { type: "click", viewer: "a" }), // the next day: a new visit
-        event("r6", D0 + D + 2 * H, { type: "click", viewer: "b", cardId: "c4", surface: "dm" }),
+        event("r6", D0 + D + 2 * H, { type: "click", viewer: "b", cardId: "roll-b", surface: "dm" }),
         event("r7", D0 + 2 * D + 5 * H, { slot: "trending", placement: "pl-roll", viewer: "b" }),
         event("r8", D0 + 2 * D + 5 * H, { quality: "unverified", viewer: undefined, dedupKey: "k8" }),
       ]);
       // Replays: the same id, the same dedup key: nothing more is counted.
       await store.events.insert([event("r1", D0 + 1 * H), event("r9", D0 + 2 * D + 5 * H, { quality: "unverified", viewer: undefined, dedupKey: "k8" })]);
 
+      const byKey = <T>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+      const cells = (counts: BrandCounts) => byKey(counts.cells, (c) => `${c.surface}|${c.slot}|${c.quality}`);
+      const cards = (counts: BrandCounts) => byKey(counts.cards, (c) => c.cardId);
       const whole = await store.events.counts("roll", D0, D0 + 3 * D);
-      const cell = (cardId: string, quality: string, slot = "organic") => whole.cells.find((row) => row.cardId === cardId && row.quality === quality && row.slot === slot);
-      expect(cell("c3", "credited")).toEqual({ cardId: "c3", surface: "feed", slot: "organic", quality: "credited", impressions: 1, clicks: 3 });
-      expect(cell("c3", "credited", "trending")).toMatchObject({ impressions: 1, clicks: 0 });
-      expect(cell("c3", "unverified")).toMatchObject({ impressions: 1, clicks: 0 });
-      expect(cell("c4", "bot")).toMatchObject({ surface: "dm", impressions: 1, clicks: 0 });
-      expect(cell("c4", "credited")).toMatchObject({ surface: "dm", impressions: 0, clicks: 1 });
-      expect(whole.cells).toHaveLength(5);
+      expect(cells(whole)).toEqual([
+        { surface: "dm", slot: "organic", quality: "bot", impressions: 1, clicks: 0 },
+        { surface: "dm", slot: "organic", quality: "credited", impressions: 0, clicks: 1 },
+        { surface: "feed", slot: "organic", quality: "credited", impressions: 1, clicks: 3 },
+        { surface: "feed", slot: "organic", quality: "unverified", impressions: 1, clicks: 0 },
+        { surface: "feed", slot: "trending", quality: "credited", impressions: 1, clicks: 0 },
+      ]);
+      expect(cards(whole)).toEqual([
+        { cardId: "roll-a", impressions: 3, clicks: 3, trending: 1, uv: 2 },
+        { cardId: "roll-b", impressions: 1, clicks: 1, trending: 0, uv: 1 },
+      ]);
       expect(whole.days).toEqual([
         { day: D0 / D, impressions: 2, clicks: 2, uv: 1 },
         { day: D0 / D + 1, impressions: 0, clicks: 2, uv: 2 },
         { day: D0 / D + 2, impressions: 2, clicks: 0, uv: 0 },
       ]);
-      const uv = (rows: typeof whole.uniques) => Object.fromEntries(rows.map((row) => [`${row.scope}:${row.item}`, row.uv]));
-      expect(uv(whole.uniques)).toEqual({ "brand:": 3, "surface:feed": 2, "surface:dm": 1, "card:c3": 2, "card:c4": 1 });
+      const uv = (rows: BrandCounts["uniques"]) => Object.fromEntries(rows.map((row) => [`${row.scope}:${row.item}`, row.uv]));
+      expect(uv(whole.uniques)).toEqual({ "brand:": 3, "surface:feed": 2, "surface:dm": 1 });
 
+      // One whole day (day 1) read from running totals, and ranges of whole days at either end.
+      expect(cards(await store.events.counts("roll", D0 + D, D0 + 2 * D))).toEqual([
+        { cardId: "roll-a", impressions: 0, clicks: 1, trending: 0, uv: 1 },
+        { cardId: "roll-b", impressions: 0, clicks: 1, trending: 0, uv: 1 },
+      ]);
+      expect(cards(await store.events.counts("roll", D0 + 2 * D, D0 + 5 * D))).toEqual([{ cardId: "roll-a", impressions: 2, clicks: 0, trending: 1, uv: 0 }]);
       // Hour edges around whole days read the hourly rollups: [day 0 01:00, day 2 05:00).
       const edges = await store.events.counts("roll", D0 + 1 * H, D0 + 2 * D + 5 * H);
       expect(edges.days.map((row) => [row.impressions, row.clicks, row.uv])).toEqual([
         [2, 2, 1],
         [0, 2, 2],
       ]);
+      expect(cards(edges)).toEqual([
+        { cardId: "roll-a", impressions: 1, clicks: 3, trending: 0, uv: 2 },
+        { cardId: "roll-b", impressions: 1, clicks: 1, trending: 0, uv: 1 },
+      ]);
       // Only hours: [day 0 02:00, day 0 23:00) holds nothing; [23:00, 24:00) the bot impression.
-      expect((await store.events.counts("roll", D0 + 2 * H, D0 + 23 * H)).cells).toEqual([]);
-      expect((await store.events.counts("roll", D0 + 23 * H, D0 + D)).cells).toEqual([{ cardId: "c4", surface: "dm", slot: "organic", quality: "bot", impressions: 1, clicks: 0 }]);
-      expect(await store.events.counts("nobody", D0, D0 + 3 * D)).toEqual({ cells: [], days: [], uniques: [] });
+      expect(await store.events.counts("roll", D0 + 2 * H, D0 + 23 * H)).toEqual({ cells: [], cards: [], days: [], uniques: [] });
+      const late = await store.events.counts("roll", D0 + 23 * H, D0 + D);
+      expect(late.cells).toEqual([{ surface: "dm", slot: "organic", quality: "bot", impressions: 1, clicks: 0 }]);
+      expect(late.cards).toEqual([{ cardId: "roll-b", impressions: 1, clicks: 0, trending: 0, uv: 0 }]);
+      expect(await store.events.counts("nobody", D0, D0 + 3 * D)).toEqual({ cells: [], cards: [], days: [], uniques: [] });
       expect(await store.events.ledger(["roll"])).toEqual([{ brandId: "roll", uv: 3, pvDelivered: 1 }]);
+
+      // A late event of an earlier day moves that day's and every later day's running totals.
+      await store.events.insert([event("r10", D0 + D + 3 * H, { cardId: "roll-b", surface: "dm", quality: "unverified", viewer: undefined })]);
+      expect(cards(await store.events.counts("roll", D0 + D, D0 + 2 * D)).find((c) => c.cardId === "roll-b")).toMatchObject({ impressions: 1, clicks: 1 });
+      expect(cards(await store.events.counts("roll", D0, D0 + 3 * D)).find((c) => c.cardId === "roll-b")).toMatchObject({ impressions: 2, clicks: 1 });
+      expect(cards(await store.events.counts("roll", D0 + 2 * D, D0 + 3 * D))).toEqual([{ cardId: "roll-a", impressions: 2, clicks: 0, trending: 1, uv: 0 }]);
     });
 
     it("events: scores decay each credited event by half every six hours, per partner and surface", async () => {
