@@ -1,9 +1,10 @@
 /**
  * `GET /v1/trending?partner=&surface=&limit=`: the hot list (see `services/trending.ts`),
  * open to any origin and cacheable for 30 seconds. The request reads the partner's current
- * list, recomputed in the background every few seconds: it costs about a static document. Each entry carries the card's token, so
- * `<mini-program-trending>` renders verified cards without another request, and a placement
- * (valid 10 minutes) that its trending impressions send back to be counted as paid exposure.
+ * list, recomputed in the background every few seconds: it costs about a static document.
+ * Each entry carries the card's token, so `<mini-program-trending>` renders verified cards
+ * without another request, and a placement (valid 10 minutes) that its trending impressions
+ * send back to be counted as paid exposure.
  */
 
 import type { FastifyPluginAsync } from "fastify";
