@@ -362,7 +362,7 @@ export function createMemoryStore(): Store {
         const cards = new Map<string, CardCount>();
         const days = new Map<number, DayCount>();
         const day = (hour: number) => {
-          const number = Math.floor((hour * HOUR_MS) / DAY_MS);
+          const number = dayOf(hour * HOUR_MS);
           const entry = days.get(number) ?? { day: number, impressions: 0, clicks: 0, uv: 0 };
           days.set(number, entry);
           return entry;
@@ -403,7 +403,7 @@ export function createMemoryStore(): Store {
         };
       },
       async scores(partnerId, surface, now) {
-        const since = Math.floor((now - TRENDING_WINDOW_MS) / HOUR_MS);
+        const since = hourOf(now - TRENDING_WINDOW_MS);
         const scores = new Map<string, number>();
         for (const row of hours.values()) {
           if (row.partnerId !== partnerId || row.hour < since || row.quality !== "credited" || row.score <= 0) continue;

@@ -29,7 +29,7 @@ import type {
 import type { Rollout } from "../domain/rollout.js";
 import { createBatcher } from "./batch.js";
 import { migrationProvider, type Database } from "./schema.js";
-import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, hourlyWeight } from "../domain/counting.js";
+import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, dayOf, hourOf, hourlyWeight } from "../domain/counting.js";
 import { ConflictError, IDEMPOTENCY_TTL_MS, StoreUnavailableError, type BrandCounts, type CardCount, type DayCount, type Store, type UniqueCount } from "./store.js";
 
 /** Options of {@link createSqlStore}. */
@@ -265,13 +265,13 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         : Promise.resolve({ rows: [] as CardSums[] }),
     ]);
     const days = new Map<number, DayCount>();
-    const dayOf = (day: Sum) => {
+    const dayEntry = (day: Sum) => {
       let entry = days.get(Number(day));
       if (!entry) days.set(Number(day), (entry = { day: Number(day), impressions: 0, clicks: 0, uv: 0 }));
       return entry;
     };
-    for (const row of byDay.rows) Object.assign(dayOf(row.day), { impressions: Number(row.impressions), clicks: Number(row.clicks) });
-    for (const row of daily.rows) dayOf(row.day).uv = Number(row.n);
+    for (const row of byDay.rows) Object.assign(dayEntry(row.day), { impressions: Number(row.impressions), clicks: Number(row.clicks) });
+    for (const row of daily.rows) dayEntry(row.day).uv = Number(row.n);
     const cards = new Map<string, CardCount>();
     const card = (id: string) => {
       let entry = cards.get(id);
@@ -310,7 +310,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
    */
   async function ensurePartitions(writes: readonly EventWrite[]): Promise<void> {
     if (!options.partitionedEvents) return;
-    const days = new Set(writes.flatMap((write) => write.events.map((event) => Math.floor(event.at / DAY_MS))));
+    const days = new Set(writes.flatMap((write) => write.events.map((event) => dayOf(event.at))));
     for (const day of days) {
       if (partitions.has(day)) continue;
       try {
@@ -357,7 +357,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
             at: event.at,
             dedup_key: event.dedupKey ?? null,
             ingest_batch: batch,
-            day: Math.floor(event.at / DAY_MS),
+            day: dayOf(event.at),
           })),
         )
         .onConflict((conflict) => conflict.doNothing())
@@ -413,7 +413,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     const hours = new Map<string, Insertable<Database["rollup_hours"]>>();
     const days = new Map<string, Insertable<Database["rollup_days"]>>();
     for (const event of stored) {
-      const [hour, day] = [Math.floor(event.at / HOUR_MS), Math.floor(event.at / DAY_MS)];
+      const [hour, day] = [hourOf(event.at), dayOf(event.at)];
       const cell = { card_id: event.cardId, surface: event.surface, slot: event.slot, quality: event.quality, brand_id: event.brandId, partner_id: event.partnerId };
       const click = event.type === "click" ? 1 : 0;
       const hourKey = `${event.cardId}|${hour}|${event.surface}|${event.slot}|${event.quality}`;
@@ -432,14 +432,14 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     const brandDays = new Map<string, Insertable<Database["brand_days"]>>();
     const cardDays = new Map<string, { card: string; day: number; brand: string; impressions: number; clicks: number; trending: number; uv: number }>();
     const cardDay = (event: StoredEvent) => {
-      const day = Math.floor(event.at / DAY_MS);
+      const day = dayOf(event.at);
       const key = `${event.cardId}|${day}`;
       const entry = cardDays.get(key) ?? { card: event.cardId, day, brand: event.brandId, impressions: 0, clicks: 0, trending: 0, uv: 0 };
       cardDays.set(key, entry);
       return entry;
     };
     for (const event of stored) {
-      const day = Math.floor(event.at / DAY_MS);
+      const day = dayOf(event.at);
       const key = `${event.brandId}|${day}|${event.surface}|${event.slot}|${event.quality}`;
       const row = brandDays.get(key) ?? { brand_id: event.brandId, day, surface: event.surface, slot: event.slot, quality: event.quality, impressions: 0, clicks: 0 };
       brandDays.set(key, row);
@@ -465,7 +465,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
         continue;
       }
       if (scope === "brand") ledger.uv++;
-      const [hour, day] = [Math.floor(event.at / HOUR_MS), Math.floor(event.at / DAY_MS)];
+      const [hour, day] = [hourOf(event.at), dayOf(event.at)];
       const hourRow = uniqueHours.get(`${event.brandId}|${hour}|${scope}|${item}`) ?? { brand_id: event.brandId, hour, scope, item, n: 0 };
       uniqueHours.set(`${event.brandId}|${hour}|${scope}|${item}`, hourRow);
       hourRow.n = Number(hourRow.n) + 1;
@@ -1005,7 +1005,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       counts: (brandId, from, to) => guard(() => brandCounts(brandId, from, to)),
       scores: (partnerId, surface, now) =>
         guard(async () => {
-          const since = Math.floor((now - TRENDING_WINDOW_MS) / HOUR_MS);
+          const since = hourOf(now - TRENDING_WINDOW_MS);
           const rows = await sql<{ card_id: string; score: number }>`SELECT card_id,
               SUM(score * power(2, (CAST(hour AS DOUBLE PRECISION) * ${sql.lit(HOUR_MS)} - CAST(${now} AS DOUBLE PRECISION)) / ${sql.lit(HALF_LIFE_MS)})) AS score
             FROM rollup_hours
@@ -1030,7 +1030,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
               eb(
                 refTuple("brand_id", "day", "viewer", "scope", "item"),
                 "in",
-                selectFrom("visits").select(["brand_id", "day", "viewer", "scope", "item"]).where("day", "<", Math.floor(now / DAY_MS) - 1).limit(limit).$asTuple("brand_id", "day", "viewer", "scope", "item"),
+                selectFrom("visits").select(["brand_id", "day", "viewer", "scope", "item"]).where("day", "<", dayOf(now) - 1).limit(limit).$asTuple("brand_id", "day", "viewer", "scope", "item"),
               ),
             )
             .execute();
