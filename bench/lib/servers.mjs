@@ -56,12 +56,13 @@ export async function spawnListening(script, args = [], env = {}, nodeArgs = [])
 }
 
 /** `minicard-server start` on a free port with its own data folder (SQLite unless `env` says otherwise). */
-export async function startPartnerServer({ dataDir, env = {}, args = [] } = {}) {
+export async function startPartnerServer({ dataDir, env = {}, args = [], nodeArgs = [] } = {}) {
   const dir = dataDir ? undefined : tempDir();
   const server = await spawnListening(
     CLI,
     ["start", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir ?? dir.path, ...args],
     { MINICARD_ADMIN_TOKEN: ADMIN_TOKEN, MINICARD_KEY_SECRET: "bench-key-secret-0123456789abcdef", ...env },
+    nodeArgs,
   );
   // The issuer cards name (`--port 0` gives http://localhost:<port>): what the widget must load from.
   const issuer = /issuer\s+(\S+)/.exec(server.output())?.[1] ?? server.url;

@@ -5,6 +5,11 @@
  * Each entry carries the card's token, so `<mini-program-trending>` renders verified cards
  * without another request, and a placement (valid 10 minutes) that its trending impressions
  * send back to be counted as paid exposure.
+ *
+ * The answer is public and cacheable for 30 seconds, so viewers behind one shared cache get the
+ * same placements anyway: the route serializes each list once per limit and serves that text
+ * for up to {@link SERVED_FOR_MS}, or until the board has a newer list. A placement still pays
+ * once per viewer (the store's debit key), whoever else was shown it.
  */
 
 import type { FastifyPluginAsync } from "fastify";
@@ -12,10 +17,37 @@ import { SURFACES, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { Problem, validationProblem } from "../problems.js";
 import { HALF_LIFE_MS } from "../domain/counting.js";
-import { MAX_TRENDING } from "../services/trending.js";
+import { MAX_TRENDING, type TrendingList } from "../services/trending.js";
+
+/** How long one serialized answer (with its placements, valid 10 minutes) is served again. */
+export const SERVED_FOR_MS = 5_000;
 
 /** The hot-list route. */
 export function trendingRoutes(context: AppContext): FastifyPluginAsync {
+  /** Serialized answers per list and limit; a list the board has replaced is collected with its answers. */
+  const answers = new WeakMap<TrendingList, Map<number, { body: string; until: number }>>();
+
+  /** The answer's document: the first `limit` entries of `list`, each with a fresh placement. */
+  const hotList = (partner: string, surface: string | undefined, list: TrendingList, limit: number, now: number) => ({
+    partner,
+    ...(surface ? { surface } : {}),
+    generatedAt: new Date(list.generatedAt).toISOString(),
+    halfLifeSeconds: HALF_LIFE_MS / 1000,
+    cards: list.entries.slice(0, limit).map(({ card, score }, index) => ({
+      rank: index + 1,
+      id: card.id,
+      token: card.token,
+      surface: card.surface,
+      kind: card.kind,
+      brand: card.brandId,
+      title: card.card.title,
+      url: `${context.config.issuer}/c/${card.id}`,
+      score: Math.round(score * 1e6) / 1e6,
+      // The proof that this card was shown in a paid slot, for its impressions' beacons.
+      placement: context.traffic.placements.mint({ card: card.id, partner, surface: card.surface }, now),
+    })),
+  });
+
   return async (app) => {
     app.get("/v1/trending", async (request, reply) => {
       const query = request.query as { partner?: string; surface?: string; limit?: string };
@@ -27,29 +59,16 @@ export function trendingRoutes(context: AppContext): FastifyPluginAsync {
       if (errors.length > 0) throw validationProblem(errors);
       const partner = await context.store.partners.get(query.partner!);
       if (!partner) throw new Problem("not_found", `no partner ${query.partner}`);
-      const now = context.now();
       const list = await context.trending.read(partner.id, query.surface as Surface | undefined);
-      const entries = list.entries.slice(0, limit);
-      reply.header("cache-control", "public, max-age=30");
-      return {
-        partner: partner.id,
-        ...(query.surface ? { surface: query.surface } : {}),
-        generatedAt: new Date(list.generatedAt).toISOString(),
-        halfLifeSeconds: HALF_LIFE_MS / 1000,
-        cards: entries.map(({ card, score }, index) => ({
-          rank: index + 1,
-          id: card.id,
-          token: card.token,
-          surface: card.surface,
-          kind: card.kind,
-          brand: card.brandId,
-          title: card.card.title,
-          url: `${context.config.issuer}/c/${card.id}`,
-          score: Math.round(score * 1e6) / 1e6,
-          // The proof that this card was shown in a paid slot, for its impressions' beacons.
-          placement: context.traffic.placements.mint({ card: card.id, partner: partner.id, surface: card.surface }, now),
-        })),
-      };
+      const now = context.now();
+      const byLimit = answers.get(list) ?? new Map<number, { body: string; until: number }>();
+      answers.set(list, byLimit);
+      let answer = byLimit.get(limit);
+      if (!answer || answer.until <= now) {
+        answer = { body: JSON.stringify(hotList(partner.id, query.surface, list, limit, now)), until: now + SERVED_FOR_MS };
+        byLimit.set(limit, answer);
+      }
+      return reply.header("cache-control", "public, max-age=30").type("application/json; charset=utf-8").send(answer.body);
     });
   };
 }
