@@ -2,7 +2,7 @@
 
 import type { Config } from "./config.js";
 import type { KeyRing } from "./keys/keyring.js";
-import type { CredentialGuard } from "./limits/abuse.js";
+import type { CredentialGuard, SlidingCounters } from "./limits/abuse.js";
 import type { Limiter } from "./limits/limiter.js";
 import type { Metrics } from "./metrics.js";
 import type { TrendingBoard } from "./services/trending.js";
@@ -21,10 +21,12 @@ export interface AppContext {
   /** The operator's bearer token for `/v1/admin/…`. */
   adminToken: string;
   metrics: Metrics;
-  /** The clock (tests freeze it). */
+  /** The clock: Redis's with Redis (`clock.ts`), this process's without; tests freeze it. */
   now: () => number;
   /** Partner origins, cached: CORS and event attribution ask on every request. */
   origins: OriginIndex;
+  /** The abuse guards' sliding counters: one window per client for every instance with Redis, per process without (or while Redis is away). */
+  counters: SlidingCounters;
   /** The credential-guessing guard the brand and admin APIs add to their routes. */
   credentialGuard: CredentialGuard;
   /** What decides whether counted traffic is credited. */

@@ -1,6 +1,7 @@
 /**
  * Assembles a running server from its configuration: opens the store (migrating it), the
- * limiter (rebuilding in-process windows from stored cards), the signing keys and the
+ * limiter (rebuilding in-process windows from stored cards; the Redis limiter rebuilds its
+ * own whenever Redis lost them), the clock (Redis's, with Redis), the signing keys and the
  * admin token, then builds the app. `close()` undoes it all, in reverse.
  */
 
@@ -11,13 +12,14 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { AppContext } from "./context.js";
-import { DEFAULT_LIMITS, limitChecks } from "./domain/limits.js";
 import { openKeyRing } from "./keys/keyring.js";
 import type { Limiter } from "./limits/limiter.js";
 import { openLimiter } from "./limits/open.js";
 import type { RedisLimiter } from "./limits/redis.js";
 import { announceRotation, watchRotations } from "./keys/announce.js";
-import { createCredentialGuard } from "./limits/abuse.js";
+import { createCredentialGuard, slidingCounters } from "./limits/abuse.js";
+import { chargeHistory } from "./limits/history.js";
+import { createRedisClock, type RedisClock } from "./clock.js";
 import { createMetrics } from "./metrics.js";
 import { createOriginIndex } from "./origins.js";
 import { openStore } from "./store/open.js";
@@ -61,34 +63,33 @@ export function adminTokenFor(config: Pick<Config, "adminToken" | "dataDir">): s
 /** Replays recent cards into an in-process limiter, so windows survive a restart. */
 export async function restoreLimits(store: Store, limiter: Limiter, now: number): Promise<number> {
   if (limiter.durable) return 0;
-  const partners = new Map((await store.partners.list()).map((partner) => [partner.id, partner]));
-  const windows = [...partners.values()].flatMap((partner) => partner.limits ?? DEFAULT_LIMITS).map((policy) => policy.windowSeconds);
-  const longest = Math.max(0, ...DEFAULT_LIMITS.map((policy) => policy.windowSeconds), ...windows);
-  const cards = await store.cards.issuedSince(now - longest * 1000);
-  for (const card of cards) {
-    const partner = partners.get(card.partnerId);
-    if (!partner) continue;
-    const checks = limitChecks(partner, { partner: partner.id, brand: card.brandId, surface: card.surface, sharer: card.sharer });
-    await limiter.restore(checks, card.id, card.issuedAt);
-  }
-  return cards.length;
+  const charges = await chargeHistory(store)(now);
+  for (const charge of charges) await limiter.restore(charge.checks, charge.id, charge.at);
+  return charges.length;
 }
 
 /** Opens every part and builds the app. */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Server> {
-  const now = options.now ?? Date.now;
+  let now = options.now ?? Date.now;
   const store = options.store ?? (await openStore(config));
   let limiter: Limiter | undefined;
+  let clock: RedisClock | undefined;
   let rotations: { close(): void } | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let app: FastifyInstance | undefined;
   let retention: { close(): Promise<void> } | undefined;
   let stream: EventStream | undefined;
   try {
-    limiter = options.limiter ?? (await openLimiter(config));
-    await restoreLimits(store, limiter, now());
+    limiter = options.limiter ?? (await openLimiter(config, chargeHistory(store)));
     // With Redis, replay caches live there too: a replayed assertion is refused by every instance.
     const redis = "replay" in limiter ? (limiter as RedisLimiter) : undefined;
+    // With Redis, every instance keeps Redis's time, so windows, card times and expiry agree.
+    if (redis && !options.now) {
+      clock = createRedisClock(redis.redis);
+      await clock.sync().catch(() => {}); // measured again once Redis answers
+      now = clock.now;
+    }
+    await restoreLimits(store, limiter, now());
     const view: Store = withReadCache(redis ? { ...store, assertions: redis.replay } : store, { ttlMs: config.readCacheMs, now });
     const keys = await openKeyRing(store, {
       alg: config.signingAlg,
@@ -103,6 +104,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     refreshTimer.unref();
     if (config.redisUrl) rotations = watchRotations(config.redisUrl, config.redisPrefix, refresh);
     const metrics = createMetrics();
+    const counters = slidingCounters(redis);
     const context: AppContext = {
       config,
       store: view,
@@ -112,7 +114,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       metrics,
       now,
       origins: createOriginIndex(store, now),
-      credentialGuard: createCredentialGuard({ metrics, now }),
+      counters,
+      credentialGuard: createCredentialGuard({ metrics, now, counters }),
       traffic: {
         passes: createPassVerifier(view, { issuer: () => config.issuer }),
         cap: redis ? createRedisViewerCap(redis.redis, redis.prefix, config.creditsPerIpHour) : createMemoryViewerCap(config.creditsPerIpHour),
@@ -148,6 +151,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await retention?.close();
         await app!.close();
         await stream?.close();
+        clock?.close();
         await limiter!.close();
         await store.close();
       },
@@ -156,6 +160,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     clearInterval(refreshTimer);
     await retention?.close();
     rotations?.close();
+    clock?.close();
     await limiter?.close().catch(() => {});
     await store.close().catch(() => {});
     throw error;

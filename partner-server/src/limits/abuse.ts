@@ -1,7 +1,7 @@
 /**
- * Abuse guards on the HTTP edge, per client, in this process. Each belongs to the routes it
- * guards: a plugin adds it with its routes, so it holds for every spelling of their URLs that
- * reaches them (`/v1/cards/`, `/v1/%63ards`), and a new route in the plugin inherits it.
+ * Abuse guards on the HTTP edge, per client. Each belongs to the routes it guards: a plugin
+ * adds it with its routes, so it holds for every spelling of their URLs that reaches them
+ * (`/v1/cards/`, `/v1/%63ards`), and a new route in the plugin inherits it.
  * - **credential guessing** ({@link createCredentialGuard}, on the brand and admin APIs): after
  *   `AUTH_FAILURES.max` answers of 401 to one client within `AUTH_FAILURES.windowSeconds`,
  *   every request of that client to those routes is answered 429 `too_many_auth_failures`
@@ -12,13 +12,16 @@
  *   (`MINICARD_EVENTS_PER_MINUTE`), 429 `rate_limited` with `Retry-After`, after the origin was
  *   found to be a partner's. One page sends a few batched beacons a minute.
  *
- * The windows roll (a sliding log per client) and live in this process: behind a balancer each
- * instance counts on its own, so a client gets at most `instances × max`. That is the intended
- * trade-off: these guards must never depend on Redis being up (limits on issuance do, and fail
- * closed). Client IPs come from `request.ip`, which honours `X-Forwarded-For` only when
- * `MINICARD_TRUST_PROXY` is set; IPv6 clients count by their /64.
+ * The windows roll (a sliding log per client). With Redis they are cluster-wide: one sorted
+ * set per guard and client, checked and charged by one script, so N instances behind a
+ * balancer allow `max` in all, not `N × max`. While Redis cannot be reached each instance
+ * counts on its own (then a client gets at most `instances × max`): these guards never fail
+ * closed, unlike the limits on issuance. Client IPs come from `request.ip`, which honours
+ * `X-Forwarded-For` only when `MINICARD_TRUST_PROXY` is set; IPv6 clients count by their /64.
  */
 
+import { createHash, randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
 import { Problem } from "../problems.js";
@@ -34,12 +37,17 @@ const MAX_CLIENTS = 50_000;
 /** A sliding-log counter per key. */
 export interface SlidingCounter {
   /** Seconds until `key` has room again (0 when it has room now). */
-  wait(key: string, now: number): number;
+  wait(key: string, now: number): Promise<number>;
   /** Counts one event for `key` at `now`. */
-  add(key: string, now: number): void;
+  add(key: string, now: number): Promise<void>;
+  /** Counts one event for `key` if it has room, all at once: answers 0, or the seconds until it has room (nothing counted). */
+  take(key: string, now: number): Promise<number>;
 }
 
-/** Creates a {@link SlidingCounter} allowing `max` events per `windowSeconds` per key. */
+/** Makes the {@link SlidingCounter} named `name` (e.g. `auth_failures`) allowing `max` events per `windowSeconds` per key. */
+export type SlidingCounters = (name: string, max: number, windowSeconds: number) => SlidingCounter;
+
+/** Creates a {@link SlidingCounter} in this process allowing `max` events per `windowSeconds` per key. */
 export function createSlidingCounter(max: number, windowSeconds: number): SlidingCounter {
   const logs = new Map<string, number[]>();
   const windowMs = windowSeconds * 1000;
@@ -52,22 +60,111 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
     if (log.length === 0) logs.delete(key);
     return log;
   };
+  const wait = (key: string, now: number): number => {
+    const log = live(key, now);
+    if (log.length < max) return 0;
+    return Math.max(1, Math.ceil((log[log.length - max]! + windowMs - now) / 1000));
+  };
+  const add = (key: string, now: number): void => {
+    const log = live(key, now);
+    // Re-insert so the map's order is least recently seen first.
+    logs.delete(key);
+    log.push(now);
+    if (log.length > max) log.splice(0, log.length - max);
+    logs.set(key, log);
+    if (logs.size > MAX_CLIENTS) logs.delete(logs.keys().next().value!);
+  };
   return {
-    wait(key, now) {
-      const log = live(key, now);
-      if (log.length < max) return 0;
-      return Math.max(1, Math.ceil((log[log.length - max]! + windowMs - now) / 1000));
+    async wait(key, now) {
+      return wait(key, now);
     },
-    add(key, now) {
-      const log = live(key, now);
-      // Re-insert so the map's order is least recently seen first.
-      logs.delete(key);
-      log.push(now);
-      if (log.length > max) log.splice(0, log.length - max);
-      logs.set(key, log);
-      if (logs.size > MAX_CLIENTS) logs.delete(logs.keys().next().value!);
+    async add(key, now) {
+      add(key, now);
+    },
+    async take(key, now) {
+      const seconds = wait(key, now);
+      if (seconds === 0) add(key, now);
+      return seconds;
     },
   };
+}
+
+/**
+ * KEYS: the client's sorted set. ARGV: now (ms), window (ms), max, then the member to add, or
+ * nothing to only look. Adds when ARGV[5] is `1` (always) or `2` (only if there is room).
+ * Answers the ms until the key has room (0 when it had room before this call).
+ */
+const COUNT = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local wait = 0
+if count >= max then
+  local freeing = redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')
+  wait = math.max(1, tonumber(freeing[2]) + window - now)
+end
+if ARGV[5] == '1' or (ARGV[5] == '2' and wait == 0) then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -max - 1)
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+return wait
+`;
+const COUNT_SHA = createHash("sha1").update(COUNT).digest("hex");
+
+/**
+ * Creates a {@link SlidingCounter} in Redis: one window per key for every instance. While
+ * Redis cannot be reached (not connected, or a command fails) it counts in `fallback`, in
+ * this process, and never throws.
+ */
+export function createRedisSlidingCounter(
+  redis: Redis,
+  key: (client: string) => string,
+  max: number,
+  windowSeconds: number,
+  fallback: SlidingCounter = createSlidingCounter(max, windowSeconds),
+): SlidingCounter {
+  const windowMs = windowSeconds * 1000;
+  const instance = randomUUID();
+  let sequence = 0;
+  /** Answers the ms until `client` has room, or undefined when Redis did not answer. */
+  async function count(client: string, now: number, mode: "look" | "add" | "take"): Promise<number | undefined> {
+    if (redis.status !== "ready") return undefined;
+    const args = [Math.floor(now), windowMs, max, `${Math.floor(now)}:${instance}:${sequence++}`, mode === "look" ? 0 : mode === "add" ? 1 : 2];
+    try {
+      try {
+        return Number(await redis.evalsha(COUNT_SHA, 1, key(client), ...args));
+      } catch (error) {
+        if (!/NOSCRIPT/.test((error as Error)?.message ?? "")) throw error;
+        return Number(await redis.eval(COUNT, 1, key(client), ...args));
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  const seconds = (ms: number) => (ms <= 0 ? 0 : Math.max(1, Math.ceil(ms / 1000)));
+  return {
+    async wait(client, now) {
+      const ms = await count(client, now, "look");
+      return ms === undefined ? fallback.wait(client, now) : seconds(ms);
+    },
+    async add(client, now) {
+      const ms = await count(client, now, "add");
+      if (ms === undefined) await fallback.add(client, now);
+    },
+    async take(client, now) {
+      const ms = await count(client, now, "take");
+      return ms === undefined ? fallback.take(client, now) : seconds(ms);
+    },
+  };
+}
+
+/** Sliding counters in Redis under `prefix` (`<prefix>guard:<name>:<client>`) when given a connection, in this process otherwise. */
+export function slidingCounters(redis?: { redis: Redis; prefix: string }): SlidingCounters {
+  if (!redis) return (_name, max, windowSeconds) => createSlidingCounter(max, windowSeconds);
+  return (name, max, windowSeconds) => createRedisSlidingCounter(redis.redis, (client) => `${redis.prefix}guard:${name}:${client}`, max, windowSeconds);
 }
 
 /** The credential-guessing guard, shared by every credentialed plugin. */
@@ -77,12 +174,12 @@ export interface CredentialGuard {
 }
 
 /** Creates the credential guard (one per server: the brand and admin APIs share its counts). */
-export function createCredentialGuard(context: Pick<AppContext, "metrics" | "now">): CredentialGuard {
-  const failures = createSlidingCounter(AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
+export function createCredentialGuard(context: Pick<AppContext, "metrics" | "now"> & { counters: SlidingCounters }): CredentialGuard {
+  const failures = context.counters("auth_failures", AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
   return {
     protect(app) {
       app.addHook("onRequest", async (request) => {
-        const wait = failures.wait(clientOf(request.ip), context.now());
+        const wait = await failures.wait(clientOf(request.ip), context.now());
         if (wait > 0) {
           context.metrics.count("minicard_abuse_refused_total", { guard: "auth_failures" });
           throw new Problem("too_many_auth_failures", `too many failed authentications from this client; retry in ${wait} s`, {
@@ -92,7 +189,7 @@ export function createCredentialGuard(context: Pick<AppContext, "metrics" | "now
         }
       });
       app.addHook("onResponse", async (request, reply) => {
-        if (reply.statusCode === 401) failures.add(clientOf(request.ip), context.now());
+        if (reply.statusCode === 401) await failures.add(clientOf(request.ip), context.now());
       });
     },
   };

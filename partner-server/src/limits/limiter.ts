@@ -3,6 +3,10 @@
  *
  * One interface, two backends: in-process (`memory.ts`, one server) and Redis (several
  * instances; one atomic script). Routes only see this interface.
+ *
+ * The store's card log is the truth; a limiter is a fast copy of it. The in-process limiter
+ * is filled from that log at start (`restore`); the Redis limiter fills itself from it
+ * whenever Redis turns out to have lost its windows ({@link ChargeHistory}).
  */
 
 /** One rolling window to check: at most `max` charges within `windowSeconds` under `key`. */
@@ -36,6 +40,16 @@ export type LimitDecision =
       retryAfter: number;
     };
 
+/** A charge the store remembers: a card, the windows it counts in, and when it was issued (ms). */
+export interface PastCharge {
+  checks: LimitCheck[];
+  id: string;
+  at: number;
+}
+
+/** Every stored charge still inside one of its windows at `now` (ms): the store's cards, as the limiter counts them. */
+export type ChargeHistory = (now: number) => Promise<PastCharge[]>;
+
 /** Thrown when the limit store cannot be reached: issuance then fails closed. */
 export class LimitsUnavailableError extends Error {
   override readonly name = "LimitsUnavailableError";
@@ -54,7 +68,11 @@ export interface Limiter {
   restore(checks: readonly LimitCheck[], id: string, at: number): Promise<void>;
   /** Resolves when the limit store answers; throws {@link LimitsUnavailableError} otherwise. */
   ping(): Promise<void>;
-  /** True when charges survive a restart on their own (Redis); false when they must be restored. */
+  /**
+   * True when the limiter keeps its windows through a restart of this process on its own
+   * (Redis, which also rebuilds them from the store when Redis itself lost them); false when
+   * they must be restored at start.
+   */
   readonly durable: boolean;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@
 
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
-import { createSlidingCounter, EVENTS_PER_CLIENT } from "../limits/abuse.js";
+import { EVENTS_PER_CLIENT } from "../limits/abuse.js";
 import { Problem } from "../problems.js";
 import { ingestEvents } from "../services/ingest-events.js";
 import { clientOf } from "../limits/client.js";
@@ -34,7 +34,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
       }
     });
 
-    const beacons = createSlidingCounter(context.config.eventsPerMinute, EVENTS_PER_CLIENT.windowSeconds);
+    const beacons = context.counters("events", context.config.eventsPerMinute, EVENTS_PER_CLIENT.windowSeconds);
     app.addHook("onRequest", async (request) => {
       // An unknown origin is refused before anything is remembered about it: the guard below
       // keys on known partners only, so a flood of invented origins costs no memory.
@@ -44,8 +44,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
         throw new Problem("origin_not_allowed", origin ? `${origin.slice(0, 200)} is not a partner origin` : "events are accepted from partner pages only (no Origin)");
       }
       const client = `${partners.join(",")} ${clientOf(request.ip)}`;
-      const now = context.now();
-      const wait = beacons.wait(client, now);
+      const wait = await beacons.take(client, context.now());
       if (wait > 0) {
         context.metrics.count("minicard_abuse_refused_total", { guard: "events" });
         throw new Problem("rate_limited", `too many beacons from this client; retry in ${wait} s`, {
@@ -53,7 +52,6 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
           extra: { retryAfter: wait },
         });
       }
-      beacons.add(client, now);
       request.partners = partners;
     });
 
