@@ -3,8 +3,11 @@
  * It does not listen: the CLI does (`cli.ts`), tests call `inject()` or listen on port 0.
  */
 
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
 import type { AppContext } from "./context.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
 import { Problem, validationProblem } from "./problems.js";
@@ -19,7 +22,35 @@ import { statsRoutes } from "./routes/stats.js";
 import { trendingRoutes } from "./routes/trending.js";
 import { wellKnownRoutes } from "./routes/well-known.js";
 import { widgetRoutes } from "./routes/widget.js";
+import { appHeaders, DEFAULT_CSP, HSTS } from "./security-headers.js";
 import { StoreUnavailableError } from "./store/store.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The `code` of the problem this request was answered with, if any (for metrics). */
+    problemCode?: string;
+  }
+}
+
+/** A request id a trusted proxy may hand us: short, printable, nothing a log parser trips on. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Each request's id: the `X-Request-Id` of a trusted proxy (`MINICARD_TRUST_PROXY`) when it is
+ * well formed, else a new UUID. It is in every log line of the request (`requestId`), in the
+ * `X-Request-Id` response header and in problem+json bodies, so a user's report finds its logs.
+ */
+function requestIdOf(trustProxy: boolean | number): (raw: IncomingMessage) => string {
+  return (raw) => {
+    const given = trustProxy ? raw.headers["x-request-id"] : undefined;
+    return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+  };
+}
+
+/** A problem's body, naming the request it answers. */
+function problemBody(problem: Problem, request: FastifyRequest): string {
+  return JSON.stringify({ ...problem.toJSON(), requestId: request.id });
+}
 
 /** Largest request body accepted (a card request is well under 4 KB). */
 export const BODY_LIMIT = 16 * 1024;
@@ -80,6 +111,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     trustProxy: proxyTrust(context.config.trustProxy),
+    requestIdHeader: false,
+    genReqId: requestIdOf(context.config.trustProxy),
+    requestIdLogLabel: "requestId",
     forceCloseConnections: "idle",
     // A request that reached us while shutting down is served (with `Connection: close`),
     // not refused: behind a balancer a refusal would be answered to the client, while the
@@ -87,7 +121,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     return503OnClosing: false,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // The router answers these before any hook or the error handler runs: keep them problem+json.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
+    frameworkErrors: (error, request, reply: FastifyReply) => {
       const problem =
         error.code === "FST_ERR_MAX_PARAM_LENGTH"
           ? new Problem("not_found", "no such resource: the id is far too long")
@@ -96,10 +130,12 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
             : new Problem("internal_error", "something went wrong on our side");
       reply
         .code(problem.status)
+        // No hook runs before this answer, helmet's neither: its two essential headers by hand.
         .header("x-content-type-options", "nosniff")
-        .header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")
+        .header("content-security-policy", DEFAULT_CSP)
+        .header("x-request-id", request.id)
         .type("application/problem+json; charset=utf-8")
-        .send(JSON.stringify(problem.toJSON()));
+        .send(problemBody(problem, request));
     },
   });
 
@@ -127,8 +163,12 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     },
   });
 
-  app.addHook("onRequest", async (request) => {
-    (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  // Security headers (security-headers.ts): the app's set on every answer; the routes that
+  // other sites embed or load opt into theirs with the route option `helmet`.
+  await app.register(helmet, appHeaders);
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
   });
 
   // While closing, requests still arriving on keep-alive connections are served, but each
@@ -141,15 +181,10 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   app.addHook("onSend", async (request, reply, payload) => {
     if (closing) reply.header("connection", "close");
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "strict-origin-when-cross-origin");
-    if (!reply.hasHeader("content-security-policy")) {
-      reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-    }
     // HTTPS as the client sees it: our public issuer, or a balancer's X-Forwarded-Proto when
     // MINICARD_TRUST_PROXY is set (request.protocol ignores the header otherwise).
     if (context.config.issuer.startsWith("https:") || request.protocol === "https") {
-      reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+      reply.header("strict-transport-security", HSTS);
     }
     return payload;
   });
@@ -158,10 +193,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     const route = request.routeOptions.url ?? "unmatched";
     const labels = { route, method: request.method, status: String(reply.statusCode) };
     context.metrics.count("minicard_http_requests_total", labels);
-    const started = (request as { startedAt?: bigint }).startedAt;
-    if (started !== undefined) {
-      context.metrics.observe("minicard_http_request_duration_seconds", Number(process.hrtime.bigint() - started) / 1e9, { route });
-    }
+    context.metrics.observe("minicard_http_request_duration_seconds", reply.elapsedTime / 1000, { route });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -180,11 +212,12 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
       }
     }
     if (problem.status >= 500) request.log.warn({ code: problem.code, err: error }, problem.message);
+    request.problemCode = problem.code;
     reply
       .code(problem.status)
       .headers(problem.headers)
       .type("application/problem+json; charset=utf-8")
-      .send(JSON.stringify(problem.toJSON()));
+      .send(problemBody(problem, request));
   });
 
   // Fastify parses text/plain by default; the API takes JSON only (415 otherwise). The events
@@ -193,7 +226,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   app.setNotFoundHandler((request, reply) => {
     const problem = new Problem("not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
-    reply.code(404).type("application/problem+json; charset=utf-8").send(JSON.stringify(problem.toJSON()));
+    request.problemCode = problem.code;
+    reply.code(404).type("application/problem+json; charset=utf-8").send(problemBody(problem, request));
   });
 
   await app.register(wellKnownRoutes(context));

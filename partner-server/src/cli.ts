@@ -16,6 +16,7 @@ import { loadConfig, ConfigError, type Config, type ConfigOverrides } from "./co
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import { createServer, adminTokenFor } from "./server.js";
+import { loggerOptions } from "./logging.js";
 import { openKeyRing } from "./keys/keyring.js";
 import { announceRotation } from "./keys/announce.js";
 import { connectRedis, whenReady } from "./limits/redis.js";
@@ -139,7 +140,7 @@ const COMMANDS: Record<string, Command> = {
     async run(values) {
       const config = loadConfig(overrides(values));
       const server = await createServer(config, {
-        logger: { level: config.logLevel },
+        logger: loggerOptions(config.logLevel),
       });
       let address: string;
       try {
@@ -161,7 +162,15 @@ const COMMANDS: Record<string, Command> = {
         `  listening   ${address}`,
         `  issuer      ${base}`,
         `  jwks        ${base}/.well-known/jwks.json`,
-        `  admin token ${server.context.adminToken}${config.adminToken ? " (from MINICARD_ADMIN_TOKEN)" : ` (kept in ${config.dataDir}/admin-token)`}`,
+        // Standard output ends up in log collectors: the token itself is printed only for a local
+        // demo whose token was generated here; otherwise the line says where it is.
+        `  admin token ${
+          config.adminToken
+            ? "from MINICARD_ADMIN_TOKEN"
+            : config.demo
+              ? `${server.context.adminToken} (kept in ${config.dataDir}/admin-token)`
+              : `kept in ${config.dataDir}/admin-token (print it with: minicard-server admin-token --data-dir ${config.dataDir})`
+        }`,
       ];
       if (!server.context.keys.sealed) lines.push("  warning     signing keys are stored unencrypted: set MINICARD_KEY_SECRET in production");
       if (config.demo) {

@@ -57,6 +57,8 @@ export interface Config {
   eventsRetentionDays: number;
   /** With Redis: a stream entry left unacknowledged this long by a consumer (it died) is folded by another; default 30000 ms. */
   streamClaimMs: number;
+  /** Bearer token that `/metrics` requires; unset, `/metrics` is not served. */
+  metricsToken: string | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -85,6 +87,7 @@ const ENV: Record<string, keyof Config> = {
   MINICARD_TRENDING_REFRESH_MS: "trendingRefreshMs",
   MINICARD_EVENTS_RETENTION_DAYS: "eventsRetentionDays",
   MINICARD_STREAM_CLAIM_MS: "streamClaimMs",
+  MINICARD_METRICS_TOKEN: "metricsToken",
   MINICARD_LOG_LEVEL: "logLevel",
 };
 
@@ -180,6 +183,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError("MINICARD_ADMIN_TOKEN must be at least 16 characters");
   }
+  const metricsToken = str(raw.metricsToken);
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError("MINICARD_METRICS_TOKEN must be at least 16 characters");
+  }
 
   return {
     port,
@@ -203,6 +210,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     trendingRefreshMs: raw.trendingRefreshMs === undefined ? 5000 : int("MINICARD_TRENDING_REFRESH_MS", raw.trendingRefreshMs, 0, 300_000),
     eventsRetentionDays: raw.eventsRetentionDays === undefined ? 30 : int("MINICARD_EVENTS_RETENTION_DAYS", raw.eventsRetentionDays, 1, 3650),
     streamClaimMs: raw.streamClaimMs === undefined ? 30_000 : int("MINICARD_STREAM_CLAIM_MS", raw.streamClaimMs, 100, 3_600_000),
+    metricsToken,
     logLevel,
   };
 }

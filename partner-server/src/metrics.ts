@@ -1,97 +1,88 @@
 /**
- * Prometheus metrics in the text exposition format. Written by hand: a few counters and one
- * histogram do not justify a dependency, and the format is a dozen lines.
+ * Prometheus metrics, through `prom-client`: the product's own series (declared once, in
+ * {@link METRICS}) in a registry per server, plus the process's default metrics (CPU, heap,
+ * GC, event-loop lag, open handles), collected once per process and shared by every server in
+ * it. `/metrics` serves the two together, behind `MINICARD_METRICS_TOKEN` (`routes/health.ts`).
  */
 
-/** Counters and a latency histogram. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Seconds: from a millisecond up to the 10 s a request may wait for storage. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
+/** Every series the server writes: its kind, help and label names. One place, so a typo cannot start a new series. */
+export const METRICS = {
+  minicard_http_requests_total: { kind: "counter", help: "HTTP requests by route, method and status.", labels: ["route", "method", "status"] },
+  minicard_http_request_duration_seconds: { kind: "histogram", help: "HTTP request duration by route.", labels: ["route"] },
+  minicard_issuance_duration_seconds: {
+    kind: "histogram",
+    help: "Card issuance latency by outcome (issued, refused, replayed) and, when refused, the problem code.",
+    labels: ["outcome", "code"],
+  },
+  minicard_cards_issued_total: { kind: "counter", help: "Cards issued by surface.", labels: ["surface"] },
+  minicard_issuance_refused_total: { kind: "counter", help: "Issuance requests refused, by code.", labels: ["code"] },
+  minicard_events_total: { kind: "counter", help: "Widget events accepted, by quality.", labels: ["quality"] },
+  minicard_abuse_refused_total: { kind: "counter", help: "Requests refused by an abuse guard, by guard.", labels: ["guard"] },
+  minicard_signing_keys: { kind: "gauge", help: "Signing keys published in the JWKS.", labels: [] },
+  minicard_events_backlog: { kind: "gauge", help: "Beacon batches in the event stream not yet folded into the store (Redis only).", labels: [] },
+  minicard_events_stream_fallback_total: { kind: "counter", help: "Beacon batches stored directly because the event stream could not take them.", labels: [] },
+} as const satisfies Record<string, { kind: "counter" | "gauge" | "histogram"; help: string; labels: readonly string[] }>;
+
+type Definitions = typeof METRICS;
+type NamesOf<K extends string> = { [N in keyof Definitions]: Definitions[N]["kind"] extends K ? N : never }[keyof Definitions];
+/** A counter's name. */
+export type CounterName = NamesOf<"counter">;
+/** A gauge's name. */
+export type GaugeName = NamesOf<"gauge">;
+/** A histogram's name. */
+export type HistogramName = NamesOf<"histogram">;
+/** The labels a series takes (each optional: an absent label is empty). */
+export type Labels<N extends keyof Definitions> = Partial<Record<Definitions[N]["labels"][number], string>>;
+
+/** The server's metrics. */
 export interface Metrics {
-  /** Adds 1 (or `by`) to a counter with labels. */
-  count(name: string, labels?: Record<string, string>, by?: number): void;
-  /** Records one request duration, seconds. */
-  observe(name: string, seconds: number, labels?: Record<string, string>): void;
+  /** Adds 1 (or `by`) to a counter. */
+  count<N extends CounterName>(name: N, labels?: Labels<N>, by?: number): void;
+  /** Records one observation, in seconds. */
+  observe<N extends HistogramName>(name: N, seconds: number, labels?: Labels<N>): void;
   /** Sets a gauge. */
-  gauge(name: string, value: number, labels?: Record<string, string>): void;
-  /** The exposition text. */
-  render(): string;
+  gauge<N extends GaugeName>(name: N, value: number, labels?: Labels<N>): void;
+  /** The exposition text: this server's series and the process's. */
+  render(): Promise<string>;
+  /** Its content type. */
+  readonly contentType: string;
 }
 
-const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-
-const HELP: Record<string, string> = {
-  minicard_http_requests_total: "HTTP requests by route, method and status.",
-  minicard_http_request_duration_seconds: "HTTP request duration by route.",
-  minicard_cards_issued_total: "Cards issued by partner and surface.",
-  minicard_issuance_refused_total: "Issuance requests refused, by code.",
-  minicard_events_total: "Widget events accepted, by type.",
-  minicard_signing_keys: "Signing keys published in the JWKS.",
-  minicard_events_backlog: "Beacon batches in the event stream not yet folded into the store (Redis only).",
-  minicard_events_stream_fallback_total: "Beacon batches stored directly because the event stream could not take them.",
-};
-
-function labelText(labels: Record<string, string> = {}): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return "";
-  return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
+/** The process's default metrics: one collector per process, whatever the number of servers in it. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
-/** Creates an empty registry. */
+/** Creates a server's registry with every series of {@link METRICS}. */
 export function createMetrics(): Metrics {
-  const counters = new Map<string, Map<string, number>>();
-  const gauges = new Map<string, Map<string, number>>();
-  const histograms = new Map<string, Map<string, { buckets: number[]; sum: number; count: number }>>();
-
-  const series = <T>(map: Map<string, Map<string, T>>, name: string) => {
-    let entry = map.get(name);
-    if (!entry) map.set(name, (entry = new Map()));
-    return entry;
-  };
-
+  const registry = new Registry();
+  const series = new Map<string, Counter | Gauge | Histogram>();
+  for (const [name, { kind, help, labels }] of Object.entries(METRICS) as Array<[string, { kind: string; help: string; labels: readonly string[] }]>) {
+    const options = { name, help, labelNames: [...labels], registers: [registry] };
+    series.set(name, kind === "counter" ? new Counter(options) : kind === "gauge" ? new Gauge(options) : new Histogram({ ...options, buckets: BUCKETS }));
+  }
+  const shared = processMetrics();
   return {
-    count(name, labels, by = 1) {
-      const entry = series(counters, name);
-      const key = labelText(labels);
-      entry.set(key, (entry.get(key) ?? 0) + by);
+    count(name, labels = {}, by = 1) {
+      (series.get(name) as Counter).inc(labels as Record<string, string>, by);
     },
-    gauge(name, value, labels) {
-      series(gauges, name).set(labelText(labels), value);
+    observe(name, seconds, labels = {}) {
+      (series.get(name) as Histogram).observe(labels as Record<string, string>, seconds);
     },
-    observe(name, seconds, labels) {
-      const entry = series(histograms, name);
-      const key = labelText(labels);
-      let histogram = entry.get(key);
-      if (!histogram) entry.set(key, (histogram = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-      BUCKETS.forEach((bound, i) => {
-        if (seconds <= bound) histogram!.buckets[i]!++;
-      });
-      histogram.sum += seconds;
-      histogram.count++;
+    gauge(name, value, labels = {}) {
+      (series.get(name) as Gauge).set(labels as Record<string, string>, value);
     },
-    render() {
-      const lines: string[] = [];
-      const head = (name: string, type: string) => {
-        if (HELP[name]) lines.push(`# HELP ${name} ${HELP[name]}`);
-        lines.push(`# TYPE ${name} ${type}`);
-      };
-      for (const [name, entry] of counters) {
-        head(name, "counter");
-        for (const [labels, value] of entry) lines.push(`${name}${labels} ${value}`);
-      }
-      for (const [name, entry] of gauges) {
-        head(name, "gauge");
-        for (const [labels, value] of entry) lines.push(`${name}${labels} ${value}`);
-      }
-      for (const [name, entry] of histograms) {
-        head(name, "histogram");
-        for (const [labels, histogram] of entry) {
-          const inner = labels.slice(1, -1);
-          const join = (extra: string) => `{${inner ? `${inner},` : ""}${extra}}`;
-          BUCKETS.forEach((bound, i) => lines.push(`${name}_bucket${join(`le="${bound}"`)} ${histogram.buckets[i]}`));
-          lines.push(`${name}_bucket${join('le="+Inf"')} ${histogram.count}`);
-          lines.push(`${name}_sum${labels} ${histogram.sum}`);
-          lines.push(`${name}_count${labels} ${histogram.count}`);
-        }
-      }
-      return `${lines.join("\n")}\n`;
-    },
+    render: () => Registry.merge([registry, shared]).metrics(),
+    contentType: registry.contentType,
   };
 }

@@ -3,7 +3,7 @@
  * status endpoint the widget polls so revocation reaches rendered cards within a minute.
  */
 
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { authenticateBrands } from "../auth/brand-auth.js";
 import type { AppContext } from "../context.js";
 import { cardState, type Brand, type StoredCard } from "../domain/model.js";
@@ -44,7 +44,17 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       return card;
     };
 
-    app.post("/v1/cards", async (request, reply) => {
+    // Issuance latency by outcome, from the request's arrival to its answer (auth and limits included).
+    const onResponse = async (request: FastifyRequest, reply: FastifyReply) => {
+      const seconds = reply.elapsedTime / 1000;
+      if (reply.statusCode >= 400) {
+        context.metrics.observe("minicard_issuance_duration_seconds", seconds, { outcome: "refused", code: request.problemCode ?? String(reply.statusCode) });
+      } else {
+        context.metrics.observe("minicard_issuance_duration_seconds", seconds, { outcome: reply.getHeader("idempotent-replayed") === undefined ? "issued" : "replayed" });
+      }
+    };
+
+    app.post("/v1/cards", { onResponse }, async (request, reply) => {
       const key = request.headers["idempotency-key"];
       try {
         const response = await issueCard(

@@ -2,8 +2,14 @@
 
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
+import { Problem } from "../problems.js";
+import { tokenMatches } from "./admin/index.js";
 
-/** `/healthz` (the process answers), `/readyz` (storage answers; limits reported), `/metrics`. */
+/**
+ * `/healthz` (the process answers), `/readyz` (storage answers; limits reported), `/metrics`
+ * (Prometheus; only with `Authorization: Bearer <MINICARD_METRICS_TOKEN>`, and not served at all
+ * without that setting: label values name partners and routes, which are not public).
+ */
 export function healthRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.get("/healthz", async (_request, reply) => {
@@ -31,9 +37,23 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
       return { status: ready ? "ready" : "unavailable", checks: Object.fromEntries(checks) };
     });
 
-    app.get("/metrics", async (_request, reply) => {
-      reply.header("cache-control", "no-store").type("text/plain; version=0.0.4; charset=utf-8");
-      return context.metrics.render();
+    // Its own scope: the bearer check and the failed-credential guard hold for this route only.
+    await app.register(async (scope) => {
+      context.credentialGuard.protect(scope);
+      scope.addHook("onRequest", async (request) => {
+        const token = context.config.metricsToken;
+        if (token === undefined) throw new Problem("not_found", "metrics are served only when MINICARD_METRICS_TOKEN is set");
+        const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "");
+        if (!match || !tokenMatches(match[1]!, token)) {
+          throw new Problem("unauthorized", "send Authorization: Bearer <MINICARD_METRICS_TOKEN>", {
+            headers: { "www-authenticate": 'Bearer realm="minicard-metrics"' },
+          });
+        }
+      });
+      scope.get("/metrics", async (_request, reply) => {
+        reply.header("cache-control", "no-store").type(context.metrics.contentType);
+        return context.metrics.render();
+      });
     });
   };
 }

@@ -17,6 +17,7 @@ import { cardInput, postCard, seedWorld, spawnServer, type SpawnedServer } from 
 import { createRedisPrefix, createTestDatabase } from "../support/services.js";
 
 const ISSUER = "https://cards.stream.example";
+const METRICS_TOKEN = "test-metrics-token-0123456789";
 const ORIGIN = "https://weibo.example";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,6 +52,7 @@ describe("the event stream on PostgreSQL + Redis", () => {
       MINICARD_STREAM_CLAIM_MS: "1000",
       MINICARD_EVENTS_PER_MINUTE: "1000000",
       MINICARD_CREDITS_PER_IP_HOUR: "1000000",
+      MINICARD_METRICS_TOKEN: METRICS_TOKEN,
     };
     servers.push(await spawnServer({ env }), await spawnServer({ env }));
     const world = await seedWorld(servers[1]!.url, { origins: [ORIGIN] });
@@ -74,7 +76,7 @@ describe("the event stream on PostgreSQL + Redis", () => {
   const key = () => `${prefix.prefix}events`;
   const stats = async (url: string) => (await fetch(`${url}/v1/brands/me/stats`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
   const backlogGauge = async (url: string) => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const line = text.split("\n").find((row) => row.startsWith("minicard_events_backlog"));
     return line === undefined ? undefined : Number(line.split(" ").pop());
   };
