@@ -10,7 +10,21 @@ import { createSqlStore } from "./sql.js";
 import type { Store } from "./store.js";
 
 const INT8 = 20;
-const UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+/**
+ * Network errors; PostgreSQL's shutting down (57P0x), connection (08xxx) and insufficient
+ * resources (53100 disk full, 53200 out of memory, 53300 too many connections).
+ */
+const UNAVAILABLE = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
+  "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006", "53100", "53200", "53300",
+]);
+/**
+ * Errors without a code that mean the same: the connection dropped or timed out, or the store
+ * was closed (the pool ended, Kysely destroyed), which answers 503 like a database that went
+ * away, not 500.
+ */
+const GONE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end|driver has already been destroyed/i;
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -39,11 +53,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     isConflict: (error) => (error as { code?: string })?.code === "23505",
     isUnavailable: (error) => {
       const code = (error as { code?: string })?.code;
-      const message = (error as Error)?.message ?? "";
-      return (
-        (code !== undefined && UNAVAILABLE.has(code)) ||
-        /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-      );
+      return (code !== undefined && UNAVAILABLE.has(code)) || GONE.test((error as Error)?.message ?? "");
     },
   });
 }

@@ -51,6 +51,15 @@ function run(query) {
   return { changes, lastInsertRowid: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid) };
 }
 const transaction = db.transaction((queries) => queries.map(run));
+const failure = (error) => ({ message: String(error && error.message), code: error && error.code });
+// Ends whatever transaction is open. SQLite may already have rolled it back by itself (it does
+// on SQLITE_FULL and some I/O errors), so a ROLLBACK is sent only while one is open, and its
+// own failure is not allowed to escape: an exception here would kill the thread.
+function rollback() {
+  try {
+    if (db.inTransaction) db.prepare("ROLLBACK").run();
+  } catch {}
+}
 parentPort.on("message", (message) => {
   if (message.close) {
     db.close();
@@ -58,10 +67,14 @@ parentPort.on("message", (message) => {
     return;
   }
   if (message.batch) {
+    // A transaction left open here (only a failed COMMIT and a failed ROLLBACK can leave one)
+    // would turn this batch into a savepoint of it: its COMMIT a mere RELEASE, the cards
+    // acknowledged but not durable. Its owner was already told it failed, so end it first.
+    rollback();
     try {
       parentPort.postMessage({ id: message.id, results: transaction.immediate(message.batch) });
     } catch (error) {
-      parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+      parentPort.postMessage({ id: message.id, error: failure(error) });
     }
     return;
   }
@@ -71,9 +84,26 @@ parentPort.on("message", (message) => {
       if (message.begin) db.prepare("BEGIN IMMEDIATE").run();
       parentPort.postMessage({ id: message.id, results: message.steps.map(run) });
     } catch (error) {
-      if (db.inTransaction) db.prepare("ROLLBACK").run();
-      parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+      rollback();
+      parentPort.postMessage({ id: message.id, error: failure(error) });
     }
+    return;
+  }
+  if (message.end === "commit") {
+    // A COMMIT that fails (SQLITE_FULL: the WAL could not grow) may leave the transaction
+    // open; it is rolled back here, so the connection is clean for the next writer.
+    try {
+      db.prepare("COMMIT").run();
+      parentPort.postMessage({ id: message.id, changes: 0 });
+    } catch (error) {
+      rollback();
+      parentPort.postMessage({ id: message.id, error: failure(error) });
+    }
+    return;
+  }
+  if (message.end === "rollback") {
+    rollback();
+    parentPort.postMessage({ id: message.id, changes: 0 });
     return;
   }
   try {
@@ -85,7 +115,7 @@ parentPort.on("message", (message) => {
       parentPort.postMessage({ id: message.id, changes, lastInsertRowid: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid) });
     }
   } catch (error) {
-    parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
+    parentPort.postMessage({ id: message.id, error: failure(error) });
   }
 });
 `;
@@ -99,7 +129,11 @@ interface Reply {
   error?: { message: string; code?: string };
 }
 
-/** An error from the worker, with SQLite's `code` (e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`). */
+/**
+ * An error from the worker, with SQLite's `code` (e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`). A
+ * connection that is gone (the thread stopped, or the store was closed) fails with
+ * `SQLITE_CANTOPEN`: the database cannot be reached through it any more.
+ */
 export class SqliteThreadError extends Error {
   override readonly name = "SqliteThreadError";
   constructor(
@@ -175,6 +209,11 @@ class ThreadConnection implements DatabaseConnection {
     return reply.results!.map((one) => result(one));
   }
 
+  /** Ends the open transaction: a COMMIT that rolls back when it fails, or a ROLLBACK (a no-op when none is open). */
+  async end(how: "commit" | "rollback"): Promise<void> {
+    result(await this.send({ end: how }));
+  }
+
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(compiledQuery.query)) throw new Error("only select queries can be streamed");
     const { rows } = await this.executeQuery<R>(compiledQuery);
@@ -185,12 +224,15 @@ class ThreadConnection implements DatabaseConnection {
 class ThreadDriver implements Driver {
   private worker: Worker | undefined;
   private connection: ThreadConnection | undefined;
+  /** Set by `destroy()`: the store was closed, and is never reopened behind its owner's back. */
+  private closed = false;
   private busy = false;
   private readonly waiters: Array<() => void> = [];
 
   constructor(private readonly options: SqliteThreadOptions) {}
 
   async init(): Promise<void> {
+    if (this.closed) throw new SqliteThreadError("the SQLite store is closed", "SQLITE_CANTOPEN");
     if (this.worker) return;
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
@@ -228,11 +270,13 @@ class ThreadDriver implements Driver {
         open = true;
         return answers;
       });
-      if (open) await connection.executeQuery(CompiledQuery.raw("commit"));
-      open = false;
+      if (open) {
+        open = false; // a failed commit is rolled back by the thread
+        await connection.end("commit");
+      }
       return value;
     } finally {
-      if (open) await connection.executeQuery(CompiledQuery.raw("rollback")).catch(() => {});
+      if (open) await connection.end("rollback").catch(() => {});
       await this.releaseConnection();
     }
   }
@@ -240,6 +284,10 @@ class ThreadDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     // One connection, handed to waiters in arrival order (waking only the next one).
     if (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.closed) {
+      await this.releaseConnection();
+      throw new SqliteThreadError("the SQLite store is closed", "SQLITE_CANTOPEN");
+    }
     this.busy = true;
     return this.connection!;
   }
@@ -249,11 +297,16 @@ class ThreadDriver implements Driver {
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("commit"));
+    await (connection as ThreadConnection).end("commit");
   }
 
+  /**
+   * Kysely rolls back after a failed commit; the thread has then already done so, and this
+   * ROLLBACK must not fail in its turn, or its error ("no transaction is active") would
+   * replace the commit's (`SQLITE_FULL`) and turn a 503 into a 500.
+   */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("rollback"));
+    await (connection as ThreadConnection).end("rollback");
   }
 
   async releaseConnection(): Promise<void> {
@@ -263,6 +316,7 @@ class ThreadDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;

@@ -28,9 +28,23 @@ export function openSqliteStore(file: string): Store {
     transact: (queries) => dialect.transact(queries),
     transaction: (work) => dialect.transaction(work),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
-    isUnavailable: (error) => {
-      const code = (error as { code?: string })?.code ?? "";
-      return code === "SQLITE_BUSY" || code === "SQLITE_IOERR" || code === "SQLITE_FULL" || code === "SQLITE_CANTOPEN";
-    },
+    isUnavailable: isSqliteUnavailable,
   });
+}
+
+/** SQLite's result codes that mean "not now" rather than "wrong": extended codes included (`SQLITE_IOERR_WRITE`). */
+const UNAVAILABLE = /^SQLITE_(BUSY|IOERR|FULL|CANTOPEN)(_|$)/;
+
+/**
+ * True when `error` means the database cannot take the operation now but may later, so the
+ * client is told 503 `store_unavailable` and to retry: busy, an I/O error, a full disk
+ * (`SQLITE_FULL`: the WAL could not grow; nothing was committed, and writes succeed again
+ * once there is space), or a connection that is gone (its thread stopped, or the store was
+ * closed, which Kysely reports as "driver has already been destroyed").
+ */
+export function isSqliteUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && UNAVAILABLE.test(code)) return true;
+  const message = (error as Error)?.message ?? "";
+  return /driver has already been destroyed|database connection is not open/i.test(message);
 }

@@ -32,7 +32,11 @@ export class ConflictError extends Error {
   override readonly name = "ConflictError";
 }
 
-/** Thrown when the database cannot be reached. */
+/**
+ * Thrown when the database cannot take an operation now but may later: unreachable, busy, out
+ * of disk space, or closed. The API answers 503 `store_unavailable` with `Retry-After`, and
+ * the client retries (with its `Idempotency-Key`).
+ */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
 }
