@@ -17,7 +17,7 @@ const RULES = {
   sdk: { allow: ["jose"], node: false },
   "embed-widget": { allow: ["@minicard/sdk", "preact", "jose", "uqr", "lean-qr", "qrcode-generator"], node: false },
   "partner-server": {
-    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
+    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "@fastify/helmet", "@fastify/static", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
     node: true,
   },
 };

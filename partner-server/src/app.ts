@@ -5,7 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import type { AppContext } from "./context.js";
@@ -113,7 +113,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     trustProxy: proxyTrust(context.config.trustProxy),
     requestIdHeader: false,
     genReqId: requestIdOf(context.config.trustProxy),
-    requestIdLogLabel: "requestId",
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
     forceCloseConnections: "idle",
     // A request that reached us while shutting down is served (with `Connection: close`),
     // not refused: behind a balancer a refusal would be answered to the client, while the

@@ -28,7 +28,7 @@ describe("/metrics", () => {
   const metrics = (headers: Record<string, string> = {}) => fetch(`${server.url}/metrics`, { headers });
 
   it("answers only with the bearer token, whatever the spelling of the path", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong-token-0123456789" }, { authorization: METRICS_TOKEN }, { authorization: `Basic ${METRICS_TOKEN}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong-token-0123456789" }, { authorization: METRICS_TOKEN }, { authorization: `Basic ${METRICS_TOKEN}` }]) {
       const response = await metrics(headers);
       expect(response.status).toBe(401);
       expect((await response.json()).code).toBe("unauthorized");

@@ -8,7 +8,7 @@
  */
 
 import { randomInt } from "node:crypto";
-import { Migrator, sql, type CompiledQuery, type Insertable, type Kysely, type QueryResult, type RawBuilder, type Selectable } from "kysely";
+import { CompiledQuery, Migrator, sql, type Insertable, type Kysely, type QueryResult, type RawBuilder, type Selectable } from "kysely";
 import type { Card, CardKind, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -158,6 +158,8 @@ function toEvent(row: Selectable<Database["events"]>): StoredEvent {
 
 /** Events per insert statement: 15 columns each stays under SQLite's 32,766 bound parameters. */
 const EVENTS_PER_STATEMENT = 1000;
+/** The columns `eventInsert` binds, in its order. */
+const EVENT_COLUMNS = ["id", "type", "card_id", "brand_id", "partner_id", "surface", "slot", "quality", "visitor", "viewer", "placement", "at", "dedup_key", "ingest_batch", "day"] as const;
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
@@ -327,6 +329,33 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     outcomes: IngestOutcome[];
   }
 
+  /** `INSERT INTO events` texts by row count: the one statement that grows with traffic is built as text, not as a query tree. */
+  const eventInserts = new Map<number, string>();
+  const placeholder = options.kind === "postgres" ? (n: number) => `$${n}` : () => "?";
+
+  /** Stores `chunk` (skipping a seen `dedup_key` or id) and answers the ids stored. */
+  function eventInsert(chunk: readonly StoredEvent[], batch: number): CompiledQuery {
+    let text = eventInserts.get(chunk.length);
+    if (text === undefined) {
+      const rows: string[] = [];
+      for (let row = 0, n = 1; row < chunk.length; row++) {
+        const values: string[] = [];
+        for (let column = 0; column < EVENT_COLUMNS.length; column++) values.push(placeholder(n++));
+        rows.push(`(${values.join(", ")})`);
+      }
+      text = `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES ${rows.join(", ")} ON CONFLICT DO NOTHING RETURNING id`;
+      if (eventInserts.size < 64) eventInserts.set(chunk.length, text);
+    }
+    const parameters: unknown[] = [];
+    for (const event of chunk) {
+      parameters.push(
+        event.id, event.type, event.cardId, event.brandId, event.partnerId, event.surface, event.slot, event.quality, event.visitor,
+        event.viewer ?? null, event.placement ?? null, event.at, event.dedupKey ?? null, batch, dayOf(event.at),
+      );
+    }
+    return CompiledQuery.raw(text, parameters);
+  }
+
   /**
    * The first step of an event transaction: the statements that store the events and claim
    * what they earn, for every write of the batch at once. Every claim reads back only rows this
@@ -338,32 +367,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
    * 4. the trending impressions that lost their claim are stored as organic.
    */
   function claimStatements(events: readonly StoredEvent[], batch: number) {
-    const stored = chunks(events, EVENTS_PER_STATEMENT).map((chunk) =>
-      db
-        .insertInto("events")
-        .values(
-          chunk.map((event) => ({
-            id: event.id,
-            type: event.type,
-            card_id: event.cardId,
-            brand_id: event.brandId,
-            partner_id: event.partnerId,
-            surface: event.surface,
-            slot: event.slot,
-            quality: event.quality,
-            visitor: event.visitor,
-            viewer: event.viewer ?? null,
-            placement: event.placement ?? null,
-            at: event.at,
-            dedup_key: event.dedupKey ?? null,
-            ingest_batch: batch,
-            day: dayOf(event.at),
-          })),
-        )
-        .onConflict((conflict) => conflict.doNothing())
-        .returning("id")
-        .compile(),
-    );
+    const stored = chunks(events, EVENTS_PER_STATEMENT).map((chunk) => eventInsert(chunk, batch));
     const mine = (ids: readonly string[]) => sql`id IN (${sql.join(ids)}) AND ingest_batch = ${batch}`;
     const claims: CompiledQuery[] = [];
     for (const ids of chunks(events.filter(earnsVisit).map((event) => event.id), EVENTS_PER_STATEMENT)) {
