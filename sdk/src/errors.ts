@@ -11,6 +11,11 @@ export type VerifierErrorCode =
   | "unsupported_algorithm"
   | "unknown_key"
   | "invalid_signature"
+  /**
+   * An ES256 signature in its high-S form (`s` > n/2): the malleated twin of a valid one.
+   * The issuer signs low-S only, so each card has one token string.
+   */
+  | "non_canonical_signature"
   | "wrong_type"
   | "wrong_issuer"
   | "wrong_audience"

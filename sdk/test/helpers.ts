@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { MinicardError, type MinicardErrorCode } from "../src/index.js";
+import { lowS } from "./fixtures/forged-tokens.js";
 
 export type TestAlg = "ES256" | "EdDSA";
 
@@ -169,12 +170,22 @@ export function cardClaims(options: MintOptions): Record<string, unknown> {
   return claims;
 }
 
-/** Signs a card token with jose's SignJWT: header `{ alg, kid, typ: "minicard+jwt" }`. */
+/**
+ * Signs a card token with jose's SignJWT: header `{ alg, kid, typ: "minicard+jwt" }`. ES256
+ * signatures are turned low-S, as the partner server signs (the verifier refuses high-S).
+ */
 export async function mintCard(key: TestKey, options: MintOptions): Promise<string> {
   const claims = cardClaims(options);
-  return new SignJWT(claims)
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "minicard+jwt", ...options.header } as { alg: string })
     .sign(key.privateKey);
+  return key.alg === "ES256" ? toLowS(token) : token;
+}
+
+/** `token` (ES256) with its signature in low-S form. */
+export function toLowS(token: string): string {
+  const [header, payload, signature] = token.split(".") as [string, string, string];
+  return `${header}.${payload}.${b64url(lowS(fromB64url(signature)))}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -189,12 +200,12 @@ export function fromB64url(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, "base64url"));
 }
 
-/** Signs `payload` under any `header`, straight with WebCrypto. */
+/** Signs `payload` under any `header`, straight with WebCrypto (ES256: low-S). */
 export async function signRaw(key: TestKey, header: Record<string, unknown>, payload: string | Uint8Array): Promise<string> {
   const input = `${b64url(JSON.stringify(header))}.${b64url(payload)}`;
   const algorithm = key.alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
-  const signature = await crypto.subtle.sign(algorithm, key.privateKey, new TextEncoder().encode(input));
-  return `${input}.${b64url(new Uint8Array(signature))}`;
+  const signature = new Uint8Array(await crypto.subtle.sign(algorithm, key.privateKey, new TextEncoder().encode(input)));
+  return `${input}.${b64url(key.alg === "ES256" ? lowS(signature) : signature)}`;
 }
 
 /** Splits a compact JWS into its decoded header and payload and its raw segments. */

@@ -6,12 +6,14 @@
  * Signing uses `node:crypto` with `KeyObject`s directly rather than jose's async `SignJWT`:
  * issuance signs on every request and this path is measured against a bare `crypto.sign`
  * (the JOSE encoding is a dozen lines, checked by verifying with jose in the tests).
+ * ES256 signatures are normalised to low-S (`toLowS`), so each card has one token string.
  */
 
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { StoredSigningKey } from "../domain/model.js";
 import type { Store } from "../store/store.js";
+import { toLowS } from "./low-s.js";
 import { createSealer, type Sealer } from "./seal.js";
 
 /** A signature algorithm of the server. */
@@ -40,7 +42,7 @@ export interface KeyRingOptions {
 export interface KeyRing {
   /** The key new cards are signed with. */
   readonly current: { kid: string; alg: SigningAlg };
-  /** Signs `header.payload` as a compact JWS with the current key. */
+  /** Signs `header.payload` as a compact JWS with the current key (ES256: low-S, see {@link toLowS}). */
   signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): { token: string; kid: string };
   /** The public keys to publish at `now`: next, current and still-needed retired ones. */
   jwks(now: number): { keys: JWK[] };
@@ -171,7 +173,7 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
       const input = `${b64url(JSON.stringify({ ...header, alg: key.stored.alg, kid: key.stored.kid }))}.${b64url(JSON.stringify(payload))}`;
       const signature =
         key.stored.alg === "ES256"
-          ? sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+          ? toLowS(sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" }))
           : sign(null, Buffer.from(input), key.privateKey);
       return { token: `${input}.${signature.toString("base64url")}`, kid: key.stored.kid };
     },

@@ -12,11 +12,18 @@ export const SURFACES = ["dm", "profile", "feed"] as const;
 export const KINDS = ["app", "product", "membership"] as const;
 
 /**
- * Plain text: no control characters, no bidirectional overrides or invisible formatting
- * characters (they spoof what a reader sees), not blank.
+ * Plain text: no control (`\p{Cc}`) or format (`\p{Cf}`) characters — C0, DEL, C1, bidi marks
+ * and overrides, zero-width characters, U+00AD soft hyphen, U+061C Arabic letter mark,
+ * U+180E Mongolian vowel separator, U+FFF9–FFFB interlinear annotation, tag characters —
+ * nor U+034F combining grapheme joiner, U+2028/2029, U+2065 or any of U+E0000–E007F: they
+ * spoof what a reader sees. Refused, never stripped: the text a brand sends is the text a
+ * viewer sees. And not blank: at least one character that is neither whitespace nor a filler
+ * that renders as nothing (U+115F, U+1160, U+3164, U+FFA0 Hangul fillers, U+2800 braille
+ * blank); fillers stay allowed beside visible text. (`.` is enough in the look-ahead: line
+ * terminators are refused anyway.)
  */
 const PLAIN_TEXT =
-  "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u206F\\uFEFF]*$";
+  "^(?=.*[^\\s\\u115F\\u1160\\u2800\\u3164\\uFFA0])[^\\p{Cc}\\p{Cf}\\u034F\\u2028\\u2029\\u2065\\u{E0000}-\\u{E007F}]*$";
 const PLAIN_TEXT_MESSAGE = "must be plain text: not blank, no control or invisible formatting characters";
 
 /** One URL-encoded character: unreserved, a few sub-delimiters, or a `%XX` escape. */

@@ -8,7 +8,7 @@
  * sets, importers for every key type) is 6.8 KB min+gzip — 40 % of the widget's 16 KB budget
  * for a page script. Verifying two algorithms with WebCrypto is the same calls jose makes, in
  * about 1 KB. Everything security-relevant is explicit and tested: the algorithm allowlist,
- * the key's type bound to the algorithm, strict base64url, signature length.
+ * the key's type bound to the algorithm, strict base64url, signature length, low-S.
  */
 
 /** A signature algorithm Minicard issues with. */
@@ -17,6 +17,8 @@ export type Algorithm = "ES256" | "EdDSA";
 /** A compact JWS, split and decoded; nothing in it is trusted yet. */
 export interface CompactJws {
   header: Record<string, unknown>;
+  /** The header's JSON text, as decoded. */
+  headerJson: string;
   /** The payload's raw bytes. */
   payload: Uint8Array<ArrayBuffer>;
   signature: Uint8Array<ArrayBuffer>;
@@ -37,9 +39,14 @@ export function fromBase64url(segment: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Parses UTF-8 JSON that must be an object (not an array, not null). */
-export function jsonObject(bytes: Uint8Array): Record<string, unknown> {
-  const value: unknown = JSON.parse(decoder.decode(bytes));
+/** Decodes strict UTF-8; throws a TypeError on anything else. */
+export function utf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Parses JSON text that must be an object (not an array, not null). */
+export function jsonObject(json: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(json);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TypeError("not a JSON object");
   return value as Record<string, unknown>;
 }
@@ -49,18 +56,23 @@ export function splitCompact(token: string): CompactJws {
   const segments = token.split(".");
   if (segments.length !== 3) throw new TypeError("not a compact JWS");
   const [header, payload, signature] = segments as [string, string, string];
+  const headerJson = utf8(fromBase64url(header));
   return {
-    header: jsonObject(fromBase64url(header)),
+    header: jsonObject(headerJson),
+    headerJson,
     payload: fromBase64url(payload),
     signature: fromBase64url(signature),
     signingInput: encoder.encode(`${header}.${payload}`),
   };
 }
 
-/** The WebCrypto parameters of each algorithm, and the JWK a key for it must be. */
+/**
+ * The WebCrypto parameters of each algorithm (one object serves `importKey` and `verify`:
+ * each reads only its own members), and the JWK a key for it must be.
+ */
 const PARAMS = {
-  ES256: { kty: "EC", crv: "P-256", import: { name: "ECDSA", namedCurve: "P-256" }, verify: { name: "ECDSA", hash: "SHA-256" }, size: 64 },
-  EdDSA: { kty: "OKP", crv: "Ed25519", import: { name: "Ed25519" }, verify: { name: "Ed25519" }, size: 64 },
+  ES256: { kty: "EC", crv: "P-256", algorithm: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } },
+  EdDSA: { kty: "OKP", crv: "Ed25519", algorithm: { name: "Ed25519" } },
 } as const;
 
 /** A public JWK as published in a JWKS. */
@@ -92,15 +104,27 @@ export function importPublicKey(jwk: PublicJwk, alg: Algorithm): Promise<CryptoK
   const params = PARAMS[alg];
   const material: JsonWebKey = { kty: params.kty, crv: params.crv, x: jwk.x as string };
   if (alg === "ES256") material.y = jwk.y as string;
-  return crypto.subtle.importKey("jwk", material, params.import, false, ["verify"]);
+  return crypto.subtle.importKey("jwk", material, params.algorithm, false, ["verify"]);
+}
+
+/** Half the order n of P-256 (n is odd: this is ⌊n/2⌋). */
+const HALF_ORDER = 0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8n;
+
+/**
+ * True when `signature` is a 64-byte ES256 `r‖s` whose `s` is over n/2 (n the P-256 group
+ * order). ECDSA accepts `(r, s)` and `(r, n − s)` alike, so every ES256 token has a "high-S"
+ * twin that verifies too: Minicard issues only low-S signatures and refuses the other, so a
+ * card has exactly one token string. False for any other length (the signature check fails those).
+ */
+export function isHighS(signature: Uint8Array): boolean {
+  return signature.length === 64 && signature.subarray(32).reduce((s, byte) => (s << 8n) | BigInt(byte), 0n) > HALF_ORDER;
 }
 
 /** Checks `jws`'s signature with `key` under `alg`; false for any mismatch, wrong length included. */
 export async function verifySignature(jws: CompactJws, alg: Algorithm, key: CryptoKey): Promise<boolean> {
-  const params = PARAMS[alg];
-  if (jws.signature.length !== params.size) return false;
+  if (jws.signature.length !== 64) return false;
   try {
-    return await crypto.subtle.verify(params.verify, key, jws.signature, jws.signingInput);
+    return await crypto.subtle.verify(PARAMS[alg].algorithm, key, jws.signature, jws.signingInput);
   } catch {
     return false;
   }

@@ -3,7 +3,8 @@
  *
  * Order of checks: size and shape (canonical base64url, JSON without duplicated members),
  * header (`alg` on the allowlist, then only `alg`/`kid`/`typ`: no embedded or remote keys),
- * key by `kid` from the issuer's JWKS, signature, claims (`iss`, `aud`, `nbf`, `exp`), the
+ * a low-S ES256 signature (its high-S twin would verify too), key by `kid` from the
+ * issuer's JWKS, signature, claims (`iss`, `aud`, `nbf`, `exp`), the
  * `card` claim against the contract's schema, then the surface binding.
  * Keys are fetched once per key set and cached; an unknown `kid` triggers one refetch, then
  * waits out a cooldown, so a flood of forged tokens cannot make the verifier hammer the issuer.
@@ -12,7 +13,7 @@
 import { MinicardError, type VerifierErrorCode } from "../errors.js";
 import { validateCard, type Card, type Surface } from "../card/schema.js";
 import { hosts, type HostProfile } from "../links/hosts.js";
-import { fitsAlgorithm, fromBase64url, importPublicKey, jsonObject, splitCompact, verifySignature, type Algorithm, type CompactJws, type PublicJwk } from "./jws.js";
+import { fitsAlgorithm, importPublicKey, isHighS, jsonObject, splitCompact, utf8, verifySignature, type Algorithm, type CompactJws, type PublicJwk } from "./jws.js";
 
 export type { Algorithm } from "./jws.js";
 
@@ -201,24 +202,18 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
  * embeds), `crit`/`b64`/`zip` (change how the token is processed) and whatever comes next.
  */
 const HEADER_PARAMETERS: ReadonlySet<string> = new Set(["alg", "kid", "typ"]);
-const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 function fail(code: VerifierErrorCode, message: string, cause?: unknown): never {
   throw new MinicardError(code, message, { cause });
 }
 
 /**
- * True when `segment` is canonical unpadded base64url: a length that encodes whole bytes and
- * unused trailing bits of zero. Lenient decoders ignore those bits, so without this check one
- * card would have many token spellings (a signature "changed" without changing).
+ * Canonical unpadded base64url: whole 4-character groups, then 2 or 3 characters whose
+ * unused trailing bits are zero (the last of 2 is `A`, `Q`, `g` or `w`: 4 unused bits; the
+ * last of 3 a multiple of 4: 2 unused bits). Lenient decoders ignore those bits, so without
+ * this check one card would have many token spellings (a signature "changed" without changing).
  */
-function isCanonicalSegment(segment: string): boolean {
-  const rest = segment.length % 4;
-  if (rest === 1) return false;
-  if (rest === 0) return true;
-  const last = BASE64URL.indexOf(segment[segment.length - 1]!);
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
-}
+const CANONICAL_SEGMENT = /^(?:[\w-]{4})*(?:[\w-][AQgw]|[\w-]{2}[AEIMQUYcgkosw048])?$/;
 
 /**
  * True when an object in `json` (valid JSON text) names a member twice. `JSON.parse` keeps the
@@ -243,29 +238,26 @@ function hasDuplicateMember(json: string): boolean {
   return false;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 /**
  * Decodes and checks everything that can be checked before a key is looked up: size, shape
  * (three canonical base64url segments), header and payload both JSON objects without
  * duplicated members, `alg` on the allowlist, only the `alg`/`kid`/`typ` parameters, `typ`,
- * a usable `kid`.
+ * a usable `kid`, and an ES256 signature in low-S form (`non_canonical_signature`: checked
+ * before the key is looked up, so malleated tokens never trigger a JWKS refetch).
  */
-function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: CompactJws; alg: Algorithm; kid: string } {
+function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: CompactJws; alg: Algorithm; kid: string; payload: Record<string, unknown> } {
   if (typeof token !== "string" || token.length === 0) fail("malformed", "the token is empty");
   if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is over ${MAX_TOKEN_LENGTH} characters`);
   // The signature may be empty (an unsigned `alg: none` token): the algorithm check below names it.
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
-  if (!token.split(".").every(isCanonicalSegment)) fail("malformed", "the token is not canonical base64url");
+  if (!token.split(".").every((segment) => CANONICAL_SEGMENT.test(segment))) fail("malformed", "the token is not canonical base64url");
   let jws: CompactJws;
-  let headerText: string;
   try {
     jws = splitCompact(token);
-    headerText = utf8.decode(fromBase64url(token.slice(0, token.indexOf("."))));
   } catch (error) {
     fail("malformed", "the header is not a JSON object", error);
   }
-  if (hasDuplicateMember(headerText)) fail("malformed", "the header repeats a parameter");
+  if (hasDuplicateMember(jws.headerJson)) fail("malformed", "the header repeats a parameter");
   const header = jws.header;
   if (typeof header.alg !== "string" || !(algorithms as readonly string[]).includes(header.alg)) {
     fail("unsupported_algorithm", `algorithm ${String(header.alg)} is not allowed`);
@@ -276,14 +268,15 @@ function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: Co
   if (header.typ !== CARD_TYPE) fail("wrong_type", `typ is not ${CARD_TYPE}`);
   if (typeof header.kid !== "string" || !KID.test(header.kid)) fail("unknown_key", "no usable kid");
   let payloadText: string;
+  let payload: Record<string, unknown>;
   try {
-    payloadText = utf8.decode(jws.payload);
-    jsonObject(jws.payload);
+    payload = jsonObject((payloadText = utf8(jws.payload)));
   } catch (error) {
     fail("malformed", "the payload is not a JSON object", error);
   }
   if (hasDuplicateMember(payloadText)) fail("malformed", "the payload repeats a member");
-  return { jws, alg: header.alg as Algorithm, kid: header.kid };
+  if (header.alg === "ES256" && isHighS(jws.signature)) fail("non_canonical_signature", "high-S signature");
+  return { jws, alg: header.alg as Algorithm, kid: header.kid, payload };
 }
 
 /**
@@ -312,17 +305,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   async function verify(token: string, verifyOptions: VerifyOptions): Promise<VerifiedCard> {
     const surface = verifyOptions?.surface;
-    const { jws, alg, kid } = checkHeader(token, algorithms);
+    const { jws, alg, kid, payload } = checkHeader(token, algorithms);
     const key = await keys({ alg, kid }).catch((error: unknown) => {
       throw error instanceof MinicardError ? error : new MinicardError("issuer_unreachable", "the keys could not be resolved", { cause: error });
     });
     if (!(await verifySignature(jws, alg, key))) fail("invalid_signature", "the signature does not match");
-    let payload: Record<string, unknown>;
-    try {
-      payload = jsonObject(jws.payload);
-    } catch (error) {
-      fail("malformed", "the payload is not a JSON object", error);
-    }
     const now = (verifyOptions?.now ?? new Date()).getTime() / 1000;
     const claims = checkClaims(payload, { issuer, audience, now, clockTolerance });
     const card = checkCard(payload.card, appId);

@@ -16,9 +16,20 @@ const APP_ID = "2021000000000001";
 const base = { partner: "weibo", surface: "dm", kind: "app", app: { id: APP_ID, page: "pages/index/index" }, title: "Tonight" };
 const accepted = (input: Record<string, unknown>) => validateCardInput(input).length === 0;
 
-/** Characters no plain text may carry: C0, DEL, C1, zero-width and bidi controls, line/paragraph separators. */
-const FORBIDDEN_TEXT = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF]/;
-const CONTROL = fc.constantFrom(..."\u0000\u0001\u0007\b\t\n\u000B\f\r\u001B\u001F\u007F\u0080\u0085\u009F\u200B\u200E\u200F\u2028\u2029\u202A\u202D\u202E\u2066\u2069\uFEFF");
+/**
+ * Characters no plain text may carry: C0, DEL, C1, zero-width and bidi controls, line/paragraph
+ * separators; since issue 14 also U+00AD, U+034F, U+061C, U+180E, U+FFF9–FFFB and the tag characters.
+ */
+const FORBIDDEN_TEXT = /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}]/u;
+/** Characters that render as nothing: a text made only of them (and whitespace) is blank. */
+const BLANK = /^[\s\u115F\u1160\u2800\u3164\uFFA0]*$/u;
+const CONTROL = fc.constantFrom(
+  ..."\u0000\u0001\u0007\b\t\n\u000B\f\r\u001B\u001F\u007F\u0080\u0085\u009F\u200B\u200E\u200F\u2028\u2029\u202A\u202D\u202E\u2066\u2069\uFEFF",
+  ..."\u00AD\u034F\u061C\u180E\uFFF9\uFFFA\uFFFB",
+  "\u{E0001}", "\u{E0020}", "\u{E0067}", "\u{E007F}", "\u{E0000}",
+);
+/** Fillers that look blank, mixed with whitespace: never a text on their own. */
+const BLANK_LOOKING = fc.array(fc.constantFrom(" ", "\u00A0", "\u3000", "\u115F", "\u1160", "\u2800", "\u3164", "\uFFA0"), { minLength: 1, maxLength: 20 }).map((chars) => chars.join(""));
 
 /** `text` with `char` inserted at a position chosen by `at`. */
 const insert = (text: string, char: string, at: number) => text.slice(0, at % (text.length + 1)) + char + text.slice(at % (text.length + 1));
@@ -70,9 +81,11 @@ const textLike = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 60 }),
   fc.tuple(fc.string({ unit: "grapheme", maxLength: 40 }), CONTROL, fc.nat()).map(([text, char, at]) => insert(text, char, at)),
   fc.tuple(fc.constantFrom("<script>alert(1)</script>", "影院今晚 🎬", "Tonight", "a"), CONTROL, fc.nat()).map(([text, char, at]) => insert(text, char, at)),
+  BLANK_LOOKING,
+  fc.tuple(BLANK_LOOKING, fc.constantFrom("a", "影", "")).map(([blank, text]) => blank + text),
 );
 
-describe("issuance validation never accepts text with control or bidi characters", () => {
+describe("issuance validation never accepts text with control, bidi or invisible characters, nor blank-looking text", () => {
   it(`title, description, cta, membership benefit (${RUNS.text} runs)`, () => {
     fc.assert(
       fc.property(textLike, fc.constantFrom("title", "description", "cta", "benefit"), (text, field) => {
@@ -83,6 +96,7 @@ describe("issuance validation never accepts text with control or bidi characters
         if (accepted(input)) {
           expect(FORBIDDEN_TEXT.test(text), JSON.stringify(text)).toBe(false);
           expect(text.trim().length, "not blank").toBeGreaterThan(0);
+          expect(BLANK.test(text), `looks blank: ${JSON.stringify(text)}`).toBe(false);
         }
       }),
       { numRuns: RUNS.text },
