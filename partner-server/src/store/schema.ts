@@ -7,6 +7,7 @@
 
 import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { DAY_MS } from "../domain/counting.js";
+import { toLowS } from "../keys/low-s.js";
 import { addToLedgers, countUniques, rollupEvents } from "./rollups.js";
 
 /** The counted columns of a rollup row. */
@@ -458,12 +459,66 @@ const cardTotals: Migration = {
   },
 };
 
+/**
+ * One token string per card: tokens signed before the server emitted only low-S ES256
+ * signatures are rewritten to their low-S twin (`s` → `n − s`, which verifies under the same
+ * key, so no key is needed), in the cards and in the idempotency answers that replay them.
+ * Without it, a widget or SDK that refuses high-S signatures would show about half the cards
+ * issued before the upgrade as unavailable until they expire. Rows are read in pages by id.
+ */
+const lowSTokens: Migration = {
+  async up(db: Kysely<any>) {
+    const PAGE = 1000;
+    const rewritten = new Map<string, string>();
+    for (let after = ""; ; ) {
+      const rows: Array<{ id: string; token: string }> = await db.selectFrom("cards").select(["id", "token"]).where("id", ">", after).orderBy("id").limit(PAGE).execute();
+      for (const row of rows) {
+        const token = lowSToken(row.token);
+        if (token === row.token) continue;
+        await db.updateTable("cards").set({ token }).where("id", "=", row.id).execute();
+        rewritten.set(row.token, token);
+      }
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1]!.id;
+    }
+    if (rewritten.size === 0) return;
+    const answers: Array<{ brand_id: string; key: string; response: string }> = await db
+      .selectFrom("idempotency_keys")
+      .select(["brand_id", "key", "response"])
+      .where("response", "is not", null)
+      .execute();
+    for (const answer of answers) {
+      let response = answer.response;
+      for (const [from, to] of rewritten) if (response.includes(from)) response = response.split(from).join(to);
+      if (response !== answer.response) {
+        await db.updateTable("idempotency_keys").set({ response }).where("brand_id", "=", answer.brand_id).where("key", "=", answer.key).execute();
+      }
+    }
+  },
+};
+
+/** `token` with its ES256 signature in low-S form; any other token as it is. */
+function lowSToken(token: string): string {
+  const [header, payload, signature] = token.split(".");
+  if (header === undefined || payload === undefined || signature === undefined) return token;
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown }).alg;
+  } catch {
+    return token;
+  }
+  const raw = Buffer.from(signature, "base64url");
+  if (alg !== "ES256" || raw.length !== 64) return token;
+  return `${header}.${payload}.${toLowS(raw).toString("base64url")}`;
+}
+
 /** Migrations by name; names sort in the order they apply. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_init": init,
   "0002_traffic_integrity": trafficIntegrity,
   "0003_rollups": rollups,
   "0004_card_totals": cardTotals,
+  "0005_low_s_tokens": lowSTokens,
 };
 
 /** Feeds the in-code migrations to Kysely's migrator. */

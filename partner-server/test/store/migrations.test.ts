@@ -12,6 +12,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { DAY_MS, HOUR_MS } from "../../src/domain/counting.js";
 import type { StoredEvent } from "../../src/domain/model.js";
 import { migrationProvider } from "../../src/store/schema.js";
@@ -131,6 +132,59 @@ describe.each(backends)("upgrading $name to rollups", (backend) => {
       const late = { ...events[1]!, id: "01KLATE000000000000000000", dedupKey: "late" };
       await store.events.insert([late]);
       expect((await store.events.counts("cinema", ...range)).cells.reduce((sum, cell) => sum + cell.impressions, 0)).toBe(expected.cells.reduce((sum, cell) => sum + cell.impressions, 0) + 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** The P-256 group order: `(r, n − s)` verifies like `(r, s)`. */
+const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** An ES256 token over `claims` whose signature is high-S (s > n/2), and its public key. */
+function highSToken(claims: Record<string, unknown>) {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const input = `${Buffer.from(JSON.stringify({ alg: "ES256", kid: "old", typ: "minicard+jwt" })).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  const raw = sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" });
+  let s = BigInt(`0x${raw.toString("hex", 32)}`);
+  if (s <= ORDER >> 1n) s = ORDER - s;
+  const high = Buffer.concat([raw.subarray(0, 32), Buffer.from(s.toString(16).padStart(64, "0"), "hex")]);
+  return { token: `${input}.${high.toString("base64url")}`, publicKey, input };
+}
+
+describe.each(backends)("upgrading $name to one token per card", (backend) => {
+  const opened = backend.open();
+  afterAll(async () => (await opened).close());
+
+  it("0005 rewrites stored high-S tokens (and the answers that replay them) to their low-S twin; other tokens stay", async () => {
+    const { legacy, store: openStore } = await opened;
+    const migrator = new Migrator({ db: legacy, provider: migrationProvider });
+    expect((await migrator.migrateTo("0004_card_totals")).error).toBeUndefined();
+    const old = highSToken({ jti: "01KOLDCARD0000000000000001", aud: "weibo" });
+    const eddsa = "eyJhbGciOiJFZERTQSJ9.e30." + Buffer.alloc(64, 0xff).toString("base64url");
+    const row = (id: string, token: string) => ({ id, brand_id: "cinema", partner_id: "weibo", surface: "dm", kind: "app", sharer: null, card: "{}", token, kid: "old", issued_at: D0, expires_at: D0 + DAY_MS, revoked_at: null });
+    await legacy.insertInto("cards").values([row("01KOLDCARD0000000000000001", old.token), row("01KOLDCARD0000000000000002", eddsa)]).execute();
+    await legacy
+      .insertInto("idempotency_keys")
+      .values({ brand_id: "cinema", key: "k1", fingerprint: "f", state: "done", response: JSON.stringify({ status: 201, body: { id: "01KOLDCARD0000000000000001", token: old.token } }), lease_until: D0, created_at: D0 })
+      .execute();
+    await legacy.destroy();
+
+    const store = openStore();
+    try {
+      await store.migrate();
+      const upgraded = (await store.cards.get("01KOLDCARD0000000000000001"))!.token;
+      expect(upgraded).not.toBe(old.token);
+      const [header, payload, signature] = upgraded.split(".") as [string, string, string];
+      expect(`${header}.${payload}`).toBe(old.input);
+      const raw = Buffer.from(signature, "base64url");
+      expect(BigInt(`0x${raw.toString("hex", 32)}`) <= ORDER >> 1n).toBe(true);
+      expect(verify("sha256", Buffer.from(old.input), { key: old.publicKey, dsaEncoding: "ieee-p1363" }, raw)).toBe(true);
+      expect((await store.cards.get("01KOLDCARD0000000000000002"))!.token).toBe(eddsa);
+      const replay = await store.idempotency.begin("cinema", "k1", "f", D0 + 1000, 60_000);
+      expect(replay.state).toBe("done");
+      expect(JSON.stringify(replay)).toContain(upgraded);
+      expect(JSON.stringify(replay)).not.toContain(old.token);
     } finally {
       await store.close();
     }
