@@ -6,9 +6,9 @@
  * brand's API key and calls `POST /v1/cards`). Browsers never see an API key.
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { extname, join, normalize, sep } from "node:path";
+import { extname } from "node:path";
+import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { randomBytes } from "node:crypto";
 import { SURFACES, createPassMinter, type PassMinter, type Surface } from "@minicard/sdk";
@@ -47,6 +47,13 @@ export function demoCsp(issuer: string): string {
   return DEMO_CSP.replace("script-src 'self'", `script-src 'self' ${origin}`).replace("connect-src 'self'", `connect-src 'self' ${origin}`);
 }
 
+/**
+ * A page's path below `/demo/`: names of letters, digits, `_` and `-`, ending in a file
+ * extension. `@fastify/static` keeps every read inside the folder whatever the path; this
+ * turns what it would refuse (`..`, dotfiles, escapes) into the same 404 as a missing page.
+ */
+const DEMO_FILE = /^(?:[\w-]+\/)*[\w-]+\.\w+$/;
+
 /** The cookie that keeps a demo reader "signed in" (a random id: the demo has no accounts). */
 const READER_COOKIE = "minicard_demo_reader";
 const READER_IN_COOKIE = new RegExp(`(?:^|;\\s*)${READER_COOKIE}=(r_[A-Za-z0-9_-]{16})(?:;|$)`);
@@ -55,6 +62,16 @@ const READER_IN_COOKIE = new RegExp(`(?:^|;\\s*)${READER_COOKIE}=(r_[A-Za-z0-9_-
 export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): FastifyPluginAsync {
   let passes: PassMinter | undefined;
   return async (app) => {
+    // `reply.sendFile` only: the routes below choose what is served. A page's headers are set
+    // once the file is found, so a 404 carries the app's defaults, not a page's CSP.
+    await app.register(fastifyStatic, {
+      serve: false,
+      setHeaders: (response, path) => {
+        response.setHeader("cache-control", "no-cache");
+        if (path.endsWith(".html")) response.setHeader("content-security-policy", demoCsp(context.config.issuer));
+      },
+    });
+
     // The partner's backend: each signed-in reader gets a viewer pass for its pages, so the
     // visits it brings a brand are credited. The reader id never leaves this backend: the
     // pass carries its pseudonym.
@@ -128,15 +145,12 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       return reply.code(204).send();
     });
 
+    // Streamed from disk by @fastify/static, which answers If-None-Match and If-Modified-Since
+    // with a 304 (its ETag is the file's size and time); a missing file ends in the 404 handler.
     const serve = (wanted: string, reply: FastifyReply) => {
-      const path = normalize(join(publicDir, wanted.endsWith("/") ? `${wanted}index.html` : wanted));
-      if (!path.startsWith(publicDir.endsWith(sep) ? publicDir : publicDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
-        throw new Problem("not_found", `no demo page ${wanted}`);
-      }
-      const type = TYPES[extname(path)] ?? "application/octet-stream";
-      reply.header("cache-control", "no-cache").type(type);
-      if (type.startsWith("text/html")) reply.header("content-security-policy", demoCsp(context.config.issuer));
-      return reply.send(readFileSync(path));
+      const path = wanted.endsWith("/") ? `${wanted}index.html` : wanted;
+      if (!DEMO_FILE.test(path)) throw new Problem("not_found", `no demo page ${wanted}`);
+      return reply.type(TYPES[extname(path)] ?? "application/octet-stream").sendFile(path, publicDir, { cacheControl: false, contentType: false });
     };
 
     // The router ignores trailing slashes, so `/demo/` lands here too: only `/demo` redirects.

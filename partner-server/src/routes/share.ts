@@ -14,6 +14,7 @@ import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { AppContext } from "../context.js";
 import { cardState, type CardState, type StoredCard } from "../domain/model.js";
 import { Problem } from "../problems.js";
+import { embeddableHeaders } from "../security-headers.js";
 import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, unknownPage } from "../services/card-page.js";
 
 const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -59,7 +60,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
     [ASSETS.ogImage, { body: readFileSync(`${PUBLIC_ASSETS}og-default.png`), type: "image/png" }],
   ]);
   return async (app) => {
-    app.get<{ Params: { id: string } }>("/c/:id", async (request, reply) => {
+    app.get<{ Params: { id: string } }>("/c/:id", { helmet: embeddableHeaders }, async (request, reply) => {
       const id = request.params.id;
       const found = await findCard(context, id);
       reply.header("vary", "Accept").header("cache-control", "public, max-age=60");
@@ -73,7 +74,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       return page(reply, 200, landingPage(found.card, context.config.issuer));
     });
 
-    app.get<{ Params: { id: string } }>("/e/:id", async (request, reply) => {
+    app.get<{ Params: { id: string } }>("/e/:id", { helmet: embeddableHeaders }, async (request, reply) => {
       const found = await findCard(context, request.params.id);
       reply.header("cache-control", "public, max-age=60");
       if (!found) return page(reply, 404, unknownPage());
@@ -82,10 +83,10 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       return page(reply, 200, embedPage(found.card), frame);
     });
 
-    app.get<{ Params: { file: string } }>("/assets/:file", async (request, reply) => {
+    app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders }, async (request, reply) => {
       const asset = assets.get(`/assets/${request.params.file}`);
       if (!asset) throw new Problem("not_found", `no asset ${request.params.file}`);
-      return reply.header("cache-control", "public, max-age=86400").header("cross-origin-resource-policy", "cross-origin").type(asset.type).send(asset.body);
+      return reply.header("cache-control", "public, max-age=86400").type(asset.type).send(asset.body);
     });
   };
 }

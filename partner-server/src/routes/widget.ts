@@ -2,20 +2,22 @@
  * Serves the widget's built script: `/embed.js` (the stable URL partners paste, short cache
  * plus ETag) and `/widget/<file>` (content-hashed files such as the lazily loaded sheets and QR encoder,
  * cached for a year). The server does not import the widget's code; it serves its build
- * output (`embed-widget/dist`) as static files.
+ * output (`embed-widget/dist`) as static files, streamed by `@fastify/static`.
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
+import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Problem } from "../problems.js";
+import { embeddableHeaders } from "../security-headers.js";
 
+/** A file of the widget's build: its type and the ETag of its content. */
 interface Asset {
-  body: Buffer;
-  etag: string;
   type: string;
+  etag: string;
 }
 
 /** The widget's build folder, found through its package. */
@@ -28,6 +30,7 @@ export function widgetDistDir(): string | undefined {
   }
 }
 
+/** The files served, by extension (the build folder also holds type declarations and build info). */
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
@@ -36,49 +39,64 @@ const TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
 };
 
-function load(dir: string | undefined): Map<string, Asset> {
+/** A content-hashed file name (`sheet.9187ef9a.js`): its content never changes. */
+const HASHED = /\.[0-9a-z]{8,}\.m?js$/i;
+
+/**
+ * The build's files and their ETags, read once. The ETag is a hash of the content, not the
+ * file's size and time as `@fastify/static` would make it: every instance behind a balancer
+ * then gives the same file the same ETag, so a partner's visitors revalidate with a 304
+ * whichever instance answers. The build does not change under a running server: restart it
+ * after rebuilding the widget.
+ */
+async function catalogue(dir: string | undefined): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
-  if (!dir || !existsSync(dir)) return assets;
-  for (const name of readdirSync(dir)) {
-    const type = TYPES[name.slice(name.lastIndexOf("."))];
-    if (!type) continue;
-    const body = readFileSync(join(dir, name));
-    assets.set(name, { body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` });
-  }
+  const names = dir ? await readdir(dir).catch(() => []) : [];
+  await Promise.all(
+    names.map(async (name) => {
+      const type = TYPES[extname(name)];
+      if (!type || !dir) return;
+      const body = await readFile(join(dir, name));
+      assets.set(name, { type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` });
+    }),
+  );
   return assets;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheControl: string) {
-  reply.header("etag", asset.etag).header("cache-control", cacheControl).header("cross-origin-resource-policy", "cross-origin");
-  if (request.headers["if-none-match"] === asset.etag) return reply.code(304).send();
-  return reply.type(asset.type).send(asset.body);
+/** True when an `If-None-Match` header names `etag` (RFC 9110, section 13.1.2: weak comparison, or `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
 /** The widget routes; `dir` defaults to the installed widget's build. */
 export function widgetRoutes(dir: string | undefined = widgetDistDir()): FastifyPluginAsync {
   return async (app) => {
-    let assets: Map<string, Asset> | undefined;
-    const get = (name: string) => (assets ??= load(dir)).get(name);
+    // `reply.sendFile` only: the routes below choose what is served and how long it is cached.
+    await app.register(fastifyStatic, { serve: false });
+    let assets: Promise<Map<string, Asset>> | undefined;
 
-    app.get("/embed.js", async (request, reply) => {
-      const asset = get("embed.js");
-      if (!asset) throw new Problem("not_found", "the widget is not built: run npm run build");
-      // Partners paste this URL once: a short cache and an ETag let new versions reach them within minutes.
-      return send(request, reply, asset, "public, max-age=300, stale-while-revalidate=86400");
-    });
+    const send = async (request: FastifyRequest, reply: FastifyReply, name: string, cacheControl: string) => {
+      const built = await (assets ??= catalogue(dir));
+      const asset = built.get(name);
+      if (!asset) throw new Problem("not_found", built.size === 0 ? "the widget is not built: run npm run build" : `no widget file ${name}`);
+      reply.header("etag", asset.etag).header("cache-control", cacheControl);
+      if (matches(request.headers["if-none-match"], asset.etag)) return reply.code(304).send();
+      // The file is streamed from disk; the ETag and the type are ours (see `catalogue`).
+      return reply.type(asset.type).sendFile(name, dir!, { etag: false, lastModified: false, cacheControl: false, contentType: false });
+    };
+
+    // Partners paste this URL once: a short cache and an ETag let new versions reach them within minutes.
+    app.get("/embed.js", { helmet: embeddableHeaders }, (request, reply) =>
+      send(request, reply, "embed.js", "public, max-age=300, stale-while-revalidate=86400"),
+    );
 
     // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js).
-    app.get("/embed.js.map", async (request, reply) => {
-      const asset = get("embed.js.map");
-      if (!asset) throw new Problem("not_found", "the widget is not built: run npm run build");
-      return send(request, reply, asset, "public, max-age=300");
-    });
+    app.get("/embed.js.map", { helmet: embeddableHeaders }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
 
-    app.get<{ Params: { file: string } }>("/widget/:file", async (request, reply) => {
-      const asset = /^[\w.-]+$/.test(request.params.file) ? get(request.params.file) : undefined;
-      if (!asset) throw new Problem("not_found", `no widget file ${request.params.file}`);
-      const hashed = /\.[0-9a-z]{8,}\.m?js$/i.test(request.params.file);
-      return send(request, reply, asset, hashed ? "public, max-age=31536000, immutable" : "public, max-age=300");
+    app.get<{ Params: { file: string } }>("/widget/:file", { helmet: embeddableHeaders }, (request, reply) => {
+      const name = request.params.file;
+      return send(request, reply, name, HASHED.test(name) ? "public, max-age=31536000, immutable" : "public, max-age=300");
     });
   };
 }
