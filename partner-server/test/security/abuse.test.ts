@@ -413,7 +413,9 @@ describe("security headers and error bodies", () => {
     try {
       const response = await get(`${server.url}/v1/cards/status?ids=01JD0000000000000000000001`);
       expectProblem(response, 500, "internal_error");
-      expect(Object.keys(response.body).sort()).toEqual(["code", "detail", "status", "title", "type"]);
+      // The request id is the one thing the client may quote to the operator.
+      expect(Object.keys(response.body).sort()).toEqual(["code", "detail", "requestId", "status", "title", "type"]);
+      expect(response.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
       for (const leak of ["SQLITE", "secret-path", "hunter2", "/var/lib", "at ", ".ts:", ".js:", "Error:", "stack"]) {
         expect(response.text, leak).not.toContain(leak);
       }
