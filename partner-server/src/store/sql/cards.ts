@@ -1,0 +1,134 @@
+/**
+ * Issued cards. Inserts are group-committed: the cards (and the idempotency keys they
+ * complete) of concurrent requests are written in one transaction.
+ */
+
+import type { Surface } from "@minicard/sdk";
+import type { IdempotencyCompletion, StoredCard } from "../../domain/model.js";
+import { createBatcher } from "../batch.js";
+import type { CardRepository } from "../store.js";
+import { chunks, type SqlContext } from "./context.js";
+import { cardRow, json, num, optNum, toCard } from "./rows.js";
+
+interface CardWrite {
+  card: StoredCard;
+  idempotency: IdempotencyCompletion | undefined;
+}
+
+/** The SQL card repository. */
+export function createCardRepository({ db, guard, options }: SqlContext): CardRepository {
+  /** The statements of one batch of card writes: the cards, then their idempotency keys. */
+  const cardStatements = (writes: CardWrite[]) => [
+    db.insertInto("cards").values(writes.map((write) => cardRow(write.card))),
+    ...writes.flatMap(({ idempotency }) =>
+      idempotency
+        ? [
+            db
+              .updateTable("idempotency_keys")
+              .set({ state: "done", response: json(idempotency.response) })
+              .where("brand_id", "=", idempotency.brandId)
+              .where("key", "=", idempotency.key),
+          ]
+        : [],
+    ),
+  ];
+
+  const { transact } = options;
+  const writeCards = createBatcher<CardWrite>((writes) =>
+    guard(async () => {
+      const statements = cardStatements(writes);
+      if (transact) await transact(statements.map((statement) => statement.compile()));
+      else await db.transaction().execute(async (trx) => {
+        for (const statement of statements) await trx.executeQuery(statement.compile());
+      });
+    }),
+  );
+
+  return {
+    insert: (card, idempotency) => writeCards({ card, idempotency }),
+    get: (id) =>
+      guard(async () => {
+        const row = await db.selectFrom("cards").selectAll().where("id", "=", id).executeTakeFirst();
+        return row && toCard(row);
+      }),
+    getMany: (ids) =>
+      guard(async () => {
+        const rows = [];
+        for (const chunk of chunks([...new Set(ids)], 500)) rows.push(...(await db.selectFrom("cards").selectAll().where("id", "in", chunk).execute()));
+        return rows.map(toCard);
+      }),
+    revoke: (id, brandId, now) =>
+      guard(async () => {
+        const row = await db.selectFrom("cards").select(["brand_id"]).where("id", "=", id).executeTakeFirst();
+        if (!row || row.brand_id !== brandId) return false;
+        await db.updateTable("cards").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).execute();
+        return true;
+      }),
+    statuses: (ids) =>
+      guard(async () => {
+        if (ids.length === 0) return [];
+        const rows = await db
+          .selectFrom("cards")
+          .innerJoin("brands", "brands.id", "cards.brand_id")
+          .select(["cards.id", "cards.brand_id", "cards.partner_id", "cards.surface", "cards.expires_at", "cards.revoked_at", "brands.status"])
+          .where("cards.id", "in", [...ids])
+          .execute();
+        return rows.map((row) => ({
+          id: row.id,
+          brandId: row.brand_id,
+          partnerId: row.partner_id,
+          surface: row.surface as Surface,
+          expiresAt: num(row.expires_at),
+          revokedAt: optNum(row.revoked_at),
+          brandStatus: row.status === "suspended" ? ("suspended" as const) : ("active" as const),
+        }));
+      }),
+    issuedSince: (since) =>
+      guard(async () => {
+        const rows = await db
+          .selectFrom("cards")
+          .select(["id", "brand_id", "partner_id", "surface", "sharer", "issued_at"])
+          .where("issued_at", ">=", since)
+          .orderBy("issued_at")
+          .execute();
+        return rows.map((row) => ({
+          id: row.id,
+          brandId: row.brand_id,
+          partnerId: row.partner_id,
+          surface: row.surface as Surface,
+          sharer: row.sharer ?? undefined,
+          issuedAt: num(row.issued_at),
+        }));
+      }),
+    lastExpiryForKey: (kid) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom("cards")
+          .select(({ fn }) => fn.max("expires_at").as("last"))
+          .where("kid", "=", kid)
+          .executeTakeFirst();
+        return row?.last == null ? 0 : Number(row.last);
+      }),
+    listByBrand: (brandId, listOptions = {}) =>
+      guard(async () => {
+        let query = db.selectFrom("cards").selectAll().where("brand_id", "=", brandId);
+        if (listOptions.before !== undefined) query = query.where("id", "<", listOptions.before);
+        const rows = await query.orderBy("id", "desc").limit(listOptions.limit ?? 100).execute();
+        return rows.map(toCard);
+      }),
+    listActive: (partnerId, surface, now, limit) =>
+      guard(async () => {
+        let query = db
+          .selectFrom("cards")
+          .innerJoin("brands", "brands.id", "cards.brand_id")
+          .selectAll("cards")
+          .where("cards.partner_id", "=", partnerId)
+          .where("cards.revoked_at", "is", null)
+          .where("cards.expires_at", ">", now)
+          .where("brands.status", "=", "active");
+        if (surface !== undefined) query = query.where("cards.surface", "=", surface);
+        const rows = await query.orderBy("cards.id", "desc").limit(limit).execute();
+        return rows.map(toCard);
+      }),
+  };
+}

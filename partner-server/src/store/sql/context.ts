@@ -1,0 +1,64 @@
+/**
+ * What every SQL repository shares: the opened database, the driver's hooks, the error
+ * guard, and the batching helper. Internal to `store/sql/`; `createSqlStore` builds it once.
+ */
+
+import type { CompiledQuery, Kysely, QueryResult } from "kysely";
+import type { Database } from "../schema.js";
+import { ConflictError, StoreUnavailableError } from "../store.js";
+
+/** Options of `createSqlStore`. */
+export interface SqlStoreOptions {
+  kind: "sqlite" | "postgres";
+  db: Kysely<Database>;
+  /** True when `error` means the database is unreachable (connection refused, shutting down…). */
+  isUnavailable: (error: unknown) => boolean;
+  /** True when `error` is a unique-constraint violation. */
+  isConflict: (error: unknown) => boolean;
+  /**
+   * Runs compiled queries as one transaction in one round trip, when the driver can (the
+   * SQLite thread); group-commit batches use it instead of a Kysely transaction.
+   */
+  transact?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
+  /**
+   * An interactive transaction whose steps each run several queries in one round trip, when
+   * the driver can (the SQLite thread); event batches use it.
+   */
+  transaction?: <T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>) => Promise<T>;
+  /** Runs after `close()` has destroyed the Kysely instance. */
+  onClose?: () => Promise<void> | void;
+  /**
+   * PostgreSQL: `events` is partitioned by day. The store creates a day's partition before
+   * the first insert into it, and retention drops whole partitions.
+   */
+  partitionedEvents?: boolean;
+}
+
+/** What a repository module is built from. */
+export interface SqlContext {
+  readonly db: Kysely<Database>;
+  readonly options: SqlStoreOptions;
+  /** Maps driver errors to the store's own: unreachable → StoreUnavailableError, duplicate → ConflictError. */
+  guard<T>(operation: () => Promise<T>): Promise<T>;
+}
+
+/** The context of the repositories over `options.db`. */
+export function createSqlContext(options: SqlStoreOptions): SqlContext {
+  return {
+    db: options.db,
+    options,
+    async guard(operation) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (options.isConflict(error)) throw new ConflictError("a record with this id exists", { cause: error });
+        if (options.isUnavailable(error)) throw new StoreUnavailableError("the database is unavailable", { cause: error });
+        throw error;
+      }
+    },
+  };
+}
+
+/** `items` cut into runs of at most `size` (statement parameter limits). */
+export const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
