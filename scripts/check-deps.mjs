@@ -1,36 +1,61 @@
 #!/usr/bin/env node
-// Keeps the packages' dependencies pointing one way (DESIGN.md, "Packages"):
+// Keeps the packages' dependencies pointing one way:
 //   sdk            → jose only, and no Node built-ins (it runs in browsers and workers)
-//   embed-widget   → @minicard/sdk, preact, jose (and its lazily loaded QR encoder)
-//   partner-server → @minicard/sdk and server libraries; never the widget's code
-//   e2e            → public entry points only (package names, never another package's src/)
+//   embed-widget   → @minicard/sdk, preact and uqr (the QR encoder, loaded lazily); no Node built-ins
+//   partner-server → @minicard/sdk and server libraries; never the widget's code (it resolves
+//                    the widget's package only to serve its built files)
+//   test-corpus    → @minicard/sdk only: the corpora several packages' tests share
+//   e2e            → public entry points only: package names as their `exports` publish them,
+//                    and relative paths that stay in e2e/ or test-corpus/ (never another
+//                    package's src/ or test/)
+// An allowed package that no source imports is refused too, so the table cannot go stale.
 // Fails with a list of offending imports. Like Playwright's DEPS.list, but one table.
+// `node scripts/check-deps.mjs [root]` checks the checkout at `root` (default: this one).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { builtinModules } from "node:module";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = resolve(process.argv[2] ?? fileURLToPath(new URL("..", import.meta.url)));
 
-/** Allowed bare imports per package folder; `node:` means Node built-ins are allowed. */
+/**
+ * Per folder of source: the packages it may import (`allow`), the packages it may only
+ * resolve for their files (`resolve`), and whether Node built-ins are allowed.
+ */
 const RULES = {
-  sdk: { allow: ["jose"], node: false },
-  "embed-widget": { allow: ["@minicard/sdk", "preact", "jose", "uqr", "lean-qr", "qrcode-generator"], node: false },
-  "partner-server": {
+  "sdk/src": { allow: ["jose"], node: false },
+  "embed-widget/src": { allow: ["@minicard/sdk", "preact", "uqr"], node: false },
+  "partner-server/src": {
     allow: ["@minicard/sdk", "fastify", "@fastify/cors", "@fastify/helmet", "@fastify/static", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
+    resolve: ["@minicard/widget"],
     node: true,
   },
+  "test-corpus": { allow: ["@minicard/sdk"], node: false },
 };
 
+/** Folders e2e may reach with a relative import. */
+const E2E_REACH = ["e2e", "test-corpus"];
+
 const builtins = new Set(builtinModules);
-const IMPORT = /(?:^|[^.\w])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
+/** Static imports and re-exports, side-effect imports, `import()` and `require()`: code that is loaded. */
+const IMPORT = /(?:^|[^.\w])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']|(?:^|[^.\w])require\(\s*["']([^"']+)["']\s*\)/gm;
+/** `require.resolve()` and `createRequire(…).resolve()`: a package's files are located, not loaded. */
+const RESOLVE = /\b(?:require|createRequire\([^()]*\))\.resolve\(\s*["']([^"']+)["']\s*\)/g;
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist") continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* sourceFiles(path);
     else if (/\.(ts|tsx|mts|js|mjs)$/.test(name) && !name.endsWith(".d.ts")) yield path;
   }
+}
+
+/** Every specifier in `text`, with whether it is loaded (`import`) or only located (`resolve`). */
+function* specifiers(text) {
+  for (const match of text.matchAll(IMPORT)) yield { specifier: match[1] ?? match[2] ?? match[3] ?? match[4], kind: "import" };
+  for (const match of text.matchAll(RESOLVE)) yield { specifier: match[1], kind: "resolve" };
 }
 
 function packageOf(specifier) {
@@ -38,42 +63,53 @@ function packageOf(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
+const inside = (path, folder) => path === join(root, folder) || path.startsWith(join(root, folder) + sep);
+
 const problems = [];
 for (const [folder, rule] of Object.entries(RULES)) {
-  for (const file of sourceFiles(join(root, folder, "src"))) {
-    const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(IMPORT)) {
-      const specifier = match[1] ?? match[2] ?? match[3];
+  const packageFolder = folder.split("/")[0];
+  const unused = new Set([...rule.allow, ...(rule.resolve ?? [])]);
+  for (const file of sourceFiles(join(root, folder))) {
+    const where = relative(root, file);
+    for (const { specifier, kind } of specifiers(readFileSync(file, "utf8"))) {
       if (specifier.startsWith(".")) {
-        const target = join(file, "..", specifier);
-        if (!target.startsWith(join(root, folder))) problems.push(`${relative(root, file)}: reaches into another package (${specifier})`);
+        if (!inside(resolve(dirname(file), specifier), packageFolder)) problems.push(`${where}: reaches into another package (${specifier})`);
         continue;
       }
-      const isBuiltin = specifier.startsWith("node:") || builtins.has(packageOf(specifier));
-      if (isBuiltin) {
-        if (!rule.node) problems.push(`${relative(root, file)}: imports the Node built-in ${specifier} (this package must run in browsers)`);
+      const name = packageOf(specifier);
+      if (specifier.startsWith("node:") || builtins.has(name)) {
+        if (!rule.node) problems.push(`${where}: imports the Node built-in ${specifier} (this package must run in browsers)`);
         continue;
       }
-      if (!rule.allow.includes(packageOf(specifier))) problems.push(`${relative(root, file)}: imports ${specifier}, not allowed in ${folder}`);
+      const allowed = rule.allow.includes(name) || (kind === "resolve" && rule.resolve?.includes(name));
+      if (allowed) unused.delete(name);
+      else problems.push(`${where}: ${kind === "resolve" ? "resolves" : "imports"} ${specifier}, not allowed in ${packageFolder}`);
     }
   }
+  for (const name of unused) problems.push(`${folder}: allows ${name}, which nothing there uses (remove it from scripts/check-deps.mjs)`);
 }
 
-// e2e and tests may use anything, but only through package entry points.
-for (const folder of ["e2e"]) {
-  let files = [];
-  try {
-    files = [...sourceFiles(join(root, folder))].filter((file) => !file.includes("node_modules"));
-  } catch {
-    continue;
-  }
-  for (const file of files) {
-    for (const match of readFileSync(file, "utf8").matchAll(IMPORT)) {
-      const specifier = match[1] ?? match[2] ?? match[3];
-      if (/^@minicard\/[^/]+\/src\//.test(specifier) || /\.\.\/(sdk|partner-server|embed-widget)\/src\//.test(specifier)) {
-        problems.push(`${relative(root, file)}: imports ${specifier}; use the package's public entry point`);
-      }
+/** `@minicard/<name>` → the subpaths its package.json `exports` publishes (".", "./package.json", …). */
+const published = new Map();
+for (const folder of ["sdk", "embed-widget", "partner-server"]) {
+  const manifest = JSON.parse(readFileSync(join(root, folder, "package.json"), "utf8"));
+  const exports = typeof manifest.exports === "object" && manifest.exports !== null ? Object.keys(manifest.exports) : ["."];
+  published.set(manifest.name, new Set(exports.filter((key) => key.startsWith("."))));
+}
+
+// e2e may use any package, but only through what the workspace packages publish.
+for (const file of sourceFiles(join(root, "e2e"))) {
+  const where = relative(root, file);
+  for (const { specifier } of specifiers(readFileSync(file, "utf8"))) {
+    if (specifier.startsWith(".")) {
+      const target = resolve(dirname(file), specifier);
+      if (!E2E_REACH.some((folder) => inside(target, folder))) problems.push(`${where}: imports ${specifier}; use the package's public entry point (or test-corpus/ for shared corpora)`);
+      continue;
     }
+    const name = packageOf(specifier);
+    if (!published.has(name)) continue;
+    const subpath = specifier === name ? "." : `.${specifier.slice(name.length)}`;
+    if (!published.get(name).has(subpath)) problems.push(`${where}: imports ${specifier}; use the package's public entry point`);
   }
 }
 

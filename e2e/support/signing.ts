@@ -9,7 +9,7 @@ import { createPrivateKey } from "node:crypto";
 import Database from "better-sqlite3";
 import { DEMO_APP_ID } from "./cards.js";
 import type { DemoServer } from "./server.js";
-import type { ForgeKit } from "../../sdk/test/fixtures/forged-tokens.js";
+import type { ForgeKit } from "../../test-corpus/forged-tokens.js";
 
 /** A forge kit holding the server's current signing key. */
 export async function serverKit(server: DemoServer): Promise<ForgeKit> {

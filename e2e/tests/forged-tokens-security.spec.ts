@@ -1,10 +1,10 @@
-// The shared forged-token corpus (sdk/test/fixtures/forged-tokens.ts), signed where it needs
+// The shared forged-token corpus (test-corpus/forged-tokens.ts), signed where it needs
 // a signature with the real server's own key, in <mini-program-card> elements in Chromium:
 // every card shows the neutral "unavailable" state, fires minicard:error with the corpus's
 // expected code, renders nothing from the token, and nothing runs. A genuine card signed the
 // same way verifies, so the refusals are for the tokens' faults, not for a wrong key.
 
-import { CORPUS_SURFACE, forgeTokens, genuineToken, type ForgedToken } from "../../sdk/test/fixtures/forged-tokens.js";
+import { CORPUS_SURFACE, forgeTokens, genuineToken, type ForgedToken } from "../../test-corpus/forged-tokens.js";
 import { serverKit } from "../support/signing.js";
 import { expect, test } from "../support/fixtures.js";
 

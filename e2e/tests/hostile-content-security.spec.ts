@@ -8,7 +8,7 @@
 
 import type { Page } from "@playwright/test";
 import { validateCard } from "@minicard/sdk";
-import { forgeTokens, genuineToken, type ForgeKit } from "../../sdk/test/fixtures/forged-tokens.js";
+import { forgeTokens, genuineToken, type ForgeKit } from "../../test-corpus/forged-tokens.js";
 import { XSS_TEXT, XSS_URLS } from "../fixtures/xss-vectors.js";
 import { issueCard } from "../support/cards.js";
 import { serverKit } from "../support/signing.js";

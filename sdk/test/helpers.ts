@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { MinicardError, type MinicardErrorCode } from "../src/index.js";
-import { lowS } from "./fixtures/forged-tokens.js";
+import { lowS } from "../../test-corpus/forged-tokens.js";
 
 export type TestAlg = "ES256" | "EdDSA";
 

@@ -1,4 +1,4 @@
-// The extended text corpus (sdk/test/fixtures/text-corpus.ts, issue 14) through the real
+// The extended text corpus (test-corpus/text.ts, issue 14) through the real
 // issuance API: every invisible, direction-control or blank-looking title, description, cta
 // and brand text is refused with a problem+json `validation_failed` naming the field, and
 // nothing is stored; ordinary text of many scripts is issued and comes back unchanged.
@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "../support/db.js";
 import { cardInput, postCard, seedWorld, startServer, type LocalServer } from "../support/server.js";
-import { ACCEPTED, BLANK_LOOKING, INVISIBLE } from "../../../sdk/test/fixtures/text-corpus.js";
+import { ACCEPTED, BLANK_LOOKING, INVISIBLE } from "../../../test-corpus/text.js";
 
 let server: LocalServer;
 let apiKey: string;

@@ -1,4 +1,4 @@
-// The extended text corpus (sdk/test/fixtures/text-corpus.ts) against the card schema: every
+// The extended text corpus (test-corpus/text.ts) against the card schema: every
 // invisible, direction-control or blank-looking text is refused in every text field at issuance
 // (validateCardInput) and at render (validateCard, and a signed card through the verifier),
 // ordinary text of many scripts is accepted, and the rule only ever grew: whatever it refused
@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cardInputSchema, createVerifier, validateCard, validateCardInput } from "../../src/index.js";
 import { AUDIENCE, APP_ID, expectCode, makeKey, startJwksServer, type JwksServer, type TestKey } from "../helpers.js";
-import { genuineToken, type ForgeKit } from "../fixtures/forged-tokens.js";
-import { ACCEPTED, BLANK_LOOKING, INVISIBLE } from "../fixtures/text-corpus.js";
+import { genuineToken, type ForgeKit } from "../../../test-corpus/forged-tokens.js";
+import { ACCEPTED, BLANK_LOOKING, INVISIBLE } from "../../../test-corpus/text.js";
 
 const base = { partner: "weibo", surface: "dm", kind: "app", app: { id: APP_ID, page: "pages/index/index" }, title: "Tonight" };
 const FIELDS = ["title", "description", "cta", "benefit"] as const;

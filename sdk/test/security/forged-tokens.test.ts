@@ -1,11 +1,11 @@
-// Every token of the shared forged-token corpus (sdk/test/fixtures/forged-tokens.ts) is
+// Every token of the shared forged-token corpus (test-corpus/forged-tokens.ts) is
 // refused by the SDK verifier with its expected code; none is accepted. The same corpus runs
 // against the widget in Chromium (e2e/tests/forged-tokens-security.spec.ts).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVerifier, MAX_TOKEN_LENGTH, MinicardError } from "../../src/index.js";
 import { AUDIENCE, APP_ID, makeKey, startJwksServer, type JwksServer, type TestKey } from "../helpers.js";
-import { CORPUS_SURFACE, forgeTokens, type ForgedToken } from "../fixtures/forged-tokens.js";
+import { CORPUS_SURFACE, forgeTokens, type ForgedToken } from "../../../test-corpus/forged-tokens.js";
 
 for (const alg of ["ES256", "EdDSA"] as const) {
   describe(`forged-token corpus against the verifier (${alg})`, () => {

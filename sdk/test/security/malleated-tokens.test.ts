@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { createVerifier, MinicardError } from "../../src/index.js";
 import { isHighS } from "../../src/verify/jws.js";
 import { AUDIENCE, APP_ID, b64url, expectCode, fromB64url, makeKey, mintCard, startJwksServer, type JwksServer, type TestKey } from "../helpers.js";
-import { CORPUS_SURFACE, P256_ORDER, flipS, forgeTokens, genuineToken, malleate, sOf, type ForgeKit } from "../fixtures/forged-tokens.js";
+import { CORPUS_SURFACE, P256_ORDER, flipS, forgeTokens, genuineToken, malleate, sOf, type ForgeKit } from "../../../test-corpus/forged-tokens.js";
 
 const HALF = P256_ORDER >> 1n;
 /** Fresh genuine cards whose twins are checked, and property runs. */
