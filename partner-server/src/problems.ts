@@ -12,13 +12,11 @@ import type { FieldError, ServerErrorCode } from "@minicard/sdk";
 /** Status and title of every code. */
 export const PROBLEMS = {
   unauthorized: { status: 401, title: "Authentication required" },
-  forbidden: { status: 403, title: "Not allowed" },
   validation_failed: { status: 400, title: "The request is invalid" },
   malformed_json: { status: 400, title: "The body is not valid JSON" },
   unsupported_media_type: { status: 415, title: "Unsupported content type" },
   payload_too_large: { status: 413, title: "The body is too large" },
   not_found: { status: 404, title: "Not found" },
-  method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Already exists" },
   brand_suspended: { status: 403, title: "The brand is suspended" },
   brand_not_whitelisted: { status: 403, title: "The brand is not on the whitelist" },
@@ -37,7 +35,6 @@ export const PROBLEMS = {
   origin_not_allowed: { status: 403, title: "Origin not allowed" },
   too_many_ids: { status: 400, title: "Too many ids" },
   too_many_events: { status: 400, title: "Too many events in one batch" },
-  card_gone: { status: 410, title: "The card is no longer available" },
   not_implemented: { status: 501, title: "Not implemented" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<ServerErrorCode, { status: number; title: string }>;

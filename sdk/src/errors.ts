@@ -28,13 +28,11 @@ export type VerifierErrorCode =
 /** Codes the partner server answers with, in `problem+json` bodies. */
 export type ServerErrorCode =
   | "unauthorized"
-  | "forbidden"
   | "validation_failed"
   | "malformed_json"
   | "unsupported_media_type"
   | "payload_too_large"
   | "not_found"
-  | "method_not_allowed"
   | "conflict"
   | "brand_suspended"
   | "brand_not_whitelisted"
@@ -55,7 +53,6 @@ export type ServerErrorCode =
   | "origin_not_allowed"
   | "too_many_ids"
   | "too_many_events"
-  | "card_gone"
   | "not_implemented"
   | "internal_error";
 
