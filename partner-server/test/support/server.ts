@@ -1,11 +1,15 @@
 /**
  * Test support: real servers on loopback.
  *
- * - `spawnServer()` runs the built CLI (`partner-server/dist/cli.js start`) as a child
+ * - `spawnServer()` runs the built CLI (`partner-server/dist/bin.js start`) as a child
  *   process on a free port with its own data folder: what users run, for restart, kill -9,
  *   SIGTERM and multi-instance tests.
  * - `startServer()` builds the server in this process (`createServer`) and listens on a free
  *   port: real HTTP, faster to start, and the test can reach into `context`.
+ * - `injectServer()` builds the same server without listening: `fetch` goes through
+ *   `app.inject()`, no socket. For tests where HTTP itself is not under test.
+ * - Both answer a `LocalServer` whose `fetch(path, init)` is the way tests call it; the
+ *   helpers below take that server (or a base URL, for spawned servers).
  * - `admin()` wraps the admin API; `seedWorld()` creates a partner, a brand and sharers.
  *
  * Every server gets its own temporary data folder, so tests can run in parallel.
@@ -16,13 +20,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { InjectOptions } from "fastify";
 import { createServer, type Server } from "../../src/server.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import type { Store } from "../../src/store/store.js";
 import type { Limiter } from "../../src/limits/limiter.js";
 
 /** The built CLI. */
-export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
 
 /** A fresh temporary folder, removed by `cleanup()`. */
 export function tempDir(prefix = "minicard-test-"): { path: string; cleanup(): void } {
@@ -98,12 +103,23 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   };
 }
 
-/** A server built in this process, listening on loopback. */
+/** A server built in this process: listening on loopback, or reached through `app.inject()`. */
 export interface LocalServer {
+  /** The issuer: the address tests call (listening) or name (inject). */
   url: string;
   server: Server;
   config: Config;
+  /** `fetch(url + path, init)`, through a socket or through `app.inject()`. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
+}
+
+/** Something tests call: a base URL (spawned servers) or a {@link LocalServer}. */
+export type Target = string | Pick<LocalServer, "fetch">;
+
+/** `fetch` against a {@link Target}. */
+export function fetchOf(target: Target): (path: string, init?: RequestInit) => Promise<Response> {
+  return typeof target === "string" ? (path, init) => fetch(`${target}${path}`, init) : (path, init) => target.fetch(path, init);
 }
 
 /** Options of {@link startServer}. */
@@ -114,8 +130,8 @@ export interface StartOptions {
   now?: () => number;
 }
 
-/** Builds the server here (SQLite in a temp folder unless a store is given) and listens on a free port. */
-export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
+/** Builds the server here (SQLite in a temp folder unless a store is given), not yet listening. */
+async function buildServer(options: StartOptions): Promise<{ server: Server; config: Config; close(): Promise<void> }> {
   const dir = tempDir();
   const config = loadConfig({ dataDir: dir.path, adminToken: "test-admin-token-0123456789", logLevel: "silent", ...options.config }, {}, dir.path);
   const server = await createServer(config, {
@@ -123,11 +139,7 @@ export async function startServer(options: StartOptions = {}): Promise<LocalServ
     ...(options.limiter ? { limiter: options.limiter } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  const address = await server.app.listen({ port: 0, host: "127.0.0.1" });
-  // The issuer is the address tests call, unless a test set its own.
-  if (!options.config?.issuer) config.issuer = address;
   return {
-    url: address,
     server,
     config,
     async close() {
@@ -137,10 +149,52 @@ export async function startServer(options: StartOptions = {}): Promise<LocalServ
   };
 }
 
+/** Builds the server here and listens on a free port of loopback: real HTTP. */
+export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
+  const built = await buildServer(options);
+  const address = await built.server.app.listen({ port: 0, host: "127.0.0.1" });
+  // The issuer is the address tests call, unless a test set its own.
+  if (!options.config?.issuer) built.config.issuer = address;
+  return { ...built, url: address, fetch: (path, init) => fetch(`${address}${path}`, init) };
+}
+
+/** Headers Node's `fetch` sends on its own, sent here too so routes see the same request. */
+const FETCH_HEADERS = { accept: "*/*", "accept-language": "*", "sec-fetch-mode": "cors", "user-agent": "node" };
+
+/** Statuses whose response has no body (a `Response` refuses one). */
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * Builds the server here without listening: `fetch` goes through `app.inject()`. The issuer
+ * is the configured one (`http://localhost:8787` unless the test sets one), and requests come
+ * from 127.0.0.1, as with {@link startServer}.
+ */
+export async function injectServer(options: StartOptions = {}): Promise<LocalServer> {
+  const built = await buildServer(options);
+  const { app } = built.server;
+  async function inject(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...FETCH_HEADERS };
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    if (typeof init.body === "string" && headers["content-type"] === undefined) headers["content-type"] = "text/plain;charset=UTF-8";
+    if (init.body !== undefined && init.body !== null && typeof init.body !== "string") throw new TypeError("injectServer: send bodies as strings");
+    const method = (init.method ?? "GET").toUpperCase();
+    const answer = await app.inject({ method: method as InjectOptions["method"], url: path, headers, ...(typeof init.body === "string" ? { payload: init.body } : {}) });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) responseHeaders.append(name, String(one));
+    }
+    const body = NO_BODY.has(answer.statusCode) || method === "HEAD" ? null : new Uint8Array(answer.rawPayload);
+    return new Response(body, { status: answer.statusCode, headers: responseHeaders });
+  }
+  return { ...built, url: built.config.issuer, fetch: inject };
+}
+
 /** A small client of the admin API. */
-export function admin(url: string, token = "test-admin-token-0123456789") {
+export function admin(target: Target, token = "test-admin-token-0123456789") {
+  const reach = fetchOf(target);
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${url}/v1/admin${path}`, {
+    const response = await reach(`/v1/admin${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -170,8 +224,8 @@ export function admin(url: string, token = "test-admin-token-0123456789") {
 export const APP_ID = "2021000000000001";
 
 /** Seeds partner `weibo` (all surfaces, the given limits or the defaults), an invited brand `cinema` and sharers `alice`, `bob`. */
-export async function seedWorld(url: string, options: { limits?: unknown[]; origins?: string[]; token?: string } = {}) {
-  const api = admin(url, options.token);
+export async function seedWorld(target: Target, options: { limits?: unknown[]; origins?: string[]; token?: string } = {}) {
+  const api = admin(target, options.token);
   await api.createPartner({
     id: "weibo",
     name: "Weibo",
@@ -205,8 +259,8 @@ export function cardInput(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 /** POSTs a card request with the brand's API key. */
-export async function postCard(url: string, apiKey: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}/v1/cards`, {
+export async function postCard(target: Target, apiKey: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetchOf(target)("/v1/cards", {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
