@@ -2,22 +2,22 @@
  * Partners vouch for people with passes: the admin API for partner keys (and what it refuses),
  * and attested sharers at issuance. A partner that requires it makes every share name its
  * sharer with a pass it signed, so "one share per account per hour" counts real accounts and
- * a brand cannot invent DM sharers. Real HTTP on loopback, SQLite in a temp folder.
+ * a brand cannot invent DM sharers. Through `app.inject()`, SQLite in a temp folder.
  */
 
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_PASS_TYPE } from "@minicard/sdk";
 import { registerPassKey, type PartnerPasses } from "./support/passes.js";
-import { admin, cardInput, postCard, seedWorld, startServer, type LocalServer } from "./support/server.js";
+import { admin, cardInput, injectServer, postCard, seedWorld, type LocalServer } from "./support/server.js";
 
 describe("partner pass keys (admin API)", () => {
   let server: LocalServer;
   let api: ReturnType<typeof admin>;
   beforeAll(async () => {
-    server = await startServer();
-    await seedWorld(server.url);
-    api = admin(server.url);
+    server = await injectServer();
+    await seedWorld(server);
+    api = admin(server);
   });
   afterAll(() => server.close());
 
@@ -66,7 +66,7 @@ describe("partner pass keys (admin API)", () => {
   it("needs the admin token: a brand key or no key is 401", async () => {
     const { publicKey } = await generateKeyPair("ES256", { extractable: true });
     for (const authorization of [undefined, "Bearer mck_not-the-admin"]) {
-      const response = await fetch(`${server.url}/v1/admin/partners/weibo/keys`, {
+      const response = await server.fetch(`/v1/admin/partners/weibo/keys`, {
         method: "POST",
         headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ jwk: await exportJWK(publicKey) }),
@@ -76,13 +76,13 @@ describe("partner pass keys (admin API)", () => {
   });
 
   it("a removed key stops attesting: a fresh pass signed with it is refused", async () => {
-    const passes = await registerPassKey(server.url, "weibo", { kid: "short-lived" });
+    const passes = await registerPassKey(server, "weibo", { kid: "short-lived" });
     const pass = () => passes.mint("reader-9");
-    const issued = await postCard(server.url, (await api.createBrand({ id: "kiosk", name: "Kiosk", category: "campus", apps: ["2021000000000009"], surfaces: ["dm"], invited: true })).apiKey, cardInput({ app: { id: "2021000000000009", page: "pages/index/index" }, sharerPass: await pass() }));
+    const issued = await postCard(server, (await api.createBrand({ id: "kiosk", name: "Kiosk", category: "campus", apps: ["2021000000000009"], surfaces: ["dm"], invited: true })).apiKey, cardInput({ app: { id: "2021000000000009", page: "pages/index/index" }, sharerPass: await pass() }));
     expect(issued.status).toBe(201);
     await api.call("DELETE", "/partners/weibo/keys/short-lived");
     const kiosk = await api.call("POST", "/brands/kiosk/api-key");
-    const refused = await postCard(server.url, kiosk.body.apiKey, cardInput({ app: { id: "2021000000000009", page: "pages/index/index" }, sharerPass: await pass() }));
+    const refused = await postCard(server, kiosk.body.apiKey, cardInput({ app: { id: "2021000000000009", page: "pages/index/index" }, sharerPass: await pass() }));
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: "sharer_not_attested", detail: expect.stringContaining("unknown_key") });
   });
@@ -95,17 +95,17 @@ describe("attested sharers at issuance", () => {
   let strangers: PartnerPasses;
 
   beforeAll(async () => {
-    server = await startServer();
-    ({ apiKey } = await seedWorld(server.url));
-    const api = admin(server.url);
+    server = await injectServer();
+    ({ apiKey } = await seedWorld(server));
+    const api = admin(server);
     await api.updatePartner("weibo", { requireSharerPass: true });
     await api.createPartner({ id: "douyin", name: "Douyin", origins: ["https://douyin.example"], surfaces: ["dm", "feed"] });
-    passes = await registerPassKey(server.url, "weibo");
-    strangers = await registerPassKey(server.url, "douyin");
+    passes = await registerPassKey(server, "weibo");
+    strangers = await registerPassKey(server, "douyin");
   });
   afterAll(() => server.close());
 
-  const issue = (overrides: Record<string, unknown>) => postCard(server.url, apiKey, cardInput(overrides));
+  const issue = (overrides: Record<string, unknown>) => postCard(server, apiKey, cardInput(overrides));
   const tokenClaims = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
 
   it("refuses a share without a sharer pass, even a DM naming a sharer, with 403 sharer_not_attested", async () => {
@@ -159,16 +159,16 @@ describe("attested sharers at issuance", () => {
     // The feed limit counts the attested account: a second share within the hour is refused.
     const again = await issue({ surface: "feed", sharerPass: await passes.mint("alice") });
     expect(again.status).toBe(429);
-    await admin(server.url).updateBrand("cinema", { status: "suspended" });
+    await admin(server).updateBrand("cinema", { status: "suspended" });
     try {
       expect((await issue({})).body.code).toBe("brand_suspended");
     } finally {
-      await admin(server.url).updateBrand("cinema", { status: "active" });
+      await admin(server).updateBrand("cinema", { status: "active" });
     }
   });
 
   it("checks a pass a brand sends to a partner that does not require one", async () => {
-    const issueDouyin = (overrides: Record<string, unknown>) => postCard(server.url, apiKey, cardInput({ partner: "douyin", ...overrides }));
+    const issueDouyin = (overrides: Record<string, unknown>) => postCard(server, apiKey, cardInput({ partner: "douyin", ...overrides }));
     expect((await issueDouyin({})).status).toBe(201);
     expect((await issueDouyin({ sharerPass: await strangers.mint("d-1") })).status).toBe(201);
     expect((await issueDouyin({ sharerPass: await passes.mint("d-1") })).body.code).toBe("sharer_not_attested");

@@ -6,7 +6,7 @@
 
 import { exportJWK, generateKeyPair } from "jose";
 import { createPassMinter, type PassMinter } from "@minicard/sdk";
-import { admin } from "./server.js";
+import { admin, urlOf, type Target } from "./server.js";
 
 /** A phone browser, as readers of a partner's app have. */
 export const BROWSER_UA =
@@ -22,16 +22,16 @@ export interface PartnerPasses extends PassMinter {
 }
 
 /** Generates a key for `partner`, registers its public half (`POST /v1/admin/partners/:id/keys`), answers its minter. */
-export async function registerPassKey(url: string, partner: string, options: { issuer?: string; alg?: "ES256" | "EdDSA"; kid?: string } = {}): Promise<PartnerPasses> {
+export async function registerPassKey(target: Target, partner: string, options: { issuer?: string; alg?: "ES256" | "EdDSA"; kid?: string } = {}): Promise<PartnerPasses> {
   const alg = options.alg ?? "ES256";
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const kid = options.kid ?? `${partner}-${Math.random().toString(36).slice(2, 10)}`;
   const jwk = { ...(await exportJWK(publicKey)), kid, alg };
-  const { kid: registered } = await admin(url).call("POST", `/partners/${partner}/keys`, { jwk }).then((answer) => {
+  const { kid: registered } = await admin(target).call("POST", `/partners/${partner}/keys`, { jwk }).then((answer) => {
     if (answer.status !== 201) throw new Error(`partner key refused: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body as { kid: string };
   });
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
-  const minter = createPassMinter({ partner, issuer: options.issuer ?? url, privateKey: privateJwk, kid: registered, alg });
+  const minter = createPassMinter({ partner, issuer: options.issuer ?? urlOf(target), privateKey: privateJwk, kid: registered, alg });
   return { ...minter, kid: registered, partner, privateJwk, privateKey: privateKey as CryptoKey };
 }

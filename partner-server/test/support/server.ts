@@ -115,7 +115,10 @@ export interface LocalServer {
 }
 
 /** Something tests call: a base URL (spawned servers) or a {@link LocalServer}. */
-export type Target = string | Pick<LocalServer, "fetch">;
+export type Target = string | Pick<LocalServer, "url" | "fetch">;
+
+/** The issuer of a {@link Target}. */
+export const urlOf = (target: Target): string => (typeof target === "string" ? target : target.url);
 
 /** `fetch` against a {@link Target}. */
 export function fetchOf(target: Target): (path: string, init?: RequestInit) => Promise<Response> {
