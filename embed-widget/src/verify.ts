@@ -6,7 +6,7 @@
  * own origin: a page cannot make the widget fetch from, or trust, anywhere else.
  */
 
-import { SURFACES, createIssuerKeys, createVerifier, type IssuerKeys, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { SURFACES, createIssuerKeys, createVerifier, isCardId, type IssuerKeys, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
 import { fetchAtLoad } from "./config.js";
 import { WidgetError } from "./errors.js";
 
@@ -79,8 +79,9 @@ async function resolveShareLink(src: string, issuer: URL): Promise<string> {
   } catch {
     throw new WidgetError("malformed", "src is not a URL");
   }
-  // A share link of the issuer, nothing else on its origin: `<issuer>/c/<card id>`.
-  if (url.origin !== issuer.origin || !/^\/c\/[0-9A-HJKMNP-TV-Z]{26}$/.test(url.pathname)) {
+  // A share link of the issuer, nothing else on its origin: `<issuer>/c/<card id>` (a path
+  // without the `/c/` prefix keeps its leading `/`, which no card id has).
+  if (url.origin !== issuer.origin || !isCardId(url.pathname.replace(/^\/c\//, ""))) {
     throw new WidgetError("wrong_issuer", `src must be a share link ${issuer.origin}/c/<id>`);
   }
   let response: Response;

@@ -32,17 +32,13 @@ export type { AppTarget, Card, CardInput, CardKind, Membership, Price, Surface }
 export { isHttpsUrl, validateSchema } from "./card/json-schema.js";
 export type { ArraySchema, BooleanSchema, Infer, IntegerSchema, ObjectSchema, Schema, StringSchema } from "./card/json-schema.js";
 
-export { ALGORITHMS, CARD_TYPE, MAX_TOKEN_LENGTH, createIssuerKeys, createVerifier } from "./verify/verifier.js";
-export type {
-  Algorithm,
-  IssuerKeys,
-  IssuerKeysOptions,
-  KeyResolver,
-  VerifiedCard,
-  Verifier,
-  VerifierOptions,
-  VerifyOptions,
-} from "./verify/verifier.js";
+export { CARD_ID_PATTERN, CARD_TYPE, isCardId } from "./card/claims.js";
+export type { CardClaims } from "./card/claims.js";
+
+export { ALGORITHMS, MAX_TOKEN_LENGTH, createVerifier } from "./verify/verifier.js";
+export type { Algorithm, VerifiedCard, Verifier, VerifierOptions, VerifyOptions } from "./verify/verifier.js";
+export { createIssuerKeys } from "./verify/keys.js";
+export type { IssuerKeys, IssuerKeysOptions, KeyResolver } from "./verify/keys.js";
 
 export { createBrandClient, problemFrom } from "./brand/client.js";
 export type {

@@ -1,7 +1,8 @@
 /**
- * @module verify/jws — the two pieces of JOSE a card verifier needs, on WebCrypto alone:
- * splitting a compact JWS into its decoded parts, and checking its signature with ES256
- * (ECDSA P-256, SHA-256, raw `r‖s` signature) or EdDSA (Ed25519).
+ * @module verify/jws — the pieces of JOSE a card verifier needs, on WebCrypto alone:
+ * splitting a compact JWS into its decoded parts, its canonical form (canonical base64url,
+ * JSON without duplicated members, low-S: one token string per card), and checking its
+ * signature with ES256 (ECDSA P-256, SHA-256, raw `r‖s` signature) or EdDSA (Ed25519).
  *
  * Why not jose here: the SDK signs with jose (the brand client), and the tests cross-check
  * every token jose mints, but jose's verification path (JWT claim sets, remote and local key
@@ -26,7 +27,8 @@ export interface CompactJws {
   signingInput: Uint8Array<ArrayBuffer>;
 }
 
-const SEGMENT = /^[A-Za-z0-9_-]*$/;
+/** The base64url alphabet: `\w` is `[A-Za-z0-9_]` (no flags). */
+const SEGMENT = /^[\w-]*$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -64,6 +66,37 @@ export function splitCompact(token: string): CompactJws {
     signature: fromBase64url(signature),
     signingInput: encoder.encode(`${header}.${payload}`),
   };
+}
+
+/**
+ * Canonical unpadded base64url: whole 4-character groups, then 2 or 3 characters whose
+ * unused trailing bits are zero (the last of 2 is `A`, `Q`, `g` or `w`: 4 unused bits; the
+ * last of 3 a multiple of 4: 2 unused bits). Lenient decoders ignore those bits, so without
+ * this check one card would have many token spellings (a signature "changed" without changing).
+ */
+export const CANONICAL_SEGMENT = /^(?:[\w-]{4})*(?:[\w-][AQgw]|[\w-]{2}[AEIMQUYcgkosw048])?$/;
+
+/**
+ * True when an object in `json` (valid JSON text) names a member twice. `JSON.parse` keeps the
+ * last one silently, other parsers the first: a token must mean one thing to every reader.
+ */
+export function hasDuplicateMember(json: string): boolean {
+  const objects: Array<Set<string> | undefined> = [];
+  // Strings are matched whole (so braces inside them are not structure); a string followed
+  // by `:` is a member name of the innermost object.
+  for (const [token, string, colon] of json.matchAll(/("(?:[^"\\]|\\.)*")(\s*:)?|[{}[\]]/g)) {
+    if (colon) {
+      const names = objects[objects.length - 1]!;
+      const name = JSON.parse(string!) as string;
+      if (names.has(name)) return true;
+      names.add(name);
+    } else if (!string) {
+      if (token === "{") objects.push(new Set());
+      else if (token === "[") objects.push(undefined);
+      else objects.pop();
+    }
+  }
+  return false;
 }
 
 /**

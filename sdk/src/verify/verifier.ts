@@ -6,137 +6,23 @@
  * a low-S ES256 signature (its high-S twin would verify too), key by `kid` from the
  * issuer's JWKS, signature, claims (`iss`, `aud`, `nbf`, `exp`), the
  * `card` claim against the contract's schema, then the surface binding.
- * Keys are fetched once per key set and cached; an unknown `kid` triggers one refetch, then
- * waits out a cooldown, so a flood of forged tokens cannot make the verifier hammer the issuer.
+ * The canonical-form checks are in `jws.ts`, the key set (fetching and caching the JWKS) in
+ * `keys.ts`, the claims every card carries in `card/claims.ts`.
  */
 
 import { MinicardError, type VerifierErrorCode } from "../errors.js";
 import { validateCard, type Card, type Surface } from "../card/schema.js";
 import { hosts, type HostProfile } from "../links/hosts.js";
-import { fitsAlgorithm, importPublicKey, isHighS, jsonObject, splitCompact, utf8, verifySignature, type Algorithm, type CompactJws, type PublicJwk } from "./jws.js";
+import { CARD_TYPE, CLAIM_TYPES, type CardClaims, isCardId } from "../card/claims.js";
+import { CANONICAL_SEGMENT, hasDuplicateMember, isHighS, jsonObject, splitCompact, utf8, verifySignature, type Algorithm, type CompactJws } from "./jws.js";
+import { createIssuerKeys, trimSlash, type IssuerKeysOptions, type KeyResolver } from "./keys.js";
 
 export type { Algorithm } from "./jws.js";
 
 /** Signature algorithms Minicard issues with. Anything else is refused before a key is looked up. */
 export const ALGORITHMS: readonly Algorithm[] = ["ES256", "EdDSA"];
-/** The JOSE `typ` header of every card. */
-export const CARD_TYPE = "minicard+jwt";
 /** Tokens longer than this are refused unparsed: cards are small (about 1 KB). */
 export const MAX_TOKEN_LENGTH = 8192;
-
-/**
- * Resolves the public key for a token's `alg` and `kid`; see {@link createIssuerKeys}.
- * Rejects with a {@link MinicardError}: `unknown_key` or `issuer_unreachable`.
- */
-export type KeyResolver = (header: { alg: Algorithm; kid: string }) => Promise<CryptoKey>;
-
-/** An issuer's key set: a {@link KeyResolver} that can also be fetched ahead of the first card. */
-export type IssuerKeys = KeyResolver & {
-  /** Fetches the JWKS now unless it is cached or on its way; never rejects. */
-  prefetch(): Promise<void>;
-};
-
-/** Options of {@link createIssuerKeys}. */
-export interface IssuerKeysOptions {
-  /** The JWKS URL; default `<issuer>/.well-known/jwks.json`. */
-  jwksUri?: string;
-  /** Minimum time between two fetches triggered by an unknown `kid`; default 30 s. */
-  cooldownMs?: number;
-  /** How long fetched keys are trusted before a refetch; default 10 min. */
-  cacheMaxAgeMs?: number;
-  /** The fetch to use (tests, proxies); default the global `fetch`. */
-  fetch?: typeof fetch;
-}
-
-/**
- * The platform's `fetch` as it was when this module loaded. Keys are fetched with it, so a
- * script that replaces `window.fetch` later (a hostile or compromised third party on a
- * partner's page) cannot hand the verifier its own JWKS.
- */
-const fetchAtLoad: typeof fetch | undefined = typeof fetch === "function" ? fetch.bind(globalThis) : undefined;
-
-/** After a failed JWKS fetch, callers get the same failure for this long before one retry. */
-const FAILURE_BACKOFF_MS = 2000;
-
-/**
- * The issuer's key set, fetched on first use and cached. Share one between verifiers of the
- * same issuer (the widget does, so a page fetches each issuer's JWKS once).
- *
- * Concurrent lookups share one fetch. A `kid` not in the cached set triggers one refetch,
- * then none for `cooldownMs`, so a flood of forged tokens cannot make it hammer the issuer;
- * a key the issuer publishes later (a rotation) is picked up by the next refetch.
- */
-export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}): IssuerKeys {
-  const url = new URL(options.jwksUri ?? `${trimSlash(issuer)}/.well-known/jwks.json`).href;
-  const cooldownMs = options.cooldownMs ?? 30_000;
-  const maxAgeMs = options.cacheMaxAgeMs ?? 600_000;
-  const fetchImpl = options.fetch ?? fetchAtLoad ?? ((input: string, init?: RequestInit) => fetch(input, init));
-  let jwks: PublicJwk[] | undefined;
-  let fetchedAt = 0;
-  let pending: Promise<PublicJwk[]> | undefined;
-  let failure: { error: MinicardError; at: number } | undefined;
-  const imported = new Map<string, Promise<CryptoKey>>();
-
-  async function load(): Promise<PublicJwk[]> {
-    let body: unknown;
-    try {
-      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "omit", redirect: "error" });
-      if (!response.ok) throw new Error(`the JWKS answered ${response.status}`);
-      body = await response.json();
-    } catch (cause) {
-      throw new MinicardError("issuer_unreachable", "the JWKS could not be fetched", { cause });
-    }
-    const keys = (body as { keys?: unknown } | null)?.keys;
-    if (!Array.isArray(keys)) throw new MinicardError("issuer_unreachable", "the JWKS has no keys");
-    return keys.filter((key): key is PublicJwk => typeof key === "object" && key !== null);
-  }
-
-  function refresh(): Promise<PublicJwk[]> {
-    pending ??= load().then(
-      (keys) => {
-        jwks = keys;
-        fetchedAt = Date.now();
-        failure = undefined;
-        imported.clear();
-        pending = undefined;
-        return keys;
-      },
-      (error: MinicardError) => {
-        failure = { error, at: Date.now() };
-        pending = undefined;
-        throw error;
-      },
-    );
-    return pending;
-  }
-
-  async function current(): Promise<PublicJwk[]> {
-    if (pending) return pending;
-    if (jwks && Date.now() - fetchedAt < maxAgeMs) return jwks;
-    if (failure && Date.now() - failure.at < FAILURE_BACKOFF_MS) throw failure.error;
-    return refresh();
-  }
-
-  const resolve: KeyResolver = async ({ alg, kid }) => {
-    const find = (keys: PublicJwk[]) => keys.filter((key) => key.kid === kid && fitsAlgorithm(key, alg));
-    let matches = find(await current());
-    if (matches.length === 0 && Date.now() - fetchedAt >= cooldownMs) matches = find(await (pending ?? refresh()));
-    if (matches.length !== 1) {
-      throw new MinicardError("unknown_key", matches.length === 0 ? "no JWKS key for this kid" : "several JWKS keys for this kid");
-    }
-    const name = `${alg} ${kid}`;
-    let key = imported.get(name);
-    if (!key) {
-      key = importPublicKey(matches[0]!, alg).catch((cause: unknown) => {
-        imported.delete(name);
-        throw new MinicardError("unknown_key", "the JWKS key could not be imported", { cause });
-      });
-      imported.set(name, key);
-    }
-    return key;
-  };
-  return Object.assign(resolve, { prefetch: () => current().then(() => {}, () => {}) });
-}
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions extends IssuerKeysOptions {
@@ -190,52 +76,17 @@ export interface Verifier {
   verify(token: string, options: VerifyOptions): Promise<VerifiedCard>;
 }
 
-function trimSlash(url: string): string {
-  return url.endsWith("/") ? url.slice(0, -1) : url;
-}
-
-const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+// `[\w-]` is the base64url alphabet `[A-Za-z0-9_-]` (no flags), written short for embed.js.
+const KID = /^[\w-]{1,64}$/;
 /**
  * The only protected-header parameters a card carries. Anything else is refused by name:
  * `jku`/`x5u` (fetch a key from where the token says), `jwk`/`x5c` (trust a key the token
  * embeds), `crit`/`b64`/`zip` (change how the token is processed) and whatever comes next.
  */
-const HEADER_PARAMETERS: ReadonlySet<string> = new Set(["alg", "kid", "typ"]);
+const HEADER_PARAMETERS: readonly string[] = ["alg", "kid", "typ"];
 
 function fail(code: VerifierErrorCode, message: string, cause?: unknown): never {
   throw new MinicardError(code, message, { cause });
-}
-
-/**
- * Canonical unpadded base64url: whole 4-character groups, then 2 or 3 characters whose
- * unused trailing bits are zero (the last of 2 is `A`, `Q`, `g` or `w`: 4 unused bits; the
- * last of 3 a multiple of 4: 2 unused bits). Lenient decoders ignore those bits, so without
- * this check one card would have many token spellings (a signature "changed" without changing).
- */
-const CANONICAL_SEGMENT = /^(?:[\w-]{4})*(?:[\w-][AQgw]|[\w-]{2}[AEIMQUYcgkosw048])?$/;
-
-/**
- * True when an object in `json` (valid JSON text) names a member twice. `JSON.parse` keeps the
- * last one silently, other parsers the first: a token must mean one thing to every reader.
- */
-function hasDuplicateMember(json: string): boolean {
-  const objects: Array<Set<string> | undefined> = [];
-  // Strings are matched whole (so braces inside them are not structure); a string followed
-  // by `:` is a member name of the innermost object.
-  for (const [token, string, colon] of json.matchAll(/("(?:[^"\\]|\\.)*")(\s*:)?|[{}[\]]/g)) {
-    if (colon) {
-      const names = objects[objects.length - 1]!;
-      const name = JSON.parse(string!) as string;
-      if (names.has(name)) return true;
-      names.add(name);
-    } else if (!string) {
-      if (token === "{") objects.push(new Set());
-      else if (token === "[") objects.push(undefined);
-      else objects.pop();
-    }
-  }
-  return false;
 }
 
 /**
@@ -249,7 +100,7 @@ function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: Co
   if (typeof token !== "string" || token.length === 0) fail("malformed", "the token is empty");
   if (token.length > MAX_TOKEN_LENGTH) fail("malformed", `the token is over ${MAX_TOKEN_LENGTH} characters`);
   // The signature may be empty (an unsigned `alg: none` token): the algorithm check below names it.
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) fail("malformed", "the token is not a compact JWS");
   if (!token.split(".").every((segment) => CANONICAL_SEGMENT.test(segment))) fail("malformed", "the token is not canonical base64url");
   let jws: CompactJws;
   try {
@@ -260,10 +111,10 @@ function checkHeader(token: string, algorithms: readonly Algorithm[]): { jws: Co
   if (hasDuplicateMember(jws.headerJson)) fail("malformed", "the header repeats a parameter");
   const header = jws.header;
   if (typeof header.alg !== "string" || !(algorithms as readonly string[]).includes(header.alg)) {
-    fail("unsupported_algorithm", `algorithm ${String(header.alg)} is not allowed`);
+    fail("unsupported_algorithm", `algorithm ${header.alg} is not allowed`);
   }
   for (const name of Object.keys(header)) {
-    if (!HEADER_PARAMETERS.has(name)) fail("malformed", `header parameter ${name} refused`);
+    if (!HEADER_PARAMETERS.includes(name)) fail("malformed", `header parameter ${name} refused`);
   }
   if (header.typ !== CARD_TYPE) fail("wrong_type", `typ is not ${CARD_TYPE}`);
   if (typeof header.kid !== "string" || !KID.test(header.kid)) fail("unknown_key", "no usable kid");
@@ -311,7 +162,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
     if (!(await verifySignature(jws, alg, key))) fail("invalid_signature", "the signature does not match");
     const now = (verifyOptions?.now ?? new Date()).getTime() / 1000;
-    const claims = checkClaims(payload, { issuer, audience, now, clockTolerance });
+    const claims = checkClaims(payload, issuer, audience, now, clockTolerance);
     const card = checkCard(payload.card, appId);
     if (card.surface !== surface) {
       fail("wrong_surface", `a ${card.surface} card, not for ${String(surface)}`);
@@ -332,38 +183,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return { issuer, audience, verify };
 }
 
-/** The registered claims every card carries, checked. */
-interface CardClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  jti: string;
-  iat: number;
-  nbf: number;
-  exp: number;
-}
-
 /**
  * Checks the registered claims: all present with their types (else `malformed`), then `iss`,
  * `aud` (exactly one audience: a string, not an array), `nbf` and `exp` with the tolerance.
  */
 function checkClaims(
   payload: Record<string, unknown>,
-  expected: { issuer: string; audience: string; now: number; clockTolerance: number },
-): CardClaims {
-  for (const name of ["iss", "sub", "jti"] as const) {
-    if (typeof payload[name] !== "string") fail("malformed", `${name} is not a string`);
-  }
-  for (const name of ["iat", "nbf", "exp"] as const) {
-    if (typeof payload[name] !== "number" || !Number.isFinite(payload[name])) fail("malformed", `${name} is not a number`);
+  issuer: string,
+  audience: string,
+  now: number,
+  clockTolerance: number,
+): Omit<CardClaims, "card"> {
+  for (const [name, type] of Object.entries(CLAIM_TYPES)) {
+    const value = payload[name];
+    if (typeof value !== type || (type === "number" && !Number.isFinite(value))) fail("malformed", `${name} is not a ${type}`);
   }
   if (payload.aud === undefined) fail("malformed", "aud is missing");
-  const claims = payload as unknown as CardClaims;
-  if (claims.iss !== expected.issuer) fail("wrong_issuer", "another issuer's card");
-  if (claims.aud !== expected.audience) fail("wrong_audience", "a card for another partner");
-  if (claims.nbf > expected.now + expected.clockTolerance) fail("not_yet_valid", "the card is not valid yet");
-  if (claims.exp <= expected.now - expected.clockTolerance) fail("expired", "the card has expired");
-  if (!ULID.test(claims.jti)) fail("malformed", "jti is not a card id");
+  const claims = payload as unknown as Omit<CardClaims, "card">;
+  if (claims.iss !== issuer) fail("wrong_issuer", "another issuer's card");
+  if (claims.aud !== audience) fail("wrong_audience", "a card for another partner");
+  if (claims.nbf > now + clockTolerance) fail("not_yet_valid", "the card is not valid yet");
+  if (claims.exp <= now - clockTolerance) fail("expired", "the card has expired");
+  if (!isCardId(claims.jti)) fail("malformed", "jti is not a card id");
   if (claims.sub.length === 0) fail("malformed", "sub is not a brand id");
   return claims;
 }
