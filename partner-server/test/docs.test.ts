@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS } from "../src/problems.js";
-import { startServer, type LocalServer } from "./support/server.js";
+import { injectServer, type LocalServer } from "./support/server.js";
 
 const root = new URL("../../", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), "utf8");
@@ -60,7 +60,7 @@ function registeredRoutes(tree: string): string[] {
 describe("the partner server README", () => {
   let server: LocalServer;
   beforeAll(async () => {
-    server = await startServer({ config: { demo: true } });
+    server = await injectServer({ config: { demo: true } });
   });
   afterAll(() => server.close());
 
