@@ -250,7 +250,8 @@ async function benchVerify() {
 
 async function benchLimiter() {
   const { createMemoryLimiter } = await import(`${root}partner-server/dist/limits/memory.js`);
-  const { openRedisLimiter } = await import(`${root}partner-server/dist/limits/redis.js`);
+  const { createRedisLimiter } = await import(`${root}partner-server/dist/limits/redis.js`);
+  const { connectRedis, whenReady } = await import(`${root}partner-server/dist/redis.js`);
   const Redis = (await import("ioredis")).default;
   const checks = (i) => [
     { key: `bench|sharer|dm|3600|s${i % 1000}`, name: "dm-sharer", max: 1_000_000_000, windowSeconds: 3600 },
@@ -286,7 +287,9 @@ async function benchLimiter() {
 
   const redisUrl = process.env.MINICARD_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
   const prefix = `minicard-bench-${process.pid}:`;
-  const limiter = await openRedisLimiter({ url: redisUrl, prefix });
+  const connection = connectRedis(redisUrl);
+  await whenReady(connection, 3000);
+  const limiter = createRedisLimiter(connection, { prefix, history: async () => [] });
   const raw = new Redis(redisUrl);
   const noop = await raw.script("LOAD", "return 1");
   const M = quick ? 5_000 : 100_000;
@@ -323,6 +326,7 @@ async function benchLimiter() {
     if (keys.length > 0) await raw.del(...keys);
     await raw.quit();
     await limiter.close();
+    connection.disconnect();
   }
   record({
     name: "limiter decisions, Redis (3 windows, one script), 64 in flight",

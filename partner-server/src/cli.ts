@@ -19,7 +19,7 @@ import { createServer, adminTokenFor } from "./server.js";
 import { loggerOptions } from "./logging.js";
 import { openKeyRing } from "./keys/keyring.js";
 import { announceRotation } from "./keys/announce.js";
-import { connectRedis, whenReady } from "./limits/redis.js";
+import { connectRedis, whenReady } from "./redis.js";
 import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
 import {
   addBrandKey,

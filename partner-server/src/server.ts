@@ -1,8 +1,9 @@
 /**
- * Assembles a running server from its configuration: opens the store (migrating it), the
- * limiter (rebuilding in-process windows from stored cards; the Redis limiter rebuilds its
- * own whenever Redis lost them), the clock (Redis's, with Redis), the signing keys and the
- * admin token, then builds the app. `close()` undoes it all, in reverse.
+ * Assembles a running server from its configuration: opens the store (migrating it), with
+ * Redis the one Redis connection (handed to every part that keeps state there), the limiter
+ * (rebuilding in-process windows from stored cards; the Redis limiter rebuilds its own
+ * whenever Redis lost them), the clock (Redis's, with Redis), the signing keys and the admin
+ * token, then builds the app. `close()` undoes it all, in reverse.
  */
 
 import { randomBytes } from "node:crypto";
@@ -14,8 +15,9 @@ import type { Config } from "./config.js";
 import type { AppContext } from "./context.js";
 import { openKeyRing } from "./keys/keyring.js";
 import type { Limiter } from "./limits/limiter.js";
-import { openLimiter } from "./limits/open.js";
-import type { RedisLimiter } from "./limits/redis.js";
+import { createLimiter } from "./limits/open.js";
+import { createRedisReplayCache } from "./limits/replay.js";
+import { connectRedis, whenReady, type SharedRedis } from "./redis.js";
 import { announceRotation, watchRotations } from "./keys/announce.js";
 import { createCredentialGuard, slidingCounters } from "./limits/abuse.js";
 import { chargeHistory } from "./limits/history.js";
@@ -72,6 +74,8 @@ export async function restoreLimits(store: Store, limiter: Limiter, now: number)
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<Server> {
   let now = options.now ?? Date.now;
   const store = options.store ?? (await openStore(config));
+  // With Redis, one connection, handed to every part that keeps state there.
+  const redis: SharedRedis | undefined = config.redisUrl ? { redis: connectRedis(config.redisUrl), prefix: config.redisPrefix } : undefined;
   let limiter: Limiter | undefined;
   let clock: RedisClock | undefined;
   let rotations: { close(): void } | undefined;
@@ -80,9 +84,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let retention: { close(): Promise<void> } | undefined;
   let stream: EventStream | undefined;
   try {
-    limiter = options.limiter ?? (await openLimiter(config, chargeHistory(store)));
-    // With Redis, replay caches live there too: a replayed assertion is refused by every instance.
-    const redis = "replay" in limiter ? (limiter as RedisLimiter) : undefined;
+    if (redis) await whenReady(redis.redis, 3000); // it keeps trying in the background
+    limiter = options.limiter ?? createLimiter(redis, chargeHistory(store));
     // With Redis, every instance keeps Redis's time, so windows, card times and expiry agree.
     if (redis && !options.now) {
       clock = createRedisClock(redis.redis);
@@ -90,7 +93,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now = clock.now;
     }
     await restoreLimits(store, limiter, now());
-    const view: Store = withReadCache(redis ? { ...store, assertions: redis.replay } : store, { ttlMs: config.readCacheMs, now });
+    // With Redis, the replay cache lives there too: a replayed assertion is refused by every instance.
+    const assertions = redis ? createRedisReplayCache(redis.redis, redis.prefix) : store.assertions;
+    const view: Store = withReadCache({ ...store, assertions }, { ttlMs: config.readCacheMs, now });
     const keys = await openKeyRing(store, {
       alg: config.signingAlg,
       secret: config.keySecret,
@@ -102,7 +107,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const refresh = () => void keys.refresh().catch(() => {});
     refreshTimer = setInterval(refresh, config.keyRefreshSeconds * 1000);
     refreshTimer.unref();
-    if (config.redisUrl) rotations = watchRotations(config.redisUrl, config.redisPrefix, refresh);
+    if (redis) rotations = watchRotations(redis.redis, redis.prefix, refresh);
     const metrics = createMetrics();
     const counters = slidingCounters(redis);
     const context: AppContext = {
@@ -153,6 +158,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await stream?.close();
         clock?.close();
         await limiter!.close();
+        redis?.redis.disconnect();
         await store.close();
       },
     };
@@ -162,6 +168,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     rotations?.close();
     clock?.close();
     await limiter?.close().catch(() => {});
+    redis?.redis.disconnect();
     await store.close().catch(() => {});
     throw error;
   }

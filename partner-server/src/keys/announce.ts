@@ -8,7 +8,7 @@
  */
 
 import type { Redis } from "ioredis";
-import { connectRedis } from "../limits/redis.js";
+import { duplicateRedis } from "../redis.js";
 
 /** The channel rotations are announced on. */
 export const rotationChannel = (prefix: string) => `${prefix}signing-keys`;
@@ -18,9 +18,12 @@ export async function announceRotation(redis: Redis, prefix: string): Promise<vo
   await redis.publish(rotationChannel(prefix), "rotated");
 }
 
-/** Calls `onRotation` whenever a rotation is announced; resubscribes by itself after Redis comes back. */
-export function watchRotations(url: string, prefix: string, onRotation: () => void): { close(): void } {
-  const subscriber = connectRedis(url);
+/**
+ * Calls `onRotation` whenever a rotation is announced on `redis`; resubscribes by itself after
+ * Redis comes back. A subscribed connection can do nothing else, so it listens on a duplicate.
+ */
+export function watchRotations(redis: Redis, prefix: string, onRotation: () => void): { close(): void } {
+  const subscriber = duplicateRedis(redis);
   subscriber.on("ready", () => {
     // Subscribe on every (re)connect; a rotation missed while disconnected is caught up now.
     subscriber.subscribe(rotationChannel(prefix)).then(onRotation, () => {});

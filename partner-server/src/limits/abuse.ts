@@ -25,6 +25,7 @@ import type { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
 import { Problem } from "../problems.js";
+import type { SharedRedis } from "../redis.js";
 import { clientOf } from "./client.js";
 
 /** Failed authentications (401 answers) one client IP may cause per rolling window. */
@@ -162,7 +163,7 @@ export function createRedisSlidingCounter(
 }
 
 /** Sliding counters in Redis under `prefix` (`<prefix>guard:<name>:<client>`) when given a connection, in this process otherwise. */
-export function slidingCounters(redis?: { redis: Redis; prefix: string }): SlidingCounters {
+export function slidingCounters(redis?: SharedRedis): SlidingCounters {
   if (!redis) return (_name, max, windowSeconds) => createSlidingCounter(max, windowSeconds);
   return (name, max, windowSeconds) => createRedisSlidingCounter(redis.redis, (client) => `${redis.prefix}guard:${name}:${client}`, max, windowSeconds);
 }

@@ -1,15 +1,15 @@
-/** Opens the limiter the configuration asks for: Redis with a URL, in-process without. */
+/** The limiter the configuration asks for: Redis with a connection, in-process without. */
 
+import type { SharedRedis } from "../redis.js";
 import type { ChargeHistory, Limiter } from "./limiter.js";
 import { createMemoryLimiter } from "./memory.js";
-import { openRedisLimiter } from "./redis.js";
+import { createRedisLimiter } from "./redis.js";
 
 /**
- * In-process without a Redis URL (restore it from `history` at start: `restoreLimits`);
- * Redis (limits and replay caches) with one, rebuilding its windows from `history` whenever
- * Redis lost them.
+ * In-process without Redis (restore it from `history` at start: `restoreLimits`); Redis over
+ * the shared connection with it, rebuilding its windows from `history` whenever Redis lost
+ * them.
  */
-export async function openLimiter(config: { redisUrl: string | undefined; redisPrefix?: string }, history: ChargeHistory): Promise<Limiter> {
-  if (config.redisUrl) return openRedisLimiter({ url: config.redisUrl, prefix: config.redisPrefix ?? "minicard:", history });
-  return createMemoryLimiter();
+export function createLimiter(redis: SharedRedis | undefined, history: ChargeHistory): Limiter {
+  return redis ? createRedisLimiter(redis.redis, { prefix: redis.prefix, history }) : createMemoryLimiter();
 }

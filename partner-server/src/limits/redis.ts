@@ -4,13 +4,10 @@
  * and charges all of them or none. Redis runs a script atomically, so decisions are exact
  * across any number of instances.
  *
- * Redis also holds the single-use `jti`s of `private_key_jwt` assertions (`SET NX PX`), so a
- * replay sent to another instance is refused.
- *
- * Fail closed, fast: the client keeps no offline queue and gives each command a short
- * timeout, so while Redis is unreachable every call throws {@link LimitsUnavailableError}
- * at once (issuance answers 503 `limits_unavailable`); the client reconnects on its own and
- * issuance recovers without a restart.
+ * Fail closed, fast: the connection it is handed (`redis.ts`) keeps no offline queue and
+ * gives each command a short timeout, so while Redis is unreachable every call throws
+ * {@link LimitsUnavailableError} at once (issuance answers 503 `limits_unavailable`); the
+ * client reconnects on its own and issuance recovers without a restart.
  *
  * Redis is a fast copy of the store's card log, not the truth. A generation key holds the
  * replication id of the data the windows were built in; the script compares it with the
@@ -29,8 +26,7 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import type { AssertionRepository } from "../store/store.js";
+import type { Redis } from "ioredis";
 import {
   LimitsUnavailableError,
   type ChargeHistory,
@@ -122,14 +118,10 @@ const REBUILD_LEASE_MS = 15_000;
 /** Members per ZADD when seeding a window. */
 const SEED_CHUNK = 500;
 
-/** Options of {@link openRedisLimiter}. */
+/** Options of {@link createRedisLimiter}. */
 export interface RedisLimiterOptions {
-  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
-  url: string;
   /** Prepended to every key, so several deployments (or test runs) can share one Redis; default `minicard:`. */
   prefix?: string;
-  /** Longest wait for one command, ms; default 2000. */
-  commandTimeoutMs?: number;
   /** The store's charges: what the windows are rebuilt from when Redis lost them. */
   history: ChargeHistory;
   /**
@@ -142,54 +134,16 @@ export interface RedisLimiterOptions {
   rebuildWaitMs?: number;
 }
 
-/** The Redis limiter, plus what else lives in Redis. */
-export interface RedisLimiter extends Limiter {
-  /** The `private_key_jwt` replay cache. */
-  readonly replay: AssertionRepository;
-  /** The connection (for pub/sub announcements of key rotations). */
-  readonly redis: Redis;
-  /** The key prefix in use. */
-  readonly prefix: string;
-}
-
-/** A client that fails fast while Redis is unreachable and reconnects on its own. */
-export function connectRedis(url: string, options: { commandTimeoutMs?: number; lazy?: boolean } = {}): Redis {
-  const redis = new Redis(url, {
-    lazyConnect: options.lazy ?? false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
-    connectTimeout: 1000,
-    enableReadyCheck: true,
-    // Reconnect forever, at most every 500 ms: issuance comes back soon after Redis does.
-    retryStrategy: (times) => Math.min(50 * times, 500),
-  });
-  // Connection errors surface as failed commands; an unhandled 'error' event would crash.
-  redis.on("error", () => {});
-  return redis;
-}
-
-/** Resolves once `redis` is connected, or after `ms` (it keeps trying in the background). */
-export function whenReady(redis: Redis, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (redis.status === "ready") return resolve();
-    const timer = setTimeout(resolve, ms);
-    redis.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 function unavailable(error: unknown): LimitsUnavailableError {
   return new LimitsUnavailableError("Redis is unavailable", { cause: error });
 }
 
-/** Opens the Redis limiter; resolves once connected, or after `readyTimeoutMs` (it keeps trying in the background). */
-export async function openRedisLimiter(options: RedisLimiterOptions & { readyTimeoutMs?: number }): Promise<RedisLimiter> {
+/**
+ * The Redis limiter over `redis` (a connection from `connectRedis`, which fails fast). The
+ * connection stays its owner's: `close()` leaves it open.
+ */
+export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): Limiter {
   const prefix = options.prefix ?? "minicard:";
-  const redis = connectRedis(options.url, { commandTimeoutMs: options.commandTimeoutMs });
-  await whenReady(redis, options.readyTimeoutMs ?? 3000);
   const windowKey = (check: LimitCheck) => `${prefix}limit:${check.key}`;
   const generationKey = `${prefix}limit:generation`;
   const leaseKey = `${prefix}limit:rebuild`;
@@ -274,8 +228,6 @@ export async function openRedisLimiter(options: RedisLimiterOptions & { readyTim
 
   return {
     durable: true,
-    redis,
-    prefix,
 
     async acquire(checks, id, now): Promise<LimitDecision> {
       if (checks.length === 0) return { allowed: true, states: [] };
@@ -349,16 +301,8 @@ export async function openRedisLimiter(options: RedisLimiterOptions & { readyTim
       await call(() => redis.ping());
     },
 
-    replay: {
-      async use(brandId, jti, expiresAt, now) {
-        const ttl = Math.max(1, Math.ceil(expiresAt - now));
-        const set = await call(() => redis.set(`${prefix}jti:${brandId}:${jti}`, "1", "PX", ttl, "NX"));
-        return set === "OK";
-      },
-    },
-
     async close() {
-      redis.disconnect();
+      // The connection belongs to whoever opened it.
     },
   };
 }

@@ -25,6 +25,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { StoredEvent } from "../domain/model.js";
+import { duplicateRedis } from "../redis.js";
 import type { Store } from "../store/store.js";
 
 /** The consumer group every instance joins. */
@@ -73,8 +74,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   // A blocking read holds its connection: the consumer gets its own.
-  const reader = options.redis.duplicate({ commandTimeout: BLOCK_MS + 5000 });
-  reader.on("error", () => {});
+  const reader = duplicateRedis(options.redis, { commandTimeout: BLOCK_MS + 5000 });
   let running: Promise<void> | undefined;
   let closed = false;
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { LimitsUnavailableError, type ChargeHistory, type LimitCheck, type PastCharge } from "../../src/limits/limiter.js";
-import { openRedisLimiter, type RedisLimiter } from "../../src/limits/redis.js";
+import { connectRedisLimiter, type ConnectedLimiter } from "./redis-limiter.js";
 import { freePort, startRedisServer } from "../support/services.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -43,8 +43,8 @@ function cardLog(): { charges: PastCharge[]; history: ChargeHistory; reads: () =
   };
 }
 
-async function open(url: string, history: ChargeHistory): Promise<RedisLimiter> {
-  const limiter = await openRedisLimiter({ url, prefix: "loss:", history });
+async function open(url: string, history: ChargeHistory): Promise<ConnectedLimiter> {
+  const limiter = await connectRedisLimiter({ url, prefix: "loss:", history });
   cleanups.push(() => limiter.close());
   return limiter;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LimitsUnavailableError } from "../../src/limits/limiter.js";
-import { openRedisLimiter, type RedisLimiter } from "../../src/limits/redis.js";
+import { createRedisReplayCache } from "../../src/limits/replay.js";
+import { connectRedisLimiter, type ConnectedLimiter } from "./redis-limiter.js";
 import { createRedisPrefix, startRedisServer } from "../support/services.js";
 import { limiterContract } from "./limiter.contract.js";
 
@@ -13,15 +14,15 @@ limiterContract("Redis", async () => {
   const { url, prefix, cleanup } = await createRedisPrefix();
   cleanups.push(cleanup);
   // The contract walks through synthetic times, far from Redis's clock.
-  return openRedisLimiter({ url, prefix, history: async () => [], clockToleranceMs: Number.MAX_SAFE_INTEGER });
+  return connectRedisLimiter({ url, prefix, history: async () => [], clockToleranceMs: Number.MAX_SAFE_INTEGER });
 });
 
 describe("Redis limiter, beyond the contract", () => {
   let prefix: Awaited<ReturnType<typeof createRedisPrefix>>;
-  let limiter: RedisLimiter;
+  let limiter: ConnectedLimiter;
   beforeAll(async () => {
     prefix = await createRedisPrefix();
-    limiter = await openRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] });
+    limiter = await connectRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] });
   });
   afterAll(async () => {
     await limiter.close();
@@ -29,7 +30,7 @@ describe("Redis limiter, beyond the contract", () => {
   });
 
   it("is exact across separate connections (several instances)", async () => {
-    const others = await Promise.all([1, 2].map(() => openRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] })));
+    const others = await Promise.all([1, 2].map(() => connectRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] })));
     try {
       const all = [limiter, ...others];
       const check = { key: `multi|${Date.now()}`, name: "feed-sharer", max: 1, windowSeconds: 3600 };
@@ -49,19 +50,20 @@ describe("Redis limiter, beyond the contract", () => {
 
   it("keeps a jti once: SET NX PX", async () => {
     const now = Date.now();
-    expect(await limiter.replay.use("cinema", "jti-1", now + 60_000, now)).toBe(true);
-    expect(await limiter.replay.use("cinema", "jti-1", now + 60_000, now)).toBe(false);
-    expect(await limiter.replay.use("other", "jti-1", now + 60_000, now)).toBe(true);
+    const replay = createRedisReplayCache(limiter.redis, prefix.prefix);
+    expect(await replay.use("cinema", "jti-1", now + 60_000, now)).toBe(true);
+    expect(await replay.use("cinema", "jti-1", now + 60_000, now)).toBe(false);
+    expect(await replay.use("other", "jti-1", now + 60_000, now)).toBe(true);
     const ttl = await limiter.redis.pttl(`${prefix.prefix}jti:cinema:jti-1`);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 });
 
-describe("Redis limiter when Redis goes away", () => {
+describe("Redis limiter and replay cache when Redis goes away", () => {
   it("fails closed at once, then recovers by itself when Redis returns", async () => {
     const redis = await startRedisServer();
-    const limiter = await openRedisLimiter({ url: redis.url, history: async () => [] });
+    const limiter = await connectRedisLimiter({ url: redis.url, history: async () => [] });
     try {
       const check = { key: "down|x", name: "w", max: 100, windowSeconds: 60 };
       expect((await limiter.acquire([check], "before", Date.now())).allowed).toBe(true);
@@ -69,7 +71,7 @@ describe("Redis limiter when Redis goes away", () => {
       const started = Date.now();
       await expect(limiter.acquire([check], "during", Date.now())).rejects.toBeInstanceOf(LimitsUnavailableError);
       await expect(limiter.ping()).rejects.toBeInstanceOf(LimitsUnavailableError);
-      await expect(limiter.replay.use("b", "j", Date.now() + 1000, Date.now())).rejects.toBeInstanceOf(LimitsUnavailableError);
+      await expect(createRedisReplayCache(limiter.redis, "minicard:").use("b", "j", Date.now() + 1000, Date.now())).rejects.toBeInstanceOf(LimitsUnavailableError);
       expect(Date.now() - started).toBeLessThan(3000);
       await redis.start();
       let recovered = false;

@@ -8,7 +8,7 @@
 
 import { afterAll, describe, expect, it } from "vitest";
 import { createMemoryLimiter } from "../../src/limits/memory.js";
-import { openRedisLimiter } from "../../src/limits/redis.js";
+import { connectRedisLimiter } from "../limits/redis-limiter.js";
 import type { Limiter } from "../../src/limits/limiter.js";
 import { cardInput, postCard, seedWorld } from "../support/server.js";
 import { createRedisPrefix } from "../support/services.js";
@@ -67,7 +67,7 @@ describe("scale-out: throughput figures", { timeout: 120_000 }, () => {
   it("limiter decisions per second: in-process and Redis (two windows each)", async () => {
     const memory = createMemoryLimiter();
     const prefix = await createRedisPrefix();
-    const redis = await openRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] });
+    const redis = await connectRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] });
     try {
       await decisions(redis, 500, 32); // load the script, warm the connection
       const inProcess = await decisions(memory, 50_000, 32);
