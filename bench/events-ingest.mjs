@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mc-bench-"));
 const token = "bench-admin-token-0123456789";
-const child = spawn(process.execPath, [new URL("../partner-server/dist/cli.js", import.meta.url).pathname, "start", "--host", "127.0.0.1", "--port", "18787", "--data-dir", dir], { env: { ...process.env, MINICARD_ADMIN_TOKEN: token, MINICARD_LOG_LEVEL: "warn", MINICARD_EVENTS_PER_MINUTE: "1000000" }, stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [new URL("../partner-server/dist/bin.js", import.meta.url).pathname, "start", "--host", "127.0.0.1", "--port", "18787", "--data-dir", dir], { env: { ...process.env, MINICARD_ADMIN_TOKEN: token, MINICARD_LOG_LEVEL: "warn", MINICARD_EVENTS_PER_MINUTE: "1000000" }, stdio: ["ignore", "pipe", "inherit"] });
 await new Promise((r) => child.stdout.on("data", (d) => /listening/.test(String(d)) && r()));
 const url = "http://127.0.0.1:18787";
 const admin = (p, b) => fetch(url + "/v1/admin" + p, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(b) }).then((r) => r.json());

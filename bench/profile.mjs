@@ -4,7 +4,7 @@
 //   node bench/profile.mjs <file.cpuprofile> [--top 30]
 //
 // How the issuance profile in the README was taken:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof partner-server/dist/cli.js start --port 8787 ...
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof partner-server/dist/bin.js start --port 8787 ...
 //   (load it, stop it with SIGINT, then run this on the file it wrote)
 
 import { readFileSync } from "node:fs";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-export const CLI = join(root, "partner-server/dist/cli.js");
+export const CLI = join(root, "partner-server/dist/bin.js");
 export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 
 /** A temporary folder and its removal. */

@@ -1,5 +1,5 @@
 /**
- * The real partner server for a test worker: the built CLI (`partner-server/dist/cli.js
+ * The real partner server for a test worker: the built CLI (`partner-server/dist/bin.js
  * start --demo`) on a free loopback port with its own data folder, as users run it.
  */
 
@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../../partner-server/dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../partner-server/dist/bin.js", import.meta.url));
 
 /** A running demo server. */
 export interface DemoServer {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `minicard-server`: start the server, migrate the database, and manage partners, brands,
  * sharers, the rollout and signing keys from a shell. Flags override the environment, which
@@ -7,7 +6,8 @@
  * Management commands work on the store directly (no running server needed); a running
  * server picks up key rotations within seconds (it reloads its keys on a timer).
  *
- * Long because it is the whole command table; each command is a few lines.
+ * Long because it is the whole command table; each command is a few lines. Importing it runs
+ * nothing: the executable is `bin.ts`, which calls {@link main}.
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -547,7 +547,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-const code = await main(process.argv.slice(2));
-// `start` keeps running: its listeners hold the process open; everything else exits.
-if (process.argv[2] !== "start" || code !== 0) process.exit(code);

@@ -1,5 +1,5 @@
 /**
- * The `minicard-server` CLI as users run it (the built `dist/cli.js` in a child process,
+ * The `minicard-server` CLI as users run it (the built `dist/bin.js` in a child process,
  * SQLite in a temp folder): help, management commands, key rotation, and `start --demo`
  * on a fresh data folder and again on the same one.
  */
