@@ -1,6 +1,7 @@
 /**
- * Builds the Fastify application: hooks, CORS, the one error handler and every route.
- * It does not listen: the CLI does (`cli.ts`), tests call `inject()` or listen on port 0.
+ * Builds the Fastify application: app-wide hooks, the one error handler, and the audiences'
+ * plugins (`audiences.ts`), which hold every route and its policy. It does not listen: the
+ * CLI does (`cli.ts`), tests call `inject()` or listen on port 0.
  */
 
 import { randomUUID } from "node:crypto";
@@ -8,20 +9,10 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
+import { audiences } from "./audiences.js";
 import type { AppContext } from "./context.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
 import { Problem, validationProblem } from "./problems.js";
-import { adminRoutes } from "./routes/admin/index.js";
-import { cardRoutes, statusRoutes } from "./routes/cards.js";
-import { demoRoutes } from "./routes/demo.js";
-import { eventRoutes } from "./routes/events.js";
-import { healthRoutes } from "./routes/health.js";
-import { oembedRoutes } from "./routes/oembed.js";
-import { shareRoutes } from "./routes/share.js";
-import { statsRoutes } from "./routes/stats.js";
-import { trendingRoutes } from "./routes/trending.js";
-import { wellKnownRoutes } from "./routes/well-known.js";
-import { widgetRoutes } from "./routes/widget.js";
 import { appHeaders, DEFAULT_CSP, HSTS } from "./security-headers.js";
 import { StoreUnavailableError } from "./store/store.js";
 
@@ -54,25 +45,6 @@ function problemBody(problem: Problem, request: FastifyRequest): string {
 
 /** Largest request body accepted (a card request is well under 4 KB). */
 export const BODY_LIMIT = 16 * 1024;
-
-/** Who may call a path from a browser on another origin. */
-export type CorsPolicy = "open" | "partners" | "none";
-
-/** The CORS policy of a path: public documents are open, widget calls are partner-only, the rest is server-to-server. */
-export function corsPolicy(path: string): CorsPolicy {
-  if (path === "/v1/cards/status" || path === "/v1/events") return "partners";
-  if (
-    path.startsWith("/.well-known/") ||
-    path === "/embed.js" ||
-    path.startsWith("/widget/") ||
-    path.startsWith("/c/") ||
-    path === "/oembed" ||
-    path === "/v1/trending"
-  ) {
-    return "open";
-  }
-  return "none";
-}
 
 function fastifyProblem(error: FastifyError): Problem | undefined {
   switch (error.code) {
@@ -139,29 +111,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     },
   });
 
-  await app.register(cors, {
-    hook: "onRequest",
-    delegator: (request, callback) => {
-      const policy = corsPolicy(request.url.split("?")[0] ?? "");
-      if (policy === "none") return callback(null, { origin: false });
-      if (policy === "open") {
-        return callback(null, { origin: "*", methods: ["GET", "HEAD", "OPTIONS"], maxAge: 86_400 });
-      }
-      const origin = request.headers.origin;
-      if (!origin) return callback(null, { origin: false });
-      context.origins.partnersOf(origin).then(
-        (partners) =>
-          callback(null, {
-            origin: partners.length > 0 ? origin : false,
-            methods: ["GET", "POST", "OPTIONS"],
-            allowedHeaders: ["content-type"],
-            credentials: true,
-            maxAge: 600,
-          }),
-        () => callback(null, { origin: false }),
-      );
-    },
-  });
+  // CORS grants nothing by default: each audience's plugin sets its policy on its own routes
+  // (cors.ts). Before every other hook, so preflights are answered before any guard runs.
+  await app.register(cors, { hook: "onRequest", origin: false });
 
   // Security headers (security-headers.ts): the app's set on every answer; the routes that
   // other sites embed or load opt into theirs with the route option `helmet`.
@@ -230,17 +182,6 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     reply.code(404).type("application/problem+json; charset=utf-8").send(problemBody(problem, request));
   });
 
-  await app.register(wellKnownRoutes(context));
-  await app.register(healthRoutes(context));
-  await app.register(cardRoutes(context));
-  await app.register(statusRoutes(context));
-  await app.register(shareRoutes(context));
-  await app.register(eventRoutes(context));
-  await app.register(statsRoutes(context));
-  await app.register(trendingRoutes(context));
-  await app.register(oembedRoutes(context));
-  await app.register(adminRoutes(context), { prefix: "/v1/admin" });
-  await app.register(widgetRoutes());
-  if (context.config.demo) await app.register(demoRoutes(context));
+  await app.register(audiences(context));
   return app;
 }

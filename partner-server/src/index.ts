@@ -3,7 +3,7 @@
  * (`minicard-server start`); embedders and tests build it here.
  */
 
-export { buildApp, BODY_LIMIT, corsPolicy } from "./app.js";
+export { buildApp, BODY_LIMIT } from "./app.js";
 export { createServer, restoreLimits, adminTokenFor } from "./server.js";
 export type { Server, ServerOptions } from "./server.js";
 export { loadConfig, ConfigError } from "./config.js";

@@ -4,41 +4,18 @@
  */
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { authenticateBrands } from "../auth/brand-auth.js";
 import type { AppContext } from "../context.js";
-import { cardState, type Brand, type StoredCard } from "../domain/model.js";
+import { cardState } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
+import { cardView } from "../services/card-view.js";
 import { issueCard } from "../services/issue-card.js";
+import { MAX_STATUS_IDS, isCardId, type CardStatus } from "@minicard/sdk";
 
-/** Most ids one status request may ask about. */
-export const MAX_STATUS_IDS = 100;
-const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** The JSON a brand reads a card as. */
-export function cardView(card: StoredCard, brand: Brand, issuer: string, now: number) {
-  return {
-    id: card.id,
-    state: cardState({ expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand.status }, now),
-    partner: card.partnerId,
-    surface: card.surface,
-    kind: card.kind,
-    ...(card.sharer === undefined ? {} : { sharer: card.sharer }),
-    card: card.card,
-    token: card.token,
-    url: `${issuer}/c/${card.id}`,
-    issuedAt: new Date(card.issuedAt).toISOString(),
-    expiresAt: new Date(card.expiresAt).toISOString(),
-    ...(card.revokedAt === undefined ? {} : { revokedAt: new Date(card.revokedAt).toISOString() }),
-  };
-}
-
-/** The brand's card routes (every one authenticated and guarded). */
+/** The brand's card routes (the brand API authenticates and guards them: `audiences.ts`). */
 export function cardRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    authenticateBrands(app, context);
-
     const ownCard = async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const card = CARD_ID.test(request.params.id) ? await context.store.cards.get(request.params.id) : undefined;
+      const card = isCardId(request.params.id) ? await context.store.cards.get(request.params.id) : undefined;
       // Another brand's card is "not found" too: ids are not secrets, but ownership is not public.
       if (!card || card.brandId !== request.brand!.id) throw new Problem("not_found", `no card ${request.params.id}`);
       return card;
@@ -81,7 +58,7 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
         throw validationProblem([{ path: "query:limit", message: "must be an integer from 1 to 200" }]);
       }
-      if (query.before !== undefined && !CARD_ID.test(query.before)) {
+      if (query.before !== undefined && !isCardId(query.before)) {
         throw validationProblem([{ path: "query:before", message: "must be a card id" }]);
       }
       const now = context.now();
@@ -120,8 +97,8 @@ export function statusRoutes(context: AppContext): FastifyPluginAsync {
       if (ids.length === 0) throw validationProblem([{ path: "query:ids", message: "is required: card ids separated by commas" }]);
       if (ids.length > MAX_STATUS_IDS) throw new Problem("too_many_ids", `ask about at most ${MAX_STATUS_IDS} ids at once`);
       const now = context.now();
-      const rows = await context.store.cards.statuses(ids.filter((id) => CARD_ID.test(id)));
-      const states: Record<string, string> = Object.fromEntries(ids.map((id) => [id, "unknown"]));
+      const rows = await context.store.cards.statuses(ids.filter(isCardId));
+      const states: Record<string, CardStatus> = Object.fromEntries(ids.map((id) => [id, "unknown"]));
       for (const row of rows) states[row.id] = cardState(row, now);
       reply.header("cache-control", "public, max-age=60");
       return states;

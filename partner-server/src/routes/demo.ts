@@ -17,7 +17,7 @@ import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
 import { Problem, validationProblem } from "../problems.js";
 import { issueCard } from "../services/issue-card.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
-import { cardView } from "./cards.js";
+import { cardView } from "../services/card-view.js";
 
 /** Where the demo's static pages live. */
 export const DEMO_PUBLIC_DIR = fileURLToPath(new URL("../../public/demo/", import.meta.url));

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
 import { Problem } from "../problems.js";
-import { tokenMatches } from "./admin/index.js";
+import { bearerMatches } from "../auth/operator-auth.js";
 
 /**
  * `/healthz` (the process answers), `/readyz` (storage answers; limits reported), `/metrics`
@@ -43,8 +43,7 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
       scope.addHook("onRequest", async (request) => {
         const token = context.config.metricsToken;
         if (token === undefined) throw new Problem("not_found", "metrics are served only when MINICARD_METRICS_TOKEN is set");
-        const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "");
-        if (!match || !tokenMatches(match[1]!, token)) {
+        if (!bearerMatches(request.headers.authorization, token)) {
           throw new Problem("unauthorized", "send Authorization: Bearer <MINICARD_METRICS_TOKEN>", {
             headers: { "www-authenticate": 'Bearer realm="minicard-metrics"' },
           });

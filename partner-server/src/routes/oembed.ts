@@ -9,12 +9,12 @@
  */
 
 import type { FastifyPluginAsync } from "fastify";
-import type { Surface } from "@minicard/sdk";
+import { isCardId, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { html } from "../html.js";
 import { Problem, validationProblem } from "../problems.js";
 import { shareImage } from "../services/card-page.js";
-import { findCard } from "./share.js";
+import { findCard } from "../services/find-card.js";
 
 /** How long consumers may cache a response (seconds): short, because cards can be revoked. */
 export const OEMBED_CACHE_AGE = 300;
@@ -41,7 +41,8 @@ export function cardIdOf(raw: string, issuer: string): string | undefined {
     return undefined;
   }
   if (url.origin !== new URL(issuer).origin || url.username || url.password) return undefined;
-  return /^\/[ce]\/([0-9A-HJKMNP-TV-Z]{26})\/?$/.exec(url.pathname)?.[1];
+  const id = /^\/[ce]\/([^/]+)\/?$/.exec(url.pathname)?.[1];
+  return id !== undefined && isCardId(id) ? id : undefined;
 }
 
 /** The oEmbed route. */

@@ -12,12 +12,11 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { AppContext } from "../context.js";
-import { cardState, type CardState, type StoredCard } from "../domain/model.js";
 import { Problem } from "../problems.js";
 import { embeddableHeaders } from "../security-headers.js";
 import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, unknownPage } from "../services/card-page.js";
+import { findCard } from "../services/find-card.js";
 
-const CARD_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const PUBLIC_ASSETS = fileURLToPath(new URL("../../public/assets/", import.meta.url));
 
 function wantsJson(accept: string | undefined): boolean {
@@ -25,14 +24,6 @@ function wantsJson(accept: string | undefined): boolean {
   const json = accept.indexOf("application/json");
   const page = accept.indexOf("text/html");
   return json >= 0 && (page < 0 || json < page);
-}
-
-/** A card and its state, or undefined for an unknown id. */
-export async function findCard(context: AppContext, id: string): Promise<{ card: StoredCard; state: CardState } | undefined> {
-  const card = CARD_ID.test(id) ? await context.store.cards.get(id) : undefined;
-  if (!card) return undefined;
-  const brand = await context.store.brands.get(card.brandId);
-  return { card, state: cardState({ expiresAt: card.expiresAt, revokedAt: card.revokedAt, brandStatus: brand?.status ?? "suspended" }, context.now()) };
 }
 
 /** The `frame-ancestors` source list of a partner's iframe pages: its web origins, or `'none'`. */
@@ -74,7 +65,8 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       return page(reply, 200, landingPage(found.card, context.config.issuer));
     });
 
-    app.get<{ Params: { id: string } }>("/e/:id", { helmet: embeddableHeaders }, async (request, reply) => {
+    // Framed and linked, never read by scripts of other origins: no CORS, unlike the other public documents.
+    app.get<{ Params: { id: string } }>("/e/:id", { helmet: embeddableHeaders, config: { cors: false } }, async (request, reply) => {
       const found = await findCard(context, request.params.id);
       reply.header("cache-control", "public, max-age=60");
       if (!found) return page(reply, 404, unknownPage());
@@ -83,7 +75,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       return page(reply, 200, embedPage(found.card), frame);
     });
 
-    app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders }, async (request, reply) => {
+    app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders, config: { cors: false } }, async (request, reply) => {
       const asset = assets.get(`/assets/${request.params.file}`);
       if (!asset) throw new Problem("not_found", `no asset ${request.params.file}`);
       return reply.header("cache-control", "public, max-age=86400").type(asset.type).send(asset.body);

@@ -6,13 +6,11 @@
 
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
-import { authenticateBrands } from "../auth/brand-auth.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
 
 /** The stats route. */
 export function statsRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    authenticateBrands(app, context);
     app.get("/v1/brands/me/stats", async (request, reply) => {
       const brand = request.brand!;
       const query = request.query as { from?: string; to?: string };

@@ -91,8 +91,8 @@ export function widgetRoutes(dir: string | undefined = widgetDistDir()): Fastify
       send(request, reply, "embed.js", "public, max-age=300, stale-while-revalidate=86400"),
     );
 
-    // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js).
-    app.get("/embed.js.map", { helmet: embeddableHeaders }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
+    // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js); for devtools, so no CORS.
+    app.get("/embed.js.map", { helmet: embeddableHeaders, config: { cors: false } }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
 
     app.get<{ Params: { file: string } }>("/widget/:file", { helmet: embeddableHeaders }, (request, reply) => {
       const name = request.params.file;

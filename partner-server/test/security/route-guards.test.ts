@@ -4,6 +4,9 @@
  * budget; spellings that do not reach it (double slash, other case) are 404 and store
  * nothing. Requests go out raw (node:http), so the path is exactly what an attacker types.
  *
+ * CORS too: every spelling that reaches a route gets that route's CORS answer, for requests and
+ * preflights alike, and no spelling gets another audience's.
+ *
  * And an origin flood: thousands of requests with distinct, long, unknown `Origin` values
  * are refused before any state is kept, so the server's memory stays flat.
  */
@@ -18,13 +21,13 @@ import { BROWSER_UA } from "../support/passes.js";
 const ORIGIN = "https://weibo.example";
 
 /** Sends a request with `path` exactly as given. */
-function raw(base: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
+function raw(base: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) } }, (res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on("error", reject);
     req.end(body);
@@ -123,6 +126,65 @@ describe("guards hold for every spelling of their routes", () => {
     expect(locked).toEqual(expect.arrayContaining(["/v1/cards", "/v1/cards/", "/v1/%63ards", "/v1/brands/me/stat%73", "/v1/admin/%70artners", "/%761/admin/partners", "/v1/admin/partners?x=1"]));
     reachedGuard = new Set([...reachedGuard].filter((path) => !locked.includes(path)));
     expect([...reachedGuard]).toEqual([]);
+  });
+
+  it("CORS: every spelling that reaches a route gets its audience's answer, to requests and preflights; no spelling gets more", async () => {
+    const OPEN = { "access-control-allow-methods": "GET, HEAD, OPTIONS", "access-control-max-age": "86400" };
+    const PARTNERS = { "access-control-allow-methods": "GET, POST, OPTIONS", "access-control-allow-headers": "content-type", "access-control-max-age": "600", "access-control-allow-credentials": "true" };
+    const cases: Array<{ method: string; path: string; query?: string; body?: string; cors: "open" | "partners" | "none"; reaching: string[] }> = [
+      { method: "POST", path: "/v1/events", body: '{"events":[]}', cors: "partners", reaching: ["/v1/events/", "/v1/%65vents", "/%761/events", "/v1/events?x=1"] },
+      { method: "GET", path: "/v1/cards/status", query: `ids=${card}`, cors: "partners", reaching: ["/v1/cards/status/", "/v1/cards/%73tatus"] },
+      { method: "GET", path: "/.well-known/jwks.json", cors: "open", reaching: ["/.well-known/jwks.json/", "/.well-known/%6awks.json"] },
+      { method: "GET", path: `/c/${card}`, cors: "open", reaching: [`/c/${card}/`] },
+      { method: "GET", path: "/v1/trending", query: "partner=weibo", cors: "open", reaching: ["/v1/trending/", "/v1/%74rending"] },
+      { method: "GET", path: `/e/${card}`, cors: "none", reaching: [`/e/${card}/`] },
+      { method: "GET", path: "/v1/cards", cors: "none", reaching: ["/v1/cards/", "/v1/%63ards"] },
+      { method: "POST", path: "/v1/cards", body: "{}", cors: "none", reaching: ["/v1/cards/", "/v1/%63ards"] },
+      { method: "GET", path: "/v1/admin/partners", cors: "none", reaching: ["/v1/admin/partners/", "/v1/admin/%70artners"] },
+    ];
+    let client = 0;
+    for (const { method, path, query, body, cors, reaching } of cases) {
+      const reached: string[] = [];
+      let routeStatus: number | undefined;
+      for (const spelled of spellings(path)) {
+        const url = query ? `${spelled}${spelled.includes("?") ? "&" : "?"}${query}` : spelled;
+        for (const origin of [ORIGIN, "https://evil.example"]) {
+          const ip = { "x-forwarded-for": `203.0.113.${100 + (client++ % 100)}` };
+          const type = path === "/v1/events" ? "text/plain" : "application/json";
+          const authorization = `Bearer ${/admin/i.test(path) ? "test-admin-token-0123456789" : apiKey}`;
+          const sent = await raw(server.url, method, url, { origin, "content-type": type, "user-agent": BROWSER_UA, authorization, ...ip }, body);
+          const preflight = await raw(server.url, "OPTIONS", url, { origin, "access-control-request-method": method, "access-control-request-headers": "content-type", ...ip });
+          const label = `${method} ${url} from ${origin}: ${sent.status} ${sent.body.slice(0, 120)}`;
+          const corsHeaders = (headers: Record<string, unknown>) => Object.keys(headers).filter((name) => name.startsWith("access-control-"));
+          // The path as written answers what the route answers; a spelling reaches the route when it gets the same status.
+          routeStatus ??= sent.status;
+          if (sent.status !== routeStatus) {
+            // Another answer: the router's 404, or another route (`/v1/cards/status%2F` is `/v1/cards/:id`). Never more than this audience grants.
+            expect(sent.headers["access-control-allow-credentials"], label).toBeUndefined();
+            expect([undefined, ...(cors === "open" ? ["*"] : [])], label).toContain(sent.headers["access-control-allow-origin"]);
+            if (sent.body.includes('"no route ')) expect(corsHeaders(sent.headers), label).toEqual([]);
+            if (cors !== "open") expect(corsHeaders(preflight.headers), `preflight of ${label}`).toEqual([]);
+            continue;
+          }
+          if (origin === ORIGIN) reached.push(spelled);
+          if (cors === "none" || (cors === "partners" && origin !== ORIGIN)) {
+            expect(corsHeaders(sent.headers), label).toEqual([]);
+            expect(preflight.status, `preflight of ${label}`).toBe(404);
+            expect(corsHeaders(preflight.headers), `preflight of ${label}`).toEqual([]);
+            continue;
+          }
+          const allowed = cors === "open" ? "*" : ORIGIN;
+          expect(sent.headers["access-control-allow-origin"], label).toBe(allowed);
+          expect(sent.headers["access-control-allow-credentials"], label).toBe(cors === "partners" ? "true" : undefined);
+          expect(preflight.status, `preflight of ${label}`).toBe(204);
+          expect(preflight.headers, `preflight of ${label}`).toMatchObject({ "access-control-allow-origin": allowed, ...(cors === "open" ? OPEN : PARTNERS) });
+        }
+      }
+      // Not vacuous: the tricky spellings did reach the route; other case and a double slash did not.
+      expect(reached, `${method} ${path}`).toEqual(expect.arrayContaining([path, ...reaching]));
+      expect(reached, `${method} ${path}`).not.toContain(path.toUpperCase());
+      expect(reached, `${method} ${path}`).not.toContain(`/${path}`);
+    }
   });
 });
 

@@ -1,10 +1,9 @@
 /**
  * The operator's API under `/v1/admin`: partners, their sharer whitelist, brands and their
- * keys, the rollout and signing-key rotation. Every route needs
- * `Authorization: Bearer $MINICARD_ADMIN_TOKEN`; none is reachable cross-origin.
+ * keys, the rollout and signing-key rotation. Its audience (`audiences.ts`) authenticates every
+ * route with `Authorization: Bearer $MINICARD_ADMIN_TOKEN`; none is reachable cross-origin.
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../../context.js";
 import { CATEGORIES, type Brand } from "../../domain/model.js";
@@ -28,13 +27,6 @@ import {
   type AdminContext,
 } from "../../services/admin.js";
 
-const digest = (value: string) => createHash("sha256").update(value).digest();
-
-/** Compares tokens in constant time (hashing first makes the lengths equal). */
-export function tokenMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 function brandView(brand: Brand) {
   const { createdAt, updatedAt, logo, ...rest } = brand;
   return {
@@ -49,16 +41,6 @@ function brandView(brand: Brand) {
 export function adminRoutes(context: AppContext): FastifyPluginAsync {
   const admin: AdminContext = { store: context.store, now: context.now, onPartnersChanged: () => context.origins.invalidate() };
   return async (app) => {
-    context.credentialGuard.protect(app);
-    app.addHook("onRequest", async (request) => {
-      const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "");
-      if (!match || !tokenMatches(match[1]!, context.adminToken)) {
-        throw new Problem("unauthorized", "send Authorization: Bearer <admin token>", {
-          headers: { "www-authenticate": 'Bearer realm="minicard-admin"' },
-        });
-      }
-    });
-
     app.post("/partners", async (request, reply) => reply.code(201).send(await createPartner(admin, request.body)));
     app.get("/partners", async () => ({ partners: await context.store.partners.list() }));
     app.get<{ Params: { id: string } }>("/partners/:id", async (request) => requirePartner(context.store, request.params.id));
