@@ -41,20 +41,9 @@ export { createIssuerKeys } from "./verify/keys.js";
 export type { IssuerKeys, IssuerKeysOptions, KeyResolver } from "./verify/keys.js";
 
 export { createBrandClient, problemFrom } from "./brand/client.js";
-export type {
-  ApiKeyAuth,
-  BrandClient,
-  BrandClientOptions,
-  BrandStats,
-  CardRecord,
-  CardState,
-  CreateCardOptions,
-  IssuedCard,
-  PrivateKeyAuth,
-  StatsCounts,
-  StatsRange,
-  TrafficLedger,
-} from "./brand/client.js";
+export type { ApiKeyAuth, BrandClient, BrandClientOptions, CreateCardOptions, PrivateKeyAuth, StatsRange } from "./brand/client.js";
+export { MAX_STATUS_IDS } from "./wire.js";
+export type { BrandStats, CardRecord, CardState, CardStatus, IssuedCard, StatsCounts, TrafficLedger } from "./wire.js";
 
 export { EVENT_SLOTS, EVENT_TYPES, MAX_EVENTS, QUALITIES } from "./traffic/events.js";
 export type { BeaconEvent, EventBatch, EventQuality, EventReason, EventResult, EventSlot, EventType, EventsResponse, ViewerPassStatus } from "./traffic/events.js";

@@ -8,10 +8,8 @@
  * `revoked` or `expired`.
  */
 
+import { MAX_STATUS_IDS } from "@minicard/sdk";
 import type { StatusWatch } from "../status.js";
-
-/** Most ids one status request carries (the server's limit). */
-export const MAX_IDS = 100;
 
 /** Checks the cards in `watches` that are near the viewport and due at `interval`. */
 export async function checkStatus(watches: Set<StatusWatch>, interval: number, fetcher: typeof fetch): Promise<void> {
@@ -25,7 +23,7 @@ export async function checkStatus(watches: Set<StatusWatch>, interval: number, f
   }
   const requests: Promise<void>[] = [];
   for (const [issuer, list] of due) {
-    for (let i = 0; i < list.length; i += MAX_IDS) requests.push(ask(issuer, list.slice(i, i + MAX_IDS), interval, watches, fetcher));
+    for (let i = 0; i < list.length; i += MAX_STATUS_IDS) requests.push(ask(issuer, list.slice(i, i + MAX_STATUS_IDS), interval, watches, fetcher));
   }
   await Promise.all(requests);
 }

@@ -4,9 +4,9 @@
  * since the epoch.
  */
 
-import type { Card, CardKind, EventQuality, EventSlot, EventType, Surface } from "@minicard/sdk";
+import type { Card, CardKind, CardState, EventQuality, EventSlot, EventType, Surface } from "@minicard/sdk";
 
-export type { EventQuality, EventSlot, EventType } from "@minicard/sdk";
+export type { CardState, EventQuality, EventSlot, EventType } from "@minicard/sdk";
 
 /** Brand categories, in the order of the rollout's phases. */
 export const CATEGORIES = [
@@ -99,9 +99,6 @@ export interface StoredCard {
   expiresAt: number;
   revokedAt: number | undefined;
 }
-
-/** A card's lifecycle state. `unknown` is answered for ids the server never issued. */
-export type CardState = "active" | "revoked" | "expired";
 
 /** What the status endpoint needs to know of a card. */
 export interface CardStatusRow {

@@ -20,7 +20,7 @@
  * that day.
  */
 
-import { QUALITIES, SURFACES, type EventQuality, type Surface } from "@minicard/sdk";
+import { QUALITIES, SURFACES, type BrandStats, type StatsCounts, type Surface, type TrafficLedger } from "@minicard/sdk";
 import { DAY_MS, HOUR_MS } from "../domain/counting.js";
 import type { Store } from "../store/store.js";
 import { validationProblem } from "../problems.js";
@@ -29,43 +29,6 @@ import { validationProblem } from "../problems.js";
 export const MAX_RANGE_DAYS = 366;
 /** The range when none is given: the last 30 UTC days, today included. */
 export const DEFAULT_RANGE_DAYS = 30;
-
-/** Counts of one card, surface or day. */
-export interface Counts {
-  impressions: number;
-  clicks: number;
-  ctr: number;
-  uv: number;
-}
-
-/** The traffic-exchange ledger. */
-export interface Ledger {
-  uv: number;
-  pvGranted: number;
-  pvDelivered: number;
-  pvBalance: number;
-}
-
-/** Impressions and clicks of one quality. */
-export interface QualityCounts {
-  impressions: number;
-  clicks: number;
-}
-
-/** The stats document. */
-export interface BrandStatsView extends Counts, Ledger {
-  brand: string;
-  from: string;
-  to: string;
-  ratio: number;
-  byCard: Array<Counts & { card: string; title: string; kind: string; surface: Surface; pvDelivered: number }>;
-  bySurface: Record<Surface, Counts>;
-  byDay: Array<Counts & { day: string }>;
-  /** Every event counted, by how much it is trusted: only `credited` moves the ledger. */
-  byQuality: Record<EventQuality, QualityCounts>;
-  /** Lifetime ledger: what the hot list's paid slots read. */
-  ledger: Ledger;
-}
 
 /** A resolved range `[from, to)` in milliseconds, both whole hours. */
 export interface StatsRange {
@@ -106,20 +69,20 @@ function resolveBounds(query: { from?: string | undefined; to?: string | undefin
 }
 
 /** The ledger arithmetic. */
-export function ledgerOf(uv: number, pvDelivered: number, ratio: number): Ledger {
+export function ledgerOf(uv: number, pvDelivered: number, ratio: number): TrafficLedger {
   const pvGranted = uv * ratio;
   return { uv, pvGranted, pvDelivered, pvBalance: pvGranted - pvDelivered };
 }
 
 const ctrOf = (impressions: number, clicks: number) => (impressions === 0 ? 0 : Math.round((clicks / impressions) * 10_000) / 10_000);
-const countsOf = (impressions: number, clicks: number, uv: number): Counts => ({ impressions, clicks, ctr: ctrOf(impressions, clicks), uv });
+const countsOf = (impressions: number, clicks: number, uv: number): StatsCounts => ({ impressions, clicks, ctr: ctrOf(impressions, clicks), uv });
 const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-/** Computes a brand's stats over `range` and its lifetime ledger, from the store's rollups. */
-export async function brandStats(store: Store, brandId: string, range: StatsRange, ratio: number): Promise<BrandStatsView> {
+/** Computes a brand's stats over `range` and its lifetime ledger, from the store's rollups: the answer of `GET /v1/brands/me/stats`. */
+export async function brandStats(store: Store, brandId: string, range: StatsRange, ratio: number): Promise<BrandStats> {
   const [counts, [lifetime]] = await Promise.all([store.events.counts(brandId, range.from, range.to), store.events.ledger([brandId])]);
   const uv = new Map(counts.uniques.map((row) => [`${row.scope}|${row.item}`, row.uv]));
-  const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as Record<EventQuality, QualityCounts>;
+  const qualities = Object.fromEntries(QUALITIES.map((quality) => [quality, { impressions: 0, clicks: 0 }])) as BrandStats["byQuality"];
   const surfaces = new Map<Surface, { impressions: number; clicks: number }>(SURFACES.map((surface) => [surface, { impressions: 0, clicks: 0 }]));
   let [impressions, clicks, trending] = [0, 0, 0];
   for (const cell of counts.cells) {
@@ -146,7 +109,7 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
   }));
   byCard.sort((a, b) => b.impressions - a.impressions || b.clicks - a.clicks || a.card.localeCompare(b.card));
   const days = new Map(counts.days.map((row) => [row.day, row]));
-  const byDay: BrandStatsView["byDay"] = [];
+  const byDay: BrandStats["byDay"] = [];
   for (let day = Math.floor(range.from / DAY_MS); day * DAY_MS < range.to; day++) {
     const row = days.get(day);
     byDay.push({ day: isoDay(day), ...countsOf(row?.impressions ?? 0, row?.clicks ?? 0, row?.uv ?? 0) });
@@ -160,9 +123,9 @@ export async function brandStats(store: Store, brandId: string, range: StatsRang
     ...total,
     ...ledgerOf(total.uv, trending, ratio),
     byCard,
-    bySurface: Object.fromEntries([...surfaces].map(([surface, row]) => [surface, countsOf(row.impressions, row.clicks, uv.get(`surface|${surface}`) ?? 0)])) as Record<Surface, Counts>,
+    bySurface: Object.fromEntries([...surfaces].map(([surface, row]) => [surface, countsOf(row.impressions, row.clicks, uv.get(`surface|${surface}`) ?? 0)])) as BrandStats["bySurface"],
     byDay,
     byQuality: qualities,
     ledger: ledgerOf(lifetime?.uv ?? 0, lifetime?.pvDelivered ?? 0, ratio),
-  };
+  } satisfies BrandStats;
 }

@@ -20,7 +20,7 @@
  * The answer reports each event's outcome. A bad pass or a bad event never fails the batch.
  */
 
-import { MAX_EVENTS, validateSchema, type EventReason, type EventResult, type EventSlot, type EventsResponse, type Surface, type ViewerPassStatus } from "@minicard/sdk";
+import { CARD_ID_PATTERN, MAX_EVENTS, validateSchema, type EventReason, type EventResult, type EventSlot, type EventsResponse, type Surface, type ViewerPassStatus } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
 import { cardState, type CardStatusRow, type EventQuality, type EventType, type IngestOutcome, type StoredEvent } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
@@ -43,7 +43,7 @@ const eventSchema = {
   type: "object",
   properties: {
     type: { type: "string", enum: ["impression", "click"] },
-    card: { type: "string", pattern: "^[0-9A-HJKMNP-TV-Z]{26}$", errorMessage: "must be a card id" },
+    card: { type: "string", pattern: CARD_ID_PATTERN, errorMessage: "must be a card id" },
     visitor: { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:\\-]+$", errorMessage: "must be an opaque id of letters, digits, _ . : -" },
     ts: { type: "integer", minimum: 0 },
     slot: { type: "string", enum: ["organic", "trending"] },

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardInput } from "@minicard/sdk";
+import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardClaims, type CardInput } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
 import { checkIssuance } from "../domain/issuance.js";
 import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
@@ -171,7 +171,7 @@ export async function issueCard(
   const card = buildCard({ ...input, ...(sharer === undefined ? {} : { sharer }) }, brand);
   const { token, kid } = context.keys.signCompact(
     { typ: CARD_TYPE },
-    { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card },
+    { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
   );
   const expiresAt = (issuedAt + ttl) * 1000;
   const headers: Record<string, string> = { location: `/v1/cards/${id}` };

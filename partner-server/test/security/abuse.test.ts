@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { AUTH_FAILURES, EVENTS_PER_CLIENT } from "../../src/limits/abuse.js";
 import { hashApiKey } from "../../src/auth/brand-auth.js";
-import { MAX_STATUS_IDS } from "../../src/routes/cards.js";
+import { MAX_STATUS_IDS } from "@minicard/sdk";
 import { countRows } from "../support/db.js";
 import { admin, cardInput, postCard, seedWorld, startServer, type LocalServer } from "../support/server.js";
 

@@ -72,7 +72,7 @@ export interface PassMinter {
   subjectOf(viewer: string): Promise<string>;
 }
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 const VIEWER_ID = new RegExp(VIEWER_ID_PATTERN);
 const PERSONAL_ID = new RegExp(PERSONAL_ID_PATTERN);
 

@@ -29,8 +29,9 @@ export interface CompactJws {
 
 /** The base64url alphabet: `\w` is `[A-Za-z0-9_]` (no flags). */
 const SEGMENT = /^[\w-]*$/;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// Pure: a bundle that does not verify (the widget's lazy chunks) drops them.
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
 
 /** Strict base64url (no padding, no other alphabet); throws on anything else. */
 export function fromBase64url(segment: string): Uint8Array<ArrayBuffer> {

@@ -37,7 +37,7 @@ export interface IssuerKeysOptions {
  * script that replaces `window.fetch` later (a hostile or compromised third party on a
  * partner's page) cannot hand the verifier its own JWKS.
  */
-const fetchAtLoad: typeof fetch | undefined = typeof fetch === "function" ? fetch.bind(globalThis) : undefined;
+const fetchAtLoad: typeof fetch | undefined = typeof fetch === "function" ? /* @__PURE__ */ fetch.bind(globalThis) : undefined;
 
 /** After a failed JWKS fetch, callers get the same failure for this long before one retry. */
 const FAILURE_BACKOFF_MS = 2000;
