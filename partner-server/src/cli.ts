@@ -12,7 +12,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createRequire } from "node:module";
-import { loadConfig, ConfigError, type Config, type ConfigOverrides } from "./config.js";
+import { ENV, loadConfig, ConfigError, type Config, type ConfigOverrides, type Setting } from "./config.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import { createServer, adminTokenFor } from "./server.js";
@@ -483,10 +483,17 @@ function help(): string {
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     "",
     "Every command takes --config FILE, --data-dir DIR and --database-url URL, and --help.",
-    "Environment: PORT, MINICARD_ISSUER, MINICARD_DATA_DIR, MINICARD_ADMIN_TOKEN, MINICARD_DATABASE_URL,",
-    "MINICARD_REDIS_URL, MINICARD_REDIS_PREFIX, MINICARD_KEY_SECRET, MINICARD_KEY_REFRESH_SECONDS, MINICARD_KEY_GRACE_SECONDS,",
-    "MINICARD_SIGNING_ALG, MINICARD_DEMO. Flags win over the environment. Several instances: docs/deploy.md.",
+    "",
+    "Environment (flags win over it; several instances: docs/deploy.md):",
+    ...environmentHelp(),
   ].join("\n");
+}
+
+/** One line per setting of the config table: variable, meaning, default. */
+function environmentHelp(): string[] {
+  const settings = Object.entries(ENV) as [string, Setting][];
+  const width = Math.max(...settings.map(([variable]) => variable.length));
+  return settings.map(([variable, setting]) => `  ${variable.padEnd(width)}  ${setting.meaning}${setting.default === undefined ? "" : ` (default ${setting.default})`}`);
 }
 
 /** Runs the CLI with `argv` (without node and the script). Answers the exit code. */

@@ -9,55 +9,36 @@ import { resolve } from "node:path";
 import { EVENTS_PER_CLIENT } from "./limits/abuse.js";
 import { CREDITS_PER_IP_HOUR } from "./traffic/viewer-cap.js";
 
-/** The partner server's settings. */
+/**
+ * The partner server's settings. Each one's environment variable, default and meaning are in
+ * {@link ENV}, the one table the loader, `minicard-server --help` and the README's table follow.
+ */
 export interface Config {
-  /** TCP port; default 8787. */
   port: number;
-  /** Interface to listen on; default `0.0.0.0`. */
   host: string;
-  /** Public base URL: the `iss` of every card; default `http://localhost:<port>`. */
   issuer: string;
-  /** Folder of the SQLite file, the admin token and the demo credentials; default `./.minicard`. */
   dataDir: string;
-  /** The operator's bearer token; generated once into the data folder when unset. */
   adminToken: string | undefined;
-  /** A `postgres://` URL switches storage to PostgreSQL. */
   databaseUrl: string | undefined;
-  /** A `redis://` URL moves limits and replay caches to Redis. */
   redisUrl: string | undefined;
-  /** Prefix of every Redis key and channel (several deployments may share one Redis); default `minicard:`. */
   redisPrefix: string;
-  /** How often an instance reloads the signing keys from the store (another instance or the CLI may have rotated); default 5 s. */
   keyRefreshSeconds: number;
-  /** How long a retired key stays published past the last expiry of the cards it signed (clock skew, JWKS caches); default 600 s. */
   keyGraceSeconds: number;
-  /** Encrypts private signing keys at rest when set. */
   keySecret: string | undefined;
-  /** Algorithm of new signing keys. */
   signingAlg: "ES256" | "EdDSA";
-  /** Seed the demo partner, brands, sharers and cards. */
   demo: boolean;
-  /** PV of exposure granted per unique visitor a brand brings (traffic exchange). */
   exchangeRatio: number;
   /**
-   * Trust `X-Forwarded-*` from proxies in front: `true` (or `1`) is one balancer, a number that
-   * many hops. Loaded as the hop count (or `false`), never "every hop": then the client's own
+   * Loaded as the hop count (or `false`), never "every hop": then the client's own
    * `X-Forwarded-For` would pick `request.ip`, and per-client guards could be dodged or aimed.
    */
   trustProxy: boolean | number;
-  /** Beacon requests (`POST /v1/events`) one partner page's client may send per minute; default 120. */
   eventsPerMinute: number;
-  /** Distinct credited viewers one client IP may bring a brand per rolling hour (beyond: `suspect`); default 20. */
   creditsPerIpHour: number;
-  /** How long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); default 1000 ms, 0 = off. */
   readCacheMs: number;
-  /** How often a partner's hot list is recomputed from the rollups (requests read the last one); default 5000 ms, 0 = on every request. */
   trendingRefreshMs: number;
-  /** Raw events are kept this many UTC days (rollups and the ledger for ever); default 30. */
   eventsRetentionDays: number;
-  /** With Redis: a stream entry left unacknowledged this long by a consumer (it died) is folded by another; default 30000 ms. */
   streamClaimMs: number;
-  /** Bearer token that `/metrics` requires; unset, `/metrics` is not served. */
   metricsToken: string | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -65,33 +46,43 @@ export interface Config {
 /** Settings given on the command line; they win over everything else. */
 export type ConfigOverrides = Partial<Config> & { configFile?: string };
 
-const ENV: Record<string, keyof Config> = {
-  PORT: "port",
-  HOST: "host",
-  MINICARD_ISSUER: "issuer",
-  MINICARD_DATA_DIR: "dataDir",
-  MINICARD_ADMIN_TOKEN: "adminToken",
-  MINICARD_DATABASE_URL: "databaseUrl",
-  MINICARD_REDIS_URL: "redisUrl",
-  MINICARD_REDIS_PREFIX: "redisPrefix",
-  MINICARD_KEY_REFRESH_SECONDS: "keyRefreshSeconds",
-  MINICARD_KEY_GRACE_SECONDS: "keyGraceSeconds",
-  MINICARD_KEY_SECRET: "keySecret",
-  MINICARD_SIGNING_ALG: "signingAlg",
-  MINICARD_DEMO: "demo",
-  MINICARD_EXCHANGE_RATIO: "exchangeRatio",
-  MINICARD_TRUST_PROXY: "trustProxy",
-  MINICARD_EVENTS_PER_MINUTE: "eventsPerMinute",
-  MINICARD_CREDITS_PER_IP_HOUR: "creditsPerIpHour",
-  MINICARD_READ_CACHE_MS: "readCacheMs",
-  MINICARD_TRENDING_REFRESH_MS: "trendingRefreshMs",
-  MINICARD_EVENTS_RETENTION_DAYS: "eventsRetentionDays",
-  MINICARD_STREAM_CLAIM_MS: "streamClaimMs",
-  MINICARD_METRICS_TOKEN: "metricsToken",
-  MINICARD_LOG_LEVEL: "logLevel",
-};
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** One setting: the {@link Config} field an environment variable sets, its default and its meaning. */
+export interface Setting {
+  readonly key: keyof Config;
+  /** The value when nothing sets it; absent when unset means something (see `meaning`). */
+  readonly default?: string | number | boolean;
+  /** What it does, in a line (shown by `--help`). */
+  readonly meaning: string;
+}
+
+/** Every setting, by environment variable. The config file and CLI flags use the `key`s. */
+export const ENV = {
+  PORT: { key: "port", default: 8787, meaning: "TCP port" },
+  HOST: { key: "host", default: "0.0.0.0", meaning: "interface to listen on" },
+  MINICARD_ISSUER: { key: "issuer", meaning: "public base URL: every card's iss (default http://localhost:<port>)" },
+  MINICARD_DATA_DIR: { key: "dataDir", default: ".minicard", meaning: "folder of the SQLite file, the generated admin token and the demo credentials" },
+  MINICARD_ADMIN_TOKEN: { key: "adminToken", meaning: "bearer token of /v1/admin/… (at least 16 characters); unset, generated once into the data folder" },
+  MINICARD_DATABASE_URL: { key: "databaseUrl", meaning: "a postgres:// URL switches storage from SQLite to PostgreSQL" },
+  MINICARD_REDIS_URL: { key: "redisUrl", meaning: "a redis:// URL moves limits, replay caches, guards and the event stream to Redis (in-process without)" },
+  MINICARD_REDIS_PREFIX: { key: "redisPrefix", default: "minicard:", meaning: "prefix of every Redis key and channel (several deployments may share one Redis)" },
+  MINICARD_KEY_REFRESH_SECONDS: { key: "keyRefreshSeconds", default: 5, meaning: "how often an instance reloads the signing keys from the store (rotations are also announced over Redis at once)" },
+  MINICARD_KEY_GRACE_SECONDS: { key: "keyGraceSeconds", default: 600, meaning: "how long a retired key stays published past the last expiry of the cards it signed" },
+  MINICARD_KEY_SECRET: { key: "keySecret", meaning: "seals private signing keys at rest; unset, they are stored unencrypted (with a warning)" },
+  MINICARD_SIGNING_ALG: { key: "signingAlg", default: "ES256", meaning: "algorithm of new signing keys: ES256 or EdDSA" },
+  MINICARD_DEMO: { key: "demo", default: false, meaning: "seed the demo partner, brands, sharers and cards, and serve /demo/" },
+  MINICARD_EXCHANGE_RATIO: { key: "exchangeRatio", default: 3000, meaning: "PV of exposure granted per unique visitor a brand brings (traffic exchange)" },
+  MINICARD_TRUST_PROXY: { key: "trustProxy", default: false, meaning: "trust X-Forwarded-* from proxies in front: true (or 1) is one balancer, a number that many hops" },
+  MINICARD_EVENTS_PER_MINUTE: { key: "eventsPerMinute", default: EVENTS_PER_CLIENT.max, meaning: "beacon requests (POST /v1/events) one partner page's client may send per minute" },
+  MINICARD_CREDITS_PER_IP_HOUR: { key: "creditsPerIpHour", default: CREDITS_PER_IP_HOUR, meaning: "distinct credited viewers one client IP (IPv6: its /64) may bring a brand per rolling hour; beyond, events count as suspect" },
+  MINICARD_READ_CACHE_MS: { key: "readCacheMs", default: 1000, meaning: "how long brands, partners, sharers and the rollout are reused once read (other instances' changes show within it); 0 = off" },
+  MINICARD_TRENDING_REFRESH_MS: { key: "trendingRefreshMs", default: 5000, meaning: "how often a partner's hot list is recomputed from the rollups (requests read the last one); 0 = on every request" },
+  MINICARD_EVENTS_RETENTION_DAYS: { key: "eventsRetentionDays", default: 30, meaning: "UTC days raw events are kept (rollups and the ledger for ever)" },
+  MINICARD_STREAM_CLAIM_MS: { key: "streamClaimMs", default: 30_000, meaning: "with Redis: a stream entry a consumer left unacknowledged this long (it died) is folded by another" },
+  MINICARD_METRICS_TOKEN: { key: "metricsToken", meaning: "bearer token /metrics requires (at least 16 characters); unset, /metrics is not served" },
+  MINICARD_LOG_LEVEL: { key: "logLevel", default: "info", meaning: `one of ${LOG_LEVELS.join(", ")}` },
+} as const satisfies Record<string, Setting>;
 
 /** A configuration mistake, reported at start. */
 export class ConfigError extends Error {
@@ -155,23 +146,28 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const filePath = resolve(cwd, file);
   if (existsSync(filePath)) Object.assign(raw, readFile(filePath));
   else if (overrides.configFile) throw new ConfigError(`config file ${filePath} does not exist`);
-  for (const [variable, key] of Object.entries(ENV)) {
+  for (const [variable, { key }] of Object.entries(ENV)) {
     if (env[variable] !== undefined && env[variable] !== "") raw[key] = env[variable];
   }
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined && key !== "configFile") raw[key] = value;
   }
-  const known = new Set<string>(Object.values(ENV));
+  const known = new Set<string>(Object.values(ENV).map((setting) => setting.key));
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) throw new ConfigError(`unknown setting ${JSON.stringify(key)} (known: ${[...known].join(", ")})`);
   }
 
-  const port = raw.port === undefined ? 8787 : int("port", raw.port, 0, 65535);
-  const signingAlg = raw.signingAlg ?? "ES256";
+  /** The value a variable's setting was given (file, environment or flag), or its default. */
+  const given = (variable: keyof typeof ENV): unknown => {
+    const setting: Setting = ENV[variable];
+    return raw[setting.key] ?? setting.default;
+  };
+  const port = int("port", given("PORT"), 0, 65535);
+  const signingAlg = given("MINICARD_SIGNING_ALG");
   if (signingAlg !== "ES256" && signingAlg !== "EdDSA") {
     throw new ConfigError(`MINICARD_SIGNING_ALG must be ES256 or EdDSA, not ${JSON.stringify(signingAlg)}`);
   }
-  const logLevel = (raw.logLevel ?? "info") as Config["logLevel"];
+  const logLevel = given("MINICARD_LOG_LEVEL") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
   const issuer = url("MINICARD_ISSUER", String(raw.issuer ?? `http://localhost:${port}`), ["http:", "https:"]).replace(/\/+$/, "");
   const str = (value: unknown) => (value === undefined ? undefined : String(value));
@@ -190,26 +186,26 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
 
   return {
     port,
-    host: String(raw.host ?? "0.0.0.0"),
+    host: String(given("HOST")),
     issuer,
-    dataDir: resolve(cwd, String(raw.dataDir ?? ".minicard")),
+    dataDir: resolve(cwd, String(given("MINICARD_DATA_DIR"))),
     adminToken,
     databaseUrl,
     redisUrl,
-    redisPrefix: raw.redisPrefix === undefined ? "minicard:" : String(raw.redisPrefix),
-    keyRefreshSeconds: raw.keyRefreshSeconds === undefined ? 5 : int("MINICARD_KEY_REFRESH_SECONDS", raw.keyRefreshSeconds, 1, 3600),
-    keyGraceSeconds: raw.keyGraceSeconds === undefined ? 600 : int("MINICARD_KEY_GRACE_SECONDS", raw.keyGraceSeconds, 0, 86_400),
+    redisPrefix: String(given("MINICARD_REDIS_PREFIX")),
+    keyRefreshSeconds: int("MINICARD_KEY_REFRESH_SECONDS", given("MINICARD_KEY_REFRESH_SECONDS"), 1, 3600),
+    keyGraceSeconds: int("MINICARD_KEY_GRACE_SECONDS", given("MINICARD_KEY_GRACE_SECONDS"), 0, 86_400),
     keySecret: str(raw.keySecret),
     signingAlg,
-    demo: raw.demo === undefined ? false : bool("MINICARD_DEMO", raw.demo),
-    exchangeRatio: raw.exchangeRatio === undefined ? 3000 : int("MINICARD_EXCHANGE_RATIO", raw.exchangeRatio, 0, 1_000_000),
-    trustProxy: raw.trustProxy === undefined ? false : proxyHops(raw.trustProxy),
-    eventsPerMinute: raw.eventsPerMinute === undefined ? EVENTS_PER_CLIENT.max : int("MINICARD_EVENTS_PER_MINUTE", raw.eventsPerMinute, 1, 10_000_000),
-    creditsPerIpHour: raw.creditsPerIpHour === undefined ? CREDITS_PER_IP_HOUR : int("MINICARD_CREDITS_PER_IP_HOUR", raw.creditsPerIpHour, 1, 1_000_000),
-    readCacheMs: raw.readCacheMs === undefined ? 1000 : int("MINICARD_READ_CACHE_MS", raw.readCacheMs, 0, 60_000),
-    trendingRefreshMs: raw.trendingRefreshMs === undefined ? 5000 : int("MINICARD_TRENDING_REFRESH_MS", raw.trendingRefreshMs, 0, 300_000),
-    eventsRetentionDays: raw.eventsRetentionDays === undefined ? 30 : int("MINICARD_EVENTS_RETENTION_DAYS", raw.eventsRetentionDays, 1, 3650),
-    streamClaimMs: raw.streamClaimMs === undefined ? 30_000 : int("MINICARD_STREAM_CLAIM_MS", raw.streamClaimMs, 100, 3_600_000),
+    demo: bool("MINICARD_DEMO", given("MINICARD_DEMO")),
+    exchangeRatio: int("MINICARD_EXCHANGE_RATIO", given("MINICARD_EXCHANGE_RATIO"), 0, 1_000_000),
+    trustProxy: proxyHops(given("MINICARD_TRUST_PROXY")),
+    eventsPerMinute: int("MINICARD_EVENTS_PER_MINUTE", given("MINICARD_EVENTS_PER_MINUTE"), 1, 10_000_000),
+    creditsPerIpHour: int("MINICARD_CREDITS_PER_IP_HOUR", given("MINICARD_CREDITS_PER_IP_HOUR"), 1, 1_000_000),
+    readCacheMs: int("MINICARD_READ_CACHE_MS", given("MINICARD_READ_CACHE_MS"), 0, 60_000),
+    trendingRefreshMs: int("MINICARD_TRENDING_REFRESH_MS", given("MINICARD_TRENDING_REFRESH_MS"), 0, 300_000),
+    eventsRetentionDays: int("MINICARD_EVENTS_RETENTION_DAYS", given("MINICARD_EVENTS_RETENTION_DAYS"), 1, 3650),
+    streamClaimMs: int("MINICARD_STREAM_CLAIM_MS", given("MINICARD_STREAM_CLAIM_MS"), 100, 3_600_000),
     metricsToken,
     logLevel,
   };
