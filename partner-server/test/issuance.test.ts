@@ -294,6 +294,9 @@ describe("idempotency keys", () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
+    // The first answer's Location and RateLimit headers too: the limits as they were then.
+    for (const name of ["location", "ratelimit-policy", "ratelimit"]) expect(second.headers.get(name), name).toBe(first.headers.get(name));
+    expect(second.headers.get("ratelimit")).not.toBeNull();
     expect(countRows(server.config.dataDir, "cards")).toBe(before + 1);
     // The replay charged nothing, and a new key is a new request (over the limit of 1).
     expectProblem(await postCard(server.url, key, body, { "idempotency-key": "order-2" }), 429, "rate_limited");

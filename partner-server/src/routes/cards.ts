@@ -4,12 +4,21 @@
  */
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { MAX_STATUS_IDS, isCardId, type CardStatus } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { cardState } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
 import { cardView } from "../services/card-view.js";
-import { issueCard } from "../services/issue-card.js";
-import { MAX_STATUS_IDS, isCardId, type CardStatus } from "@minicard/sdk";
+import { issueCard, type Issuance } from "../services/issue-card.js";
+
+/** The answer to an issuance: 201 with the card, its `Location`, the limits' `RateLimit` headers, and `Idempotent-Replayed` on a replay. */
+function sendIssuance(reply: FastifyReply, issuance: Issuance) {
+  reply.code(201).header("location", `/v1/cards/${issuance.card.id}`);
+  if (issuance.limits.policy) reply.header("ratelimit-policy", issuance.limits.policy);
+  if (issuance.limits.state) reply.header("ratelimit", issuance.limits.state);
+  if (issuance.kind === "replayed") reply.header("idempotent-replayed", "true");
+  return reply.send(issuance.card);
+}
 
 /** The brand's card routes (the brand API authenticates and guards them: `audiences.ts`). */
 export function cardRoutes(context: AppContext): FastifyPluginAsync {
@@ -34,18 +43,17 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
     app.post("/v1/cards", { onResponse }, async (request, reply) => {
       const key = request.headers["idempotency-key"];
       try {
-        const response = await issueCard(
+        const issuance = await issueCard(
           { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: context.now },
           request.brand!,
           request.body,
           Array.isArray(key) ? key.join(",") : key,
         );
-        if (response.headers["idempotent-replayed"] === undefined) {
-          const body = response.body as { id: string };
+        if (issuance.kind === "issued") {
           context.metrics.count("minicard_cards_issued_total", { surface: (request.body as { surface: string }).surface });
-          request.log.info({ card: body.id, brand: request.brand!.id }, "card issued");
+          request.log.info({ card: issuance.card.id, brand: request.brand!.id }, "card issued");
         }
-        return reply.code(response.status).headers(response.headers).send(response.body);
+        return sendIssuance(reply, issuance);
       } catch (error) {
         if (error instanceof Problem) context.metrics.count("minicard_issuance_refused_total", { code: error.code });
         throw error;

@@ -114,13 +114,14 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       const brand = await context.store.brands.get(DEMO_BRAND);
       if (!credentials || !brand) throw new Problem("not_found", "the demo is not seeded: start with --demo");
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const response = await issueCard(
+      const issued = await issueCard(
         { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: context.now },
         brand,
         { kind: "app", ...body, partner: DEMO_PARTNER, app: { ...(body.app as object | undefined), id: brand.apps[0] } },
         undefined,
       );
-      return reply.code(response.status).headers(response.headers).send(response.body);
+      // What the brand's backend tells its user: the card (its RateLimit headers are the brand's business).
+      return reply.code(201).send(issued.card);
     });
 
     app.get("/demo/api/brand/cards", async () => {

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardClaims, type CardInput } from "@minicard/sdk";
+import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardClaims, type CardInput, type IssuedCard } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
 import { checkIssuance } from "../domain/issuance.js";
 import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
@@ -100,13 +100,45 @@ export function parseCardInput(body: unknown): CardInput {
   return input;
 }
 
-/** Issues a card for `brand`; answers the response to send (201, or a replay). Throws {@link Problem}s. */
+/** The partner's limits once the card was charged, as `RateLimit-Policy` and `RateLimit` field values (undefined when the partner has no limits). */
+export interface LimitsReport {
+  policy: string | undefined;
+  state: string | undefined;
+}
+
+/**
+ * What issuing answered: a card issued now, or one a former request with the same
+ * `Idempotency-Key` issued (`replayed`, with the limits as they were then).
+ */
+export interface Issuance {
+  kind: "issued" | "replayed";
+  card: IssuedCard;
+  limits: LimitsReport;
+}
+
+/**
+ * The record an `Idempotency-Key` keeps of its issuance. It keeps the form it has always been
+ * stored in (a 201's status, headers and body), so old and new instances read each other's.
+ */
+function toRecord(card: IssuedCard, limits: LimitsReport): StoredResponse {
+  const headers: Record<string, string> = { location: `/v1/cards/${card.id}` };
+  if (limits.policy) headers["ratelimit-policy"] = limits.policy;
+  if (limits.state) headers.ratelimit = limits.state;
+  return { status: 201, headers, body: card };
+}
+
+/** The issuance an `Idempotency-Key`'s record replays. */
+function fromRecord(record: StoredResponse): Issuance {
+  return { kind: "replayed", card: record.body as IssuedCard, limits: { policy: record.headers["ratelimit-policy"], state: record.headers.ratelimit } };
+}
+
+/** Issues a card for `brand`, or replays what an earlier request with `idempotencyKey` issued. Throws {@link Problem}s. */
 export async function issueCard(
   context: IssueContext,
   brand: Brand,
   body: unknown,
   idempotencyKey: string | undefined,
-): Promise<StoredResponse> {
+): Promise<Issuance> {
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw validationProblem([{ path: "header:Idempotency-Key", message: "must be 1–255 visible ASCII characters" }]);
   }
@@ -131,9 +163,7 @@ export async function issueCard(
         headers: { "retry-after": "1" },
       });
     }
-    if (begun.state === "done") {
-      return { ...begun.response, headers: { ...begun.response.headers, "idempotent-replayed": "true" } };
-    }
+    if (begun.state === "done") return fromRecord(begun.response);
   }
 
   const releaseKey = () => (idempotencyKey === undefined ? Promise.resolve() : store.idempotency.release(brand.id, idempotencyKey).catch(() => {}));
@@ -174,14 +204,10 @@ export async function issueCard(
     { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
   );
   const expiresAt = (issuedAt + ttl) * 1000;
-  const headers: Record<string, string> = { location: `/v1/cards/${id}` };
-  if (policyHeader) headers["ratelimit-policy"] = policyHeader;
-  const limit = rateLimitHeader(decision.states);
-  if (limit) headers.ratelimit = limit;
-  const response: StoredResponse = {
-    status: 201,
-    headers,
-    body: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
+  const issued: Issuance = {
+    kind: "issued",
+    card: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
+    limits: { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) },
   };
   const stored: StoredCard = {
     id,
@@ -198,11 +224,11 @@ export async function issueCard(
     revokedAt: undefined,
   };
   try {
-    await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response });
+    await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response: toRecord(issued.card, issued.limits) });
   } catch (error) {
     await context.limiter.release(checks, id, now).catch(() => {});
     await releaseKey();
     throw error;
   }
-  return response;
+  return issued;
 }
