@@ -1,5 +1,6 @@
 /** The JSON a brand reads its cards as (`GET /v1/cards`, `GET /v1/cards/:id`, the demo brand's console). */
 
+import type { CardRecord } from "@minicard/sdk";
 import { cardState, type Brand, type StoredCard } from "../domain/model.js";
 
 /** The JSON a brand reads a card as. */
@@ -17,5 +18,5 @@ export function cardView(card: StoredCard, brand: Brand, issuer: string, now: nu
     issuedAt: new Date(card.issuedAt).toISOString(),
     expiresAt: new Date(card.expiresAt).toISOString(),
     ...(card.revokedAt === undefined ? {} : { revokedAt: new Date(card.revokedAt).toISOString() }),
-  };
+  } satisfies CardRecord;
 }
