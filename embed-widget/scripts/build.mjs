@@ -37,8 +37,8 @@ function constants(values) {
 /**
  * Drops the card schema's `description` and `errorMessage` annotations from the SDK inside
  * embed.js: they document the contract (docs/card.md is generated from them) but never
- * affect validation. Also marks the SDK's module-level `new TextEncoder()`/`TextDecoder`
- * pure, so those of modules embed.js does not use (the pass minter's) are dropped with them.
+ * affect validation. (The SDK marks its module-level `TextEncoder`s, `TextDecoder` and
+ * `fetch.bind` pure itself, so bundles that do not use them drop them.)
  */
 const dropDescriptions = {
   name: "drop-descriptions",
@@ -53,8 +53,7 @@ const dropDescriptions = {
       // text(64, "…") and httpsUrl("…"): the schema helpers' description arguments.
       .replace(/\b(text\(\d+, |httpsUrl\()"(?:[^"\\\n]|\\.)*"\)/g, '$1"")')
       // A literal message, or a named constant (PLAIN_TEXT_MESSAGE), which then goes unused.
-      .replace(new RegExp(`\\berrorMessage: (?:${string}|[A-Z_]+),\\s*`, "g"), "")
-      .replace(/= new (Text(?:En|De)coder)\(/g, "= /* @__PURE__ */ new $1(");
+      .replace(new RegExp(`\\berrorMessage: (?:${string}|[A-Z_]+),\\s*`, "g"), "");
     return out === code ? null : { code: out, map: null };
   },
 };
