@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(root, "partner-server/dist/bin.js");
+/** The ceiling server: Fastify routes that only sign, accept and drop, or answer a fixed document. */
+export const CEILING_SERVER = join(root, "bench/lib/ceiling-server.mjs");
 export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 
 /** A temporary folder and its removal. */
