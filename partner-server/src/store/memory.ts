@@ -17,7 +17,7 @@ import type {
   StoredSigningKey,
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
-import { DAY_MS, HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, dayOf, hourOf, hourlyWeight } from "../domain/counting.js";
+import { HALF_LIFE_MS, HOUR_MS, TRENDING_WINDOW_MS, dayOf, hourOf, hourlyWeight } from "../domain/counting.js";
 import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type CardCount, type CountCell, type DayCount, type Store, type UniqueCount } from "./store.js";
 
 interface IdempotencyEntry {

@@ -1,6 +1,6 @@
 /**
  * The SQL that rolls stored events up, for the migration that backfills rollups from the
- * events stored before them (`0003_rollups`). Ingest counts in the store (`sql.ts`,
+ * events stored before them (`0003_rollups`). Ingest counts in the store (`sql/event-statements.ts`,
  * `counterStatements`): it already holds the events and what they won, and one upsert per
  * table costs less than these grouped reads. `test/store/migrations.test.ts` holds the two to
  * the same answers. Every counter is an upsert that adds.
