@@ -5,9 +5,10 @@
  */
 
 import { execFile } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/db.js";
@@ -16,9 +17,9 @@ import { APP_ID, CLI, cardInput, postCard, spawnServer, tempDir } from "./suppor
 /** The environment without any MINICARD_* variable of the machine running the tests. */
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MINICARD_") && name !== "PORT"));
 
-function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], cwd: string, script = CLI): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: cleanEnv, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { cwd, env: cleanEnv, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -84,6 +85,33 @@ describe("minicard-server --help", () => {
     const missing = await cli(["brands", "create", "--id", "x", "--data-dir", dir.path], dir.path);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing --name, --category, --apps");
+  });
+});
+
+describe("the committed bin file npm links", () => {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { bin: Record<string, string>; files: string[] };
+  const bin = fileURLToPath(new URL(`../${pkg.bin["minicard-server"]}`, import.meta.url));
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  // npm links workspace bins before the root `prepare` builds dist/: the bin must not be built.
+  it("is outside dist/, published, and runs the built CLI", async () => {
+    expect(pkg.bin["minicard-server"]).toBe("./bin/minicard-server.mjs");
+    expect(pkg.files).toContain("bin");
+    const { code, stdout } = await cli(["--help"], dir.path, bin);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Usage: minicard-server <command>");
+  });
+
+  it("says what to run when the server is not built", async () => {
+    mkdirSync(join(dir.path, "bin"));
+    const copy = join(dir.path, "bin", "minicard-server.mjs");
+    copyFileSync(bin, copy);
+    const { code, stdout, stderr } = await cli(["--help"], dir.path, copy);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`the server is not built (${join(dir.path, "dist", "bin.js")} is missing)`);
+    expect(stderr).toContain("Run `npm run build` at the repository root");
   });
 });
 
