@@ -103,7 +103,34 @@ function randomId(): string {
 }
 
 /**
+ * Refuses credentials that cannot work, at construction rather than as a 401 on the first
+ * call: most often an API key read from an environment variable that is not set.
+ */
+function checkCredentials(options: BrandClientOptions): void {
+  if ("brandId" in options || "privateKey" in options) {
+    const auth = options as Partial<PrivateKeyAuth>;
+    if (typeof auth.brandId !== "string" || auth.brandId === "" || typeof auth.privateKey !== "object" || auth.privateKey === null) {
+      throw new MinicardError("invalid_argument", "createBrandClient: private_key_jwt needs both { brandId } (the brand's id) and { privateKey } (a JWK or CryptoKey)");
+    }
+    return;
+  }
+  const apiKey: unknown = (options as Partial<ApiKeyAuth>).apiKey;
+  if (typeof apiKey !== "string" || apiKey.trim() === "") {
+    const given = apiKey === undefined ? "missing (undefined)" : typeof apiKey === "string" ? "empty" : `not a string (${typeof apiKey})`;
+    throw new MinicardError(
+      "invalid_argument",
+      `createBrandClient: the API key is ${given}. Pass { apiKey: "mck_…" }, the key the partner server printed or \`minicard-server brands create\` answered ` +
+        "(read from the environment, check that the variable is set: KEY=mck_… node app.mjs), or { brandId, privateKey } for private_key_jwt",
+    );
+  }
+}
+
+/**
  * Creates a client for one brand.
+ *
+ * Throws a `TypeError` without `server`, and a `MinicardError` (`invalid_argument`) when the
+ * credentials are missing: an `apiKey` that is undefined or empty (an unset environment
+ * variable), or half of `{ brandId, privateKey }`.
  *
  * @example
  * ```ts
@@ -116,6 +143,7 @@ function randomId(): string {
  */
 export function createBrandClient(options: BrandClientOptions): BrandClient {
   if (typeof options?.server !== "string") throw new TypeError("createBrandClient needs { server }");
+  checkCredentials(options);
   const server = new URL(options.server).toString().replace(/\/$/, "");
   const fetchImpl = options.fetch ?? globalThis.fetch;
   let issuer: Promise<string> | undefined;

@@ -319,6 +319,26 @@ describe("brand client: construction", () => {
     expect(() => createBrandClient({ apiKey: API_KEY } as unknown as Parameters<typeof createBrandClient>[0])).toThrow(TypeError);
   });
 
+  type Options = Parameters<typeof createBrandClient>[0];
+  it.each([
+    ["an undefined API key (an unset environment variable)", { apiKey: undefined }, "the API key is missing (undefined)"],
+    ["an empty API key", { apiKey: "" }, "the API key is empty"],
+    ["a non-string API key", { apiKey: 42 }, "the API key is not a string (number)"],
+    ["no credentials at all", {}, "the API key is missing (undefined)"],
+    ["a brandId without privateKey", { brandId: BRAND_ID }, "needs both { brandId }"],
+  ])("refuses %s at construction with invalid_argument and a message saying what to pass", (_name, credentials, message) => {
+    let error: unknown;
+    try {
+      createBrandClient({ server: "http://127.0.0.1:1", ...credentials } as unknown as Options);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(MinicardError);
+    expect((error as MinicardError).code).toBe("invalid_argument");
+    expect((error as MinicardError).message).toContain(message);
+    if (message.startsWith("the API key")) expect((error as MinicardError).message).toContain('{ apiKey: "mck_…" }');
+  });
+
   it("errors are MinicardError instances", async () => {
     const port = await closedPort();
     await expect(createBrandClient({ server: `http://127.0.0.1:${port}`, apiKey: API_KEY }).stats()).rejects.toBeInstanceOf(MinicardError);
