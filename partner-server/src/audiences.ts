@@ -22,11 +22,16 @@ import { trendingRoutes } from "./routes/trending.js";
 import { wellKnownRoutes } from "./routes/well-known.js";
 import { widgetRoutes } from "./routes/widget.js";
 
-/** What verifiers, unfurlers and partner pages read: any origin may read it (GET, HEAD), no credentials. */
+/**
+ * What verifiers, unfurlers and any page read: any origin may read it (GET, HEAD), no
+ * credentials. Card status is here too: a card's state is public, and revocation must reach
+ * every page that shows the card, registered or not (the route guards itself: `routes/cards.ts`).
+ */
 export function publicDocuments(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     allowCors(app, OPEN_CORS);
     await app.register(wellKnownRoutes(context));
+    await app.register(statusRoutes(context));
     await app.register(shareRoutes(context));
     await app.register(oembedRoutes(context));
     await app.register(trendingRoutes(context));
@@ -34,11 +39,10 @@ export function publicDocuments(context: AppContext): FastifyPluginAsync {
   };
 }
 
-/** What the widget calls from partner pages: CORS for partner origins only, with credentials. The events route adds its own beacon guard. */
+/** What the widget sends from partner pages: beacons, with CORS for partner origins only, with credentials. The events route adds its own beacon guard. */
 export function widgetApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     allowCors(app, partnerCors(context.origins));
-    await app.register(statusRoutes(context));
     await app.register(eventRoutes(context));
   };
 }

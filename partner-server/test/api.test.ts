@@ -358,13 +358,21 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  it("opens the card status endpoint to partner origins only", async () => {
-    const ids = (await postCard(server, apiKey, cardInput())).body.id;
-    const partner = await server.fetch(`/v1/cards/status?ids=${ids}`, { headers: { origin: PARTNER_ORIGIN } });
-    expect(partner.headers.get("access-control-allow-origin")).toBe(PARTNER_ORIGIN);
-    expect(partner.headers.get("vary")).toMatch(/origin/i);
-    const stranger = await server.fetch(`/v1/cards/status?ids=${ids}`, { headers: { origin: "https://evil.example" } });
-    expect(stranger.headers.get("access-control-allow-origin")).toBeNull();
+  it("opens the card status endpoint to every origin, without credentials: revocation reaches pages no partner registered", async () => {
+    const id = (await postCard(server, apiKey, cardInput())).body.id;
+    for (const origin of [PARTNER_ORIGIN, "https://unregistered.example"]) {
+      const response = await server.fetch(`/v1/cards/status?ids=${id}`, { headers: { origin, cookie: "session=1" } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+      expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+      expect(response.headers.get("set-cookie")).toBeNull();
+      expect(await response.json()).toEqual({ [id]: "active" });
+      const preflight = await server.fetch(`/v1/cards/status?ids=${id}`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+      expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+      expect(preflight.headers.get("access-control-allow-methods")).not.toMatch(/POST|DELETE|PATCH|PUT/);
+    }
   });
 
   it("answers the events preflight for partner origins only, and refuses events from other origins with origin_not_allowed", async () => {
@@ -396,6 +404,10 @@ describe("CORS", () => {
       const refused = await send(origin);
       expect(refused.status).toBe(403);
       expect((await refused.json()).code).toBe("origin_not_allowed");
+      // The refused page may read why (the widget logs it), and is granted nothing else.
+      expect(refused.headers.get("access-control-allow-origin")).toBe(origin ? "*" : null);
+      expect(refused.headers.get("access-control-allow-credentials")).toBeNull();
+      expect(refused.headers.get("access-control-allow-methods")).toBeNull();
     }
   });
 

@@ -10,7 +10,10 @@
  *   costing us a store lookup per try and makes guessing show up in metrics;
  * - **beacon floods** (`routes/events.ts`): `POST /v1/events` is limited per partner and client
  *   (`MINICARD_EVENTS_PER_MINUTE`), 429 `rate_limited` with `Retry-After`, after the origin was
- *   found to be a partner's. One page sends a few batched beacons a minute.
+ *   found to be a partner's. One page sends a few batched beacons a minute;
+ * - **status floods** (`routes/cards.ts`): `GET /v1/cards/status`, open to every origin, is
+ *   limited per client (`STATUS_PER_CLIENT`), 429 `rate_limited` with `Retry-After`. One page
+ *   asks once when its cards first render, then once a minute per 100 cards near the viewport.
  *
  * The windows roll (a sliding log per client). With Redis they are cluster-wide: one sorted
  * set per guard and client, checked and charged by one script, so N instances behind a
@@ -32,6 +35,8 @@ import { clientOf } from "./client.js";
 export const AUTH_FAILURES = { max: 40, windowSeconds: 60 } as const;
 /** Beacon requests (`POST /v1/events`) one partner page's client may send per rolling window, by default (`MINICARD_EVENTS_PER_MINUTE`). */
 export const EVENTS_PER_CLIENT = { max: 120, windowSeconds: 60 } as const;
+/** Card status requests (`GET /v1/cards/status`, any origin) one client may send per rolling window: room for many pages behind one address. */
+export const STATUS_PER_CLIENT = { max: 300, windowSeconds: 60 } as const;
 /** Clients tracked at most per guard; past that, the least recently seen are forgotten. */
 const MAX_CLIENTS = 50_000;
 

@@ -1,12 +1,15 @@
 /**
  * Cards: issue (`POST /v1/cards`), read, list and revoke (the owning brand), and the batch
- * status endpoint the widget polls so revocation reaches rendered cards within a minute.
+ * status endpoint the widget asks at first render and then polls, so revocation reaches
+ * rendered cards on any page within a minute.
  */
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { MAX_STATUS_IDS, isCardId, type CardStatus } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { cardState } from "../domain/model.js";
+import { STATUS_PER_CLIENT } from "../limits/abuse.js";
+import { clientOf } from "../limits/client.js";
 import { Problem, validationProblem } from "../problems.js";
 import { cardView } from "../services/card-view.js";
 import { issueCard, type Issuance } from "../services/issue-card.js";
@@ -96,9 +99,27 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
   };
 }
 
-/** The public status endpoint the widget polls (no credentials). */
+/**
+ * The public status endpoint the widget asks when its cards first render, then polls. Open to
+ * every origin without credentials (`publicDocuments` in `audiences.ts`): a card's state is
+ * public, and it answers nothing else (`{ <id>: state }`, `"unknown"` for ids it does not
+ * know). The route owns its guards: at most `MAX_STATUS_IDS` ids a request, and
+ * `STATUS_PER_CLIENT` requests per client a minute.
+ */
 export function statusRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    const asks = context.counters("status", STATUS_PER_CLIENT.max, STATUS_PER_CLIENT.windowSeconds);
+    app.addHook("onRequest", async (request) => {
+      const wait = await asks.take(clientOf(request.ip), context.now());
+      if (wait > 0) {
+        context.metrics.count("minicard_abuse_refused_total", { guard: "status" });
+        throw new Problem("rate_limited", `too many status requests from this client; retry in ${wait} s`, {
+          headers: { "retry-after": String(wait) },
+          extra: { retryAfter: wait },
+        });
+      }
+    });
+
     app.get("/v1/cards/status", async (request, reply) => {
       const raw = (request.query as { ids?: string | string[] }).ids;
       const ids = [...new Set((Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").filter(Boolean))];

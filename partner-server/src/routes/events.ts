@@ -5,7 +5,8 @@
  * Accepts `application/json` and `text/plain` (what `navigator.sendBeacon` sends without a
  * CORS preflight). The route owns its guards, so they hold for every spelling of its URL that
  * reaches it (`/v1/events/`, `/v1/%65vents`…): the `Origin` must belong to a partner, checked
- * before any state is kept for the request; then each partner and client may send
+ * before any state is kept for the request (that refusal, `origin_not_allowed`, is readable by
+ * the page it refuses, so the widget can log it); then each partner and client may send
  * `MINICARD_EVENTS_PER_MINUTE` batches a minute.
  */
 
@@ -41,7 +42,11 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
       const origin = request.headers.origin;
       const partners = origin ? await context.origins.partnersOf(origin) : [];
       if (partners.length === 0) {
-        throw new Problem("origin_not_allowed", origin ? `${origin.slice(0, 200)} is not a partner origin` : "events are accepted from partner pages only (no Origin)");
+        // The refused page may read why (no credentials, nothing granted), so the widget can
+        // tell its developer which origin to register; every other answer stays partner-only.
+        throw new Problem("origin_not_allowed", origin ? `${origin.slice(0, 200)} is not a partner origin` : "events are accepted from partner pages only (no Origin)", {
+          headers: origin ? { "access-control-allow-origin": "*" } : {},
+        });
       }
       const client = `${partners.join(",")} ${clientOf(request.ip)}`;
       const wait = await beacons.take(client, context.now());

@@ -1,6 +1,6 @@
 // Abuse of the partner server over real HTTP on loopback: credential guessing, admin routes
 // and CORS, client assertions (private_key_jwt) replayed or stretched, beacon floods, the
-// status endpoint's id cap, oEmbed URLs that are not ours (no SSRF), security headers, and
+// status endpoint's id cap and per-client limit, oEmbed URLs that are not ours (no SSRF), security headers, and
 // error bodies that never carry internals.
 
 import { readFileSync, readdirSync } from "node:fs";
@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { AUTH_FAILURES, EVENTS_PER_CLIENT } from "../../src/limits/abuse.js";
+import { AUTH_FAILURES, EVENTS_PER_CLIENT, STATUS_PER_CLIENT } from "../../src/limits/abuse.js";
 import { hashApiKey } from "../../src/auth/brand-auth.js";
 import { MAX_STATUS_IDS } from "@minicard/sdk";
 import { countRows } from "../support/db.js";
@@ -292,6 +292,25 @@ describe("public endpoints under abuse", () => {
     const ok = await get(`${server.url}/v1/cards/status?ids=${ids(MAX_STATUS_IDS)}`);
     expect(ok.status).toBe(200);
     expect(Object.keys(ok.body)).toHaveLength(MAX_STATUS_IDS);
+  });
+
+  it(`limits status requests (open to every origin) to ${STATUS_PER_CLIENT.max} a window per client (429 with Retry-After); other clients go on`, async () => {
+    const { body: card } = await postCard(server.url, apiKey, cardInput());
+    const ask = (ip: string) => get(`${server.url}/v1/cards/status?ids=${card.id}`, { origin: "https://any-page.example", ...from(ip) });
+    for (let i = 0; i < STATUS_PER_CLIENT.max; i += 10) {
+      const answers = await Promise.all(Array.from({ length: Math.min(10, STATUS_PER_CLIENT.max - i) }, () => ask("203.0.113.70")));
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    }
+    const refused = await ask("203.0.113.70");
+    expectProblem(refused, 429, "rate_limited");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Readable by the page (open CORS), still without credentials, and it tells nothing about the card.
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    expect(refused.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(refused.text).not.toContain(card.id);
+    const other = await ask("203.0.113.71");
+    expect(other.status).toBe(200);
+    expect(other.body).toEqual({ [card.id]: "active" });
   });
 
   it("oEmbed's html (pasted as markup by consumers) escapes hostile card text in both embed forms", async () => {
