@@ -24,10 +24,12 @@ import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "./demo/seed.js";
 import {
   addBrandKey,
   addPartnerKey,
+  addPartnerOrigin,
   createBrand,
   createPartner,
   putSharer,
   removePartnerKey,
+  removePartnerOrigin,
   removeSharer,
   requirePartner,
   rotateApiKey,
@@ -55,6 +57,8 @@ interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** Names of the positional arguments the command takes, all required (none when absent). */
+  positionals?: string[];
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<void>;
 }
 
@@ -230,7 +234,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "partners update": {
-    summary: "change a partner's name, origins or surfaces",
+    summary: "change a partner's name, surfaces or origins (--origin replaces the whole list: see partners origins add)",
     usage: "partners update --id ID [--name NAME] [--origin URL…] [--surfaces dm,feed] [--require-sharer-pass true|false]",
     options: {
       id: { type: "string" },
@@ -248,6 +252,33 @@ const COMMANDS: Record<string, Command> = {
         ...optionalBoolean(values, "require-sharer-pass", "requireSharerPass"),
       };
       await withStore(values, async (store) => print(await updatePartner(admin(store), String(values.id), patch)));
+    },
+  },
+  "partners origins list": {
+    summary: "list the web origins whose pages may embed a partner's cards and send its events",
+    usage: "partners origins list PARTNER",
+    options: {},
+    positionals: ["PARTNER"],
+    async run(values, [partner]) {
+      await withStore(values, async (store) => print((await requirePartner(store, partner!)).origins));
+    },
+  },
+  "partners origins add": {
+    summary: "add a web origin to a partner's origins (the others stay; adding one it has changes nothing)",
+    usage: "partners origins add PARTNER https://weibo.example",
+    options: {},
+    positionals: ["PARTNER", "ORIGIN"],
+    async run(values, [partner, origin]) {
+      await withStore(values, async (store) => print((await addPartnerOrigin(admin(store), partner!, origin!)).origins));
+    },
+  },
+  "partners origins remove": {
+    summary: "remove one web origin from a partner's origins",
+    usage: "partners origins remove PARTNER https://weibo.example",
+    options: {},
+    positionals: ["PARTNER", "ORIGIN"],
+    async run(values, [partner, origin]) {
+      await withStore(values, async (store) => print((await removePartnerOrigin(admin(store), partner!, origin!)).origins));
     },
   },
   "partners add-key": addKeyCommand("partners", "register a public JWK the partner signs viewer and sharer passes with (ES256 or EdDSA)", addPartnerKey),
@@ -496,9 +527,28 @@ function environmentHelp(): string[] {
   return settings.map(([variable, setting]) => `  ${variable.padEnd(width)}  ${setting.meaning}${setting.default === undefined ? "" : ` (default ${setting.default})`}`);
 }
 
+/** The command `argv` starts with: the longest run of its leading words that names one. */
+function commandOf(argv: string[]): string | undefined {
+  for (let words = 3; words >= 1; words--) {
+    const name = argv.slice(0, words).join(" ");
+    if (argv.length >= words && COMMANDS[name]) return name;
+  }
+  return undefined;
+}
+
+/** For words that start a group of commands (`partners`, `partners origins`): the words that may follow. */
+function groupOf(argv: string[]): { prefix: string; next: string[] } | undefined {
+  for (let words = Math.min(argv.length, 2); words >= 1; words--) {
+    const prefix = argv.slice(0, words).join(" ");
+    const next = [...new Set(Object.keys(COMMANDS).filter((key) => key.startsWith(`${prefix} `)).map((key) => key.split(" ")[words]!))];
+    if (next.length > 0) return { prefix, next };
+  }
+  return undefined;
+}
+
 /** Runs the CLI with `argv` (without node and the script). Answers the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [first, second] = argv;
+  const [first] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     process.stdout.write(`${help()}\n`);
     return first === undefined ? 2 : 0;
@@ -507,21 +557,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  const name = second !== undefined && COMMANDS[`${first} ${second}`] ? `${first} ${second}` : first;
-  const command = COMMANDS[name];
-  if (!command) {
-    const group = Object.keys(COMMANDS).filter((key) => key.startsWith(`${first} `));
+  const name = commandOf(argv);
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (name === undefined || !command) {
+    const group = groupOf(argv);
     process.stderr.write(
-      group.length > 0
-        ? `minicard-server ${first}: choose one of ${group.map((key) => key.split(" ")[1]).join(", ")}\n`
+      group
+        ? `minicard-server ${group.prefix}: choose one of ${group.next.join(", ")}\n`
         : `minicard-server: unknown command ${first}\n\n${help()}\n`,
     );
     return 2;
   }
   const rest = argv.slice(name.split(" ").length);
+  const expected = command.positionals ?? [];
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: expected.length > 0, strict: true });
+    if (!parsed.values.help && parsed.positionals.length !== expected.length) {
+      const missing = expected.slice(parsed.positionals.length);
+      throw new Error(missing.length > 0 ? `missing ${missing.join(", ")}` : `takes ${expected.join(", ")}, not ${parsed.positionals.length} arguments`);
+    }
   } catch (error) {
     process.stderr.write(`minicard-server ${name}: ${(error as Error).message}\nUsage: minicard-server ${command.usage}\n`);
     return 2;

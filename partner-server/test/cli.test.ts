@@ -31,6 +31,9 @@ const SUBCOMMANDS = [
   "partners list",
   "partners create",
   "partners update",
+  "partners origins list",
+  "partners origins add",
+  "partners origins remove",
   "partners add-key",
   "partners keys",
   "partners remove-key",
@@ -69,6 +72,9 @@ describe("minicard-server --help", () => {
     const group = await cli(["brands", "paint"], dir.path);
     expect(group.code).toBe(2);
     expect(group.stderr).toMatch(/choose one of .*create/);
+    const origins = await cli(["partners", "origins"], dir.path);
+    expect(origins.code).toBe(2);
+    expect(origins.stderr).toContain("minicard-server partners origins: choose one of list, add, remove");
   });
 
   it.each(SUBCOMMANDS)("%s --help prints its usage and options", async (command) => {
@@ -195,6 +201,43 @@ describe("managing the whitelist from a shell", { timeout: 90_000 }, () => {
     expect(duplicate.stderr).toContain("conflict");
     expect(countRows(dir.path, "brands")).toBe(1);
     expect(countRows(dir.path, "partners")).toBe(1);
+  });
+
+  it("adds, lists and removes a partner's origins one at a time, keeping the others", async () => {
+    const origins = async (...args: string[]) => {
+      const result = await cli(["partners", "origins", ...args, ...data], dir.path);
+      return { ...result, list: result.code === 0 ? (JSON.parse(result.stdout) as string[]) : undefined };
+    };
+    expect((await origins("list", "weibo")).list).toEqual(["https://weibo.example"]);
+    expect((await origins("add", "weibo", "https://m.weibo.example")).list).toEqual(["https://weibo.example", "https://m.weibo.example"]);
+    // Adding one it has changes nothing; the list keeps no duplicate.
+    expect((await origins("add", "weibo", "https://m.weibo.example")).list).toEqual(["https://weibo.example", "https://m.weibo.example"]);
+    expect((await origins("add", "weibo", "http://localhost:3000")).list).toEqual(["https://weibo.example", "https://m.weibo.example", "http://localhost:3000"]);
+
+    const slash = await origins("add", "weibo", "https://weibo.example/feed");
+    expect(slash.code).toBe(1);
+    expect(slash.stderr).toContain("validation_failed");
+    expect(slash.stderr).toContain("/origin: must be a web origin: scheme, host and port only, such as https://weibo.example (did you mean https://weibo.example?)");
+    const junk = await origins("add", "weibo", "weibo.example");
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toContain("/origin: must be a web origin");
+
+    expect((await origins("remove", "weibo", "https://m.weibo.example")).list).toEqual(["https://weibo.example", "http://localhost:3000"]);
+    const absent = await origins("remove", "weibo", "https://m.weibo.example");
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toContain("not_found: partner weibo has no origin https://m.weibo.example (its origins: https://weibo.example, http://localhost:3000)");
+    expect((await origins("remove", "weibo", "http://localhost:3000")).list).toEqual(["https://weibo.example"]);
+
+    const unknown = await origins("add", "nobody", "https://x.example");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("not_found: no partner nobody");
+    const missing = await origins("add", "weibo");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("minicard-server partners origins add: missing ORIGIN");
+    expect(missing.stderr).toContain("Usage: minicard-server partners origins add PARTNER https://weibo.example");
+    expect((await origins("list", "weibo", "extra")).code).toBe(2);
+    // The other commands still take no positional argument.
+    expect((await cli(["partners", "list", "weibo", ...data], dir.path)).code).toBe(2);
   });
 
   it("suspends and reactivates a brand, rotates its API key, and sets the rollout", async () => {

@@ -99,6 +99,42 @@ export async function updatePartner(context: AdminContext, id: string, body: unk
   return updated!;
 }
 
+/**
+ * One web origin as an argument (`https://weibo.example`): scheme, host and port only. A path
+ * or a trailing slash is refused with the origin it would be, rather than silently cut.
+ */
+function checkOrigin(origin: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {
+    // reported below
+  }
+  if (url && url.origin === origin && (url.protocol === "https:" || url.protocol === "http:")) return origin;
+  const hint = url && url.origin !== "null" ? ` (did you mean ${url.origin}?)` : "";
+  throw validationProblem([{ path: "/origin", message: `must be a web origin: scheme, host and port only, such as https://weibo.example${hint}` }]);
+}
+
+/**
+ * Adds one web origin to a partner's origins (unlike `updatePartner`, which replaces the list).
+ * Adding an origin the partner has changes nothing. Answers the partner.
+ */
+export async function addPartnerOrigin(context: AdminContext, id: string, origin: string): Promise<Partner> {
+  checkOrigin(origin);
+  const partner = await requirePartner(context.store, id);
+  if (partner.origins.includes(origin)) return partner;
+  return updatePartner(context, id, { origins: [...partner.origins, origin] });
+}
+
+/** Removes one web origin from a partner's origins; `not_found` when the partner does not have it. Answers the partner. */
+export async function removePartnerOrigin(context: AdminContext, id: string, origin: string): Promise<Partner> {
+  const partner = await requirePartner(context.store, id);
+  if (!partner.origins.includes(origin)) {
+    throw new Problem("not_found", `partner ${id} has no origin ${origin} (its origins: ${partner.origins.join(", ") || "none"})`);
+  }
+  return updatePartner(context, id, { origins: partner.origins.filter((item) => item !== origin) });
+}
+
 /** Creates a brand on the whitelist; answers its API key, shown this once. */
 export async function createBrand(context: AdminContext, body: unknown): Promise<{ brand: Brand; apiKey: string }> {
   const input = check<CreateBrand>(createBrandSchema, body);
