@@ -85,7 +85,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     trustProxy: proxyTrust(context.config.trustProxy),
     requestIdHeader: false,
     genReqId: requestIdOf(context.config.trustProxy),
-    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    // The demo logs one line per request itself (below); Fastify's own are two records.
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: context.config.demo }),
     forceCloseConnections: "idle",
     // A request that reached us while shutting down is served (with `Connection: close`),
     // not refused: behind a balancer a refusal would be answered to the client, while the
@@ -147,6 +148,14 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     context.metrics.count("minicard_http_requests_total", labels);
     context.metrics.observe("minicard_http_request_duration_seconds", reply.elapsedTime / 1000, { route });
   });
+
+  if (context.config.demo) {
+    // `npm start` runs in a terminal: one short line per request keeps its banner in view.
+    app.addHook("onResponse", async (request, reply) => {
+      const url = request.url.length > 120 ? `${request.url.slice(0, 119)}…` : request.url;
+      request.log.info({ code: request.problemCode }, `${request.method} ${url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
+    });
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let problem: Problem;

@@ -16,7 +16,7 @@ import { ENV, loadConfig, ConfigError, type Config, type ConfigOverrides, type S
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import { createServer, adminTokenFor } from "./server.js";
-import { loggerOptions } from "./logging.js";
+import { loggerOptions, terminalLoggerOptions } from "./logging.js";
 import { openKeyRing } from "./keys/keyring.js";
 import { announceRotation } from "./keys/announce.js";
 import { connectRedis, whenReady } from "./redis.js";
@@ -77,6 +77,9 @@ function overrides(values: Record<string, unknown>): ConfigOverrides {
   if (values.demo === true) result.demo = true;
   return result;
 }
+
+/** Hosts that only this machine reaches. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -143,8 +146,9 @@ const COMMANDS: Record<string, Command> = {
     },
     async run(values) {
       const config = loadConfig(overrides(values));
+      // The demo runs in a terminal someone reads: one short line per record, not JSON.
       const server = await createServer(config, {
-        logger: loggerOptions(config.logLevel),
+        logger: config.demo ? terminalLoggerOptions(config.logLevel) : loggerOptions(config.logLevel),
       });
       let address: string;
       try {
@@ -157,13 +161,20 @@ const COMMANDS: Record<string, Command> = {
         throw error;
       }
       const port = Number(new URL(address).port);
+      // Fastify answers one of the addresses; say what the socket is bound to.
+      const loopback = LOOPBACK.has(config.host);
+      const listening = loopback
+        ? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`
+        : config.host === "0.0.0.0" || config.host === "::"
+          ? `http://127.0.0.1:${port} and every other interface (HOST=${config.host})`
+          : `${address} (HOST=${config.host})`;
       // `--port 0` picks a free port; the default issuer names it once it is known.
       if (config.issuer === "http://localhost:0") config.issuer = `http://localhost:${port}`;
       const base = config.issuer;
       const lines = [
         "",
         `  Minicard partner server ${version} — ${server.context.store.kind} store, ${server.context.limiter.durable ? "Redis" : "in-process"} limits`,
-        `  listening   ${address}`,
+        `  listening   ${listening}`,
         `  issuer      ${base}`,
         `  jwks        ${base}/.well-known/jwks.json`,
         // Standard output ends up in log collectors: the token itself is printed only for a local
@@ -176,12 +187,15 @@ const COMMANDS: Record<string, Command> = {
               : `kept in ${config.dataDir}/admin-token (print it with: minicard-server admin-token --data-dir ${config.dataDir})`
         }`,
       ];
+      if (config.demo && !loopback) {
+        lines.push(`  warning     the demo's pages issue and revoke cards without credentials, and HOST=${config.host} opens them to the network`);
+      }
       if (!server.context.keys.sealed) lines.push("  warning     signing keys are stored unencrypted: set MINICARD_KEY_SECRET in production");
       if (config.demo) {
         const origins = [...new Set([new URL(base).origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
         const demo = await seedDemo(server.context, origins);
         lines.push(
-          `  demo app    ${base}/demo/`,
+          `  demo app    ${base}/demo/   (every page and document: ${base}/)`,
           `  demo brand  ${DEMO_BRAND}, API key ${demo.brands[DEMO_BRAND]}`,
           `  partner     ${DEMO_PARTNER}`,
           "",

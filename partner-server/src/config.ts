@@ -48,6 +48,14 @@ export type ConfigOverrides = Partial<Config> & { configFile?: string };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
+/** Where `start` listens unless `HOST` says otherwise: every interface, for a server behind a balancer or in a container. */
+export const DEFAULT_HOST = "0.0.0.0";
+/**
+ * Where the demo listens unless `HOST` says otherwise: loopback only. The demo's share and
+ * revoke endpoints issue and withdraw the demo brand's cards without credentials.
+ */
+export const DEMO_HOST = "127.0.0.1";
+
 /** One setting: the {@link Config} field an environment variable sets, its default and its meaning. */
 export interface Setting {
   readonly key: keyof Config;
@@ -60,7 +68,7 @@ export interface Setting {
 /** Every setting, by environment variable. The config file and CLI flags use the `key`s. */
 export const ENV = {
   PORT: { key: "port", default: 8787, meaning: "TCP port" },
-  HOST: { key: "host", default: "0.0.0.0", meaning: "interface to listen on" },
+  HOST: { key: "host", meaning: `interface to listen on (default ${DEFAULT_HOST}; ${DEMO_HOST} with the demo, whose pages take no credentials)` },
   MINICARD_ISSUER: { key: "issuer", meaning: "public base URL: every card's iss (default http://localhost:<port>)" },
   MINICARD_DATA_DIR: { key: "dataDir", default: ".minicard", meaning: "folder of the SQLite file, the generated admin token and the demo credentials" },
   MINICARD_ADMIN_TOKEN: { key: "adminToken", meaning: "bearer token of /v1/admin/… (at least 16 characters); unset, generated once into the data folder" },
@@ -184,9 +192,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new ConfigError("MINICARD_METRICS_TOKEN must be at least 16 characters");
   }
 
+  const demo = bool("MINICARD_DEMO", given("MINICARD_DEMO"));
   return {
     port,
-    host: String(given("HOST")),
+    host: raw.host === undefined ? (demo ? DEMO_HOST : DEFAULT_HOST) : String(raw.host),
     issuer,
     dataDir: resolve(cwd, String(given("MINICARD_DATA_DIR"))),
     adminToken,
@@ -197,7 +206,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     keyGraceSeconds: int("MINICARD_KEY_GRACE_SECONDS", given("MINICARD_KEY_GRACE_SECONDS"), 0, 86_400),
     keySecret: str(raw.keySecret),
     signingAlg,
-    demo: bool("MINICARD_DEMO", given("MINICARD_DEMO")),
+    demo,
     exchangeRatio: int("MINICARD_EXCHANGE_RATIO", given("MINICARD_EXCHANGE_RATIO"), 0, 1_000_000),
     trustProxy: proxyHops(given("MINICARD_TRUST_PROXY")),
     eventsPerMinute: int("MINICARD_EVENTS_PER_MINUTE", given("MINICARD_EVENTS_PER_MINUTE"), 1, 10_000_000),

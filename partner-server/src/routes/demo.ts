@@ -18,6 +18,46 @@ import { Problem, validationProblem } from "../problems.js";
 import { issueCard } from "../services/issue-card.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
 import { cardView } from "../services/card-view.js";
+import { html, type SafeHtml } from "../html.js";
+
+/**
+ * `GET /` with the demo: where `npm start`'s banner points first, a page of links to the demo
+ * app's pages and to what a partner or brand reads (the JWKS, discovery, the widget script,
+ * the hot list, health). Plain HTML under the app's default CSP: no script, no style.
+ */
+export function demoIndexPage(): SafeHtml {
+  const link = (href: string, text: string, note: string) => html`<li><a href="${href}">${text}</a> — ${note}</li>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Minicard partner server (demo)</title>
+</head>
+<body>
+<h1>Minicard partner server</h1>
+<p>Running with the demo: the partner <code>${DEMO_PARTNER}</code> and the brand <code>${DEMO_BRAND}</code>, whose API key the terminal printed.</p>
+<h2>The demo partner app</h2>
+<ul>
+${link("/demo/", "Feed", "200+ live cards and the hot list")}
+${link("/demo/chat.html", "Chat", "cards in a group DM")}
+${link("/demo/profile.html", "Profile", "a sharer's cards")}
+${link("/demo/share.html", "Share a card", "the demo brand shares a card, or sees why it was refused")}
+${link("/demo/console.html", "Brand console", "impressions, clicks, UV and the traffic-exchange ledger")}
+</ul>
+<h2>For partners and brands</h2>
+<ul>
+${link("/.well-known/jwks.json", "JWKS", "the keys cards are signed with")}
+${link("/.well-known/minicard-configuration", "Discovery document", "the issuer and its endpoints")}
+${link("/embed.js", "embed.js", "the widget script partner pages load")}
+${link(`/v1/trending?partner=${DEMO_PARTNER}`, "Hot list", "the demo partner's trending cards")}
+${link("/healthz", "Health", "liveness")}
+</ul>
+<p>The API, the CLI and a five-minute walk-through: the repository's README.md.</p>
+</body>
+</html>
+`;
+}
 
 /** Where the demo's static pages live. */
 export const DEMO_PUBLIC_DIR = fileURLToPath(new URL("../../public/demo/", import.meta.url));
@@ -153,6 +193,8 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       if (!DEMO_FILE.test(path)) throw new Problem("not_found", `no demo page ${wanted}`);
       return reply.type(TYPES[extname(path)] ?? "application/octet-stream").sendFile(path, publicDir, { cacheControl: false, contentType: false });
     };
+
+    app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(demoIndexPage().value));
 
     // The router ignores trailing slashes, so `/demo/` lands here too: only `/demo` redirects.
     app.get("/demo", async (request, reply) =>
