@@ -269,7 +269,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "partners origins list": {
-    summary: "list the web origins whose pages may embed a partner's cards and send its events",
+    summary: "list the web origins a partner's pages are served from (events are taken from those only)",
     usage: "partners origins list PARTNER",
     options: {},
     positionals: ["PARTNER"],
