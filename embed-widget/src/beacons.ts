@@ -4,8 +4,10 @@
  * An impression is counted when at least half of a card is visible for one second. Events
  * are queued per issuer and viewer pass, and sent in batches of at most 50 with
  * `navigator.sendBeacon` (a `text/plain` JSON body `{ viewer?, events }`: no CORS preflight,
- * and it survives the page being closed). Events with different passes never share a batch:
- * the server credits a batch's events to its one pass. The visitor is a random opaque id kept
+ * and it survives the page being closed). The first batch to each issuer is a keepalive
+ * `fetch` of the same simple request instead, whose answer is read: a page on an origin no
+ * partner registered gets `origin_not_allowed`, and the widget says so, once. Events with
+ * different passes never share a batch: the server credits a batch's events to its one pass. The visitor is a random opaque id kept
  * in `localStorage` (in memory when storage is blocked). Nothing is queued for a card with
  * `data-no-track` (see `isTracked`).
  *
@@ -16,7 +18,7 @@
  */
 
 import type { BeaconEvent } from "@minicard/sdk";
-import { config, warn } from "./config.js";
+import { config, fetchAtLoad, warn, warnOnce } from "./config.js";
 
 /** Most events one beacon carries (the server's limit). */
 export const MAX_BATCH = 50;
@@ -37,6 +39,9 @@ let flushTimer: ReturnType<typeof setTimeout> | undefined;
 let visitor: string | undefined;
 let listening = false;
 let warned = false;
+/** Issuers' event URLs a batch was sent to; the partners of the page's tracked cards. */
+const sent = new Set<string>();
+const partners = new Set<string | null | undefined>();
 
 /** Flushes when the page is hidden or closed (registered on first use, not at import). */
 function listen(): void {
@@ -101,12 +106,13 @@ export function track(
   type: BeaconEvent["type"],
   card: string,
   root: Element | null,
-  props: { noTrack?: boolean | undefined; viewer?: string | null | undefined },
+  props: { noTrack?: boolean | undefined; viewer?: string | null | undefined; partner?: string | null | undefined },
 ): void {
   try {
     const host = hostOf(root);
     if (props.noTrack || !isTracked(host)) return;
     listen();
+    partners.add(props.partner);
     const key = `${issuer}/v1/events ${passOf(props.viewer) ?? ""}`;
     const queue = queues.get(key) ?? [];
     queues.set(key, queue);
@@ -140,9 +146,18 @@ export function flush(): void {
 
 function send(url: string, body: string): void {
   try {
-    if (navigator.sendBeacon?.(url, body)) return;
-    // The beacon queue was full: a keepalive fetch is the same simple CORS request.
-    fetch(url, { method: "POST", body, keepalive: true, credentials: "omit", headers: { "content-type": "text/plain" } }).catch(() => {});
+    if (sent.has(url) && navigator.sendBeacon?.(url, body)) return;
+    sent.add(url);
+    // The first batch, or the beacon queue was full: a keepalive fetch is the same simple CORS
+    // request, and the issuer lets a page it refuses read why.
+    fetchAtLoad(url, { method: "POST", body, keepalive: true, credentials: "omit", headers: { "content-type": "text/plain" } })
+      .then((response) => response.json())
+      .then(
+        (answer: { code?: unknown }) =>
+          answer.code === "origin_not_allowed" &&
+          warnOnce(url, `${location.origin} is not a registered origin of partner ${[...partners].join(", ")}: ${url} refuses its beacons (origin_not_allowed)`),
+        () => {},
+      );
   } catch (error) {
     warn("could not send events", error);
   }

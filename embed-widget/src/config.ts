@@ -6,7 +6,7 @@
 
 /** What the lazily loaded sheet module (`sheet/index.ts`) exports. */
 export type SheetModule = typeof import("./sheet/index.js");
-/** What the lazily loaded revocation checker (`status/check.ts`) exports. */
+/** What the lazily loaded revocation checker and share-link resolver (`status/check.ts`) exports. */
 export type StatusModule = typeof import("./status/check.js");
 
 /** Page-wide settings of the widget. */
@@ -21,7 +21,7 @@ export interface WidgetConfig {
   noTrack: boolean;
   /** Loads the sheets (QR code, "didn't open?") on the first tap that shows one. */
   loadSheet: () => Promise<SheetModule>;
-  /** Loads the revocation checker when the first check is due. */
+  /** Loads the revocation checker (and share-link resolver) for the first check or `src` card. */
   loadStatus: () => Promise<StatusModule>;
 }
 
@@ -52,4 +52,12 @@ export function warn(message: string, error?: unknown): void {
   } catch {
     // A page that replaced console with something broken still must not see an exception.
   }
+}
+
+const warned = new Set<string>();
+
+/** Logs `message` the first time `cause` happens on the page: a feed of cards refused for one reason logs it once. */
+export function warnOnce(cause: string, message: string): void {
+  if (!warned.has(cause)) warn(message);
+  warned.add(cause);
 }

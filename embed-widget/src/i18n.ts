@@ -13,7 +13,6 @@ const zh = {
   loading: "正在加载卡片",
   trial: (days: number) => `先享后付 · 免费体验 ${days} 天`,
   then: (price: string) => `到期 ${price}`,
-  pinned: "置顶",
 };
 
 /** The strings of one language. */
@@ -27,7 +26,6 @@ const en: Strings = {
   loading: "Loading card",
   trial: (days: number) => `Join now, pay after ${days} days`,
   then: (price: string) => `then ${price}`,
-  pinned: "Pinned",
 };
 
 /** The strings for `lang`. */

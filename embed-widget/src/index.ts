@@ -14,7 +14,7 @@ import { config } from "./config.js";
 
 // A bundler splits the sheets (with the QR encoder) into their own chunk: they load on the first tap that shows one.
 config.loadSheet = () => import("./sheet/index.js");
-// And the revocation checker: it loads when the first check is due.
+// And the revocation checker (with the share-link resolver): it loads for the first check, shortly after the first card renders.
 config.loadStatus = () => import("./status/check.js");
 
 export { MiniProgramCard } from "./card/Card.js";

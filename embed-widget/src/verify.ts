@@ -3,11 +3,13 @@
  *
  * One key set per issuer for the whole page (a feed of 1000 cards fetches the JWKS once),
  * one verifier per issuer and partner. A `src` share link is only followed on the issuer's
- * own origin: a page cannot make the widget fetch from, or trust, anywhere else.
+ * own origin: a page cannot make the widget fetch from, or trust, anywhere else. Share links
+ * are resolved in the status file (`status/share-link.ts`), which every page with cards loads
+ * for its first status check anyway: embed.js stays within its budget.
  */
 
-import { SURFACES, createIssuerKeys, createVerifier, isCardId, type IssuerKeys, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
-import { fetchAtLoad } from "./config.js";
+import { SURFACES, createIssuerKeys, createVerifier, type IssuerKeys, type Surface, type VerifiedCard, type Verifier } from "@minicard/sdk";
+import { config, fetchAtLoad } from "./config.js";
 import { WidgetError } from "./errors.js";
 
 const keySets = new Map<string, IssuerKeys>();
@@ -65,34 +67,18 @@ export async function loadCard(source: CardSource): Promise<VerifiedCard> {
   const issuer = issuerUrl(source.issuer);
   if (!source.partner) throw new WidgetError("invalid_argument", "no partner attribute");
   if (!(SURFACES as readonly string[]).includes(source.surface ?? "")) throw new WidgetError("invalid_argument", "no valid surface attribute");
-  const token = source.token || (source.src ? await resolveShareLink(source.src, issuer) : undefined);
+  const { src } = source;
+  const token =
+    source.token ||
+    (src
+      ? await config.loadStatus().then(
+          (status) => status.resolveShareLink(src, issuer, fetchAtLoad),
+          () => {
+            throw new WidgetError("issuer_unreachable", "the share link failed");
+          },
+        )
+      : undefined);
   if (!token) throw new WidgetError("malformed", "no token or src attribute");
   const base = issuer.href.replace(/\/+$/, "");
   return verifierFor(base, source.partner).verify(token, { surface: source.surface as Surface });
-}
-
-/** `GET <src>` with `Accept: application/json`: the share link's token, or why there is none. */
-async function resolveShareLink(src: string, issuer: URL): Promise<string> {
-  let url: URL;
-  try {
-    url = new URL(src, document.baseURI);
-  } catch {
-    throw new WidgetError("malformed", "src is not a URL");
-  }
-  // A share link of the issuer, nothing else on its origin: `<issuer>/c/<card id>` (a path
-  // without the `/c/` prefix keeps its leading `/`, which no card id has).
-  if (url.origin !== issuer.origin || !isCardId(url.pathname.replace(/^\/c\//, ""))) {
-    throw new WidgetError("wrong_issuer", `src must be a share link ${issuer.origin}/c/<id>`);
-  }
-  let response: Response;
-  try {
-    response = await fetchAtLoad(url.href, { headers: { accept: "application/json" }, credentials: "omit" });
-  } catch {
-    throw new WidgetError("issuer_unreachable", "the share link failed");
-  }
-  const body = (await response.json().catch(() => ({}))) as { token?: unknown; state?: unknown };
-  if (response.status === 410) throw new WidgetError(body.state === "expired" ? "expired" : "revoked", "the card is gone");
-  if (response.status === 404) throw new WidgetError("not_found", "unknown card");
-  if (!response.ok || typeof body.token !== "string") throw new WidgetError("issuer_unreachable", `the share link answered ${response.status}`);
-  return body.token;
 }

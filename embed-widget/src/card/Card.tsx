@@ -15,7 +15,7 @@
 import { h, Component } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
 import { hostOf, track, watchImpression } from "../beacons.js";
-import { config, warn } from "../config.js";
+import { config, warn, warnOnce } from "../config.js";
 import { codeOf, type WidgetErrorCode } from "../errors.js";
 import { pickLang, strings } from "../i18n.js";
 import { watchNear } from "../near.js";
@@ -163,7 +163,10 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
   #fail(code: WidgetErrorCode, cause?: unknown) {
     this.#reset();
     this.setState({ status: "unavailable", verified: undefined });
-    this.#emit("minicard:error", { code, message: (cause as Error | undefined)?.message ?? code });
+    const message = (cause as Error | undefined)?.message ?? code;
+    // Why, for the page's developer: once per page and code, not once per card.
+    warnOnce(code, `card unavailable: ${code}${cause ? `: ${message}` : ""}`);
+    this.#emit("minicard:error", { code, message });
   }
 
   #open = () => {
