@@ -71,7 +71,9 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
   async function load(): Promise<PublicJwk[]> {
     let body: unknown;
     try {
-      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "omit", redirect: "error" });
+      // A redirect is refused, not followed: "manual" answers the 3xx (an opaque redirect,
+      // status 0, in browsers), which is not ok. Not "error": workerd refuses that value.
+      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "omit", redirect: "manual" });
       if (!response.ok) throw new Error(`the JWKS answered ${response.status}`);
       body = await response.json();
     } catch (cause) {

@@ -235,6 +235,22 @@ describe("verifier: keys", () => {
     }
   });
 
+  it("refuses a JWKS endpoint that redirects, even to the genuine keys (issuer_unreachable, redirect not followed)", async () => {
+    const keysHost = await startJwksServer([es]);
+    const redirecting = await startServer((_req, res) => {
+      res.writeHead(302, { location: `${keysHost.url}/.well-known/jwks.json` });
+      res.end();
+    });
+    try {
+      const token = await mintCard(es, { issuer: redirecting.url });
+      await expectCode(createVerifier({ issuer: redirecting.url, audience: AUDIENCE }).verify(token, { surface: "feed" }), "issuer_unreachable");
+      expect(keysHost.requests).toBe(0);
+    } finally {
+      await redirecting.close();
+      await keysHost.close();
+    }
+  });
+
   it("shares one key set between verifiers (one JWKS fetch)", async () => {
     const own = await startJwksServer([es]);
     try {
