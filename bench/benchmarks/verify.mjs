@@ -27,7 +27,12 @@ export async function benchVerify() {
     }),
   ).toString("base64url");
   const input = Buffer.from(`${header}.${payload}`);
-  const signature = sign("sha256", input, { key: privateKey, dsaEncoding: "ieee-p1363" });
+  // Low-S, as the issuer signs: the verifier refuses a high-S signature (half of them) as
+  // non_canonical_signature, which failed this bench at random.
+  const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  let signature;
+  do signature = sign("sha256", input, { key: privateKey, dsaEncoding: "ieee-p1363" });
+  while (BigInt(`0x${signature.subarray(32).toString("hex")}`) > P256_ORDER >> 1n);
   const token = `${header}.${payload}.${signature.toString("base64url")}`;
   const verifier = createVerifier({
     issuer,
