@@ -11,6 +11,7 @@
  */
 
 import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerPassKey, BROWSER_UA, type PartnerPasses } from "../support/passes.js";
 import { cardInput, postCard, seedWorld, spawnServer, type SpawnedServer } from "../support/server.js";
@@ -127,20 +128,33 @@ describe("the event stream on PostgreSQL + Redis", () => {
       expect(body.results.every((result: { status: string; queued?: boolean; quality?: string }) => result.status === "accepted" && result.queued && result.quality === "credited")).toBe(true);
       sent++;
     };
+    // Every fold waits on a lock of the hourly rollups, so each consumer holds what it has
+    // read: the victim is then certain to be killed with entries it has not acknowledged,
+    // however fast the machine folds. Beacons are answered meanwhile (202 after XADD).
+    const lock = new pg.Client({ connectionString: database.url });
+    await lock.connect();
+    await lock.query("BEGIN");
+    await lock.query("LOCK TABLE rollup_hours IN ACCESS EXCLUSIVE MODE");
     const queue = [...batches];
     const senders = Array.from({ length: 6 }, async () => {
       while (queue.length > 0) await send(queue.shift()!);
     });
-    // Kill the victim the moment it holds entries it has not acknowledged.
+    // Kill the victim once it holds entries it has not acknowledged, then let the folds go on.
     const killer = (async () => {
-      while (sent < batches.length) {
-        const pending = await victimConsumer().catch(() => 0);
-        if (pending > 0) {
-          victim.process.kill("SIGKILL");
-          killedWithPending = pending;
-          return;
+      try {
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline) {
+          const pending = await victimConsumer().catch(() => 0);
+          if (pending > 0) {
+            victim.process.kill("SIGKILL");
+            killedWithPending = pending;
+            return;
+          }
+          await sleep(5);
         }
-        await sleep(2);
+      } finally {
+        await lock.query("ROLLBACK");
+        await lock.end();
       }
     })();
     await Promise.all([...senders, killer]);
