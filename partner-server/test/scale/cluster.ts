@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { spawnServer, tempDir, type SpawnedServer } from "../support/server.js";
-import { createRedisPrefix, createTestDatabase, freePort, REDIS_URL } from "../support/services.js";
+import { createRedisPrefix, createTestDatabase, REDIS_URL, reservePort } from "../support/services.js";
 
 /** The example config the deployment docs show. */
 export const NGINX_CONF = fileURLToPath(new URL("../../../docs/deploy/nginx.conf", import.meta.url));
@@ -125,7 +125,9 @@ export interface Cluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const database = await createTestDatabase();
   const redis = await createRedisPrefix(options.redisUrl ?? REDIS_URL);
-  const balancerPort = await freePort();
+  // Held until nginx starts: the instances bind port 0 and must not be given the balancer's.
+  const balancer = await reservePort();
+  const balancerPort = balancer.port;
   const url = `http://127.0.0.1:${balancerPort}`;
   const env = {
     MINICARD_DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
@@ -145,6 +147,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     return instance;
   };
   const stop = async () => {
+    await balancer.release().catch(() => {});
     await nginx?.stop();
     await Promise.all(instances.map((instance) => instance.stop("SIGKILL")));
     await pool.end();
@@ -155,6 +158,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // The first instance migrates and creates the signing keys; the others start together.
     await spawnInstance();
     await Promise.all(Array.from({ length: (options.instances ?? 3) - 1 }, () => spawnInstance()));
+    await balancer.release();
     nginx = await startNginx(
       balancerPort,
       instances.map((instance) => instance.port),

@@ -94,6 +94,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A loopback port held open until `release()`: a process that binds port 0 meanwhile (a
+ * server under test) cannot be given it. Release it just before its own user binds it.
+ */
+export async function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 /** A private redis-server (no persistence) the test may stop and start again on the same port. */
 export async function startRedisServer(): Promise<{ url: string; port: number; stop(): Promise<void>; start(): Promise<void> }> {
   const port = await freePort();
