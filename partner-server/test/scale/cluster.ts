@@ -140,6 +140,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   const instances: SpawnedServer[] = [];
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // An idle client ended by the server (the database dropped WITH (FORCE)) must not become an uncaught error.
+  pool.on("error", () => {});
   let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   const spawnInstance = async (extra: Record<string, string> = {}) => {
     const instance = await spawnServer({ env: { ...env, ...extra } });

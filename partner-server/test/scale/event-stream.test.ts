@@ -132,6 +132,7 @@ describe("the event stream on PostgreSQL + Redis", () => {
     // read: the victim is then certain to be killed with entries it has not acknowledged,
     // however fast the machine folds. Beacons are answered meanwhile (202 after XADD).
     const lock = new pg.Client({ connectionString: database.url });
+    lock.on("error", () => {});
     await lock.connect();
     await lock.query("BEGIN");
     await lock.query("LOCK TABLE rollup_hours IN ACCESS EXCLUSIVE MODE");

@@ -69,7 +69,9 @@ const backends: Backend[] = [
     name: "PostgreSQL",
     async open() {
       const database = await createTestDatabase();
-      const legacy = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+      pool.on("error", () => {});
+      const legacy = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
       return { legacy, store: () => openPostgresStore(database.url), close: () => database.drop() };
     },
   },
