@@ -71,6 +71,19 @@ function addKeyCommand(noun: string, summary: string, add: (context: AdminContex
   };
 }
 
+/** `<name> --id ID`: runs `act` on the store for that id and prints what it answers. */
+function idCommand(name: string, summary: string, act: (context: AdminContext, id: string) => Promise<unknown>): Command {
+  return {
+    summary,
+    usage: `${name} --id ID`,
+    options: { id: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      await withStore(values, async (store) => print(await act(admin(store), String(values.id))));
+    },
+  };
+}
+
 /** `--flag true|false` as `{ field: boolean }`, or nothing when the flag is absent. */
 function optionalBoolean(values: Record<string, unknown>, flag: string, field: string): Record<string, boolean> {
   const value = values[flag];
@@ -227,33 +240,14 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
       });
     },
   },
-  "brands suspend": {
-    summary: "suspend a brand: all of its cards read revoked from now on",
-    usage: "brands suspend --id ID",
-    options: { id: { type: "string" } },
-    async run(values) {
-      required(values, "id");
-      await withStore(values, async (store) => print(await updateBrand(admin(store), String(values.id), { status: "suspended" })));
-    },
-  },
-  "brands activate": {
-    summary: "lift a brand's suspension",
-    usage: "brands activate --id ID",
-    options: { id: { type: "string" } },
-    async run(values) {
-      required(values, "id");
-      await withStore(values, async (store) => print(await updateBrand(admin(store), String(values.id), { status: "active" })));
-    },
-  },
-  "brands rotate-key": {
-    summary: "replace a brand's API key; prints the new one once",
-    usage: "brands rotate-key --id ID",
-    options: { id: { type: "string" } },
-    async run(values) {
-      required(values, "id");
-      await withStore(values, async (store) => print({ id: values.id, apiKey: await rotateApiKey(admin(store), String(values.id)) }));
-    },
-  },
+  "brands suspend": idCommand("brands suspend", "suspend a brand: all of its cards read revoked from now on", (context, id) =>
+    updateBrand(context, id, { status: "suspended" }),
+  ),
+  "brands activate": idCommand("brands activate", "lift a brand's suspension", (context, id) => updateBrand(context, id, { status: "active" })),
+  "brands rotate-key": idCommand("brands rotate-key", "replace a brand's API key; prints the new one once", async (context, id) => ({
+    id,
+    apiKey: await rotateApiKey(context, id),
+  })),
   "brands stats": {
     summary: "a brand's impressions, clicks, UV and traffic-exchange ledger over a range",
     usage: "brands stats --id ID [--from 2026-11-01] [--to 2026-11-30]",
