@@ -469,33 +469,33 @@ const cardTotals: Migration = {
 const lowSTokens: Migration = {
   async up(db: Kysely<any>) {
     const PAGE = 1000;
-    const rewritten = new Map<string, string>();
     for (let after = ""; ; ) {
       const rows: Array<{ id: string; token: string }> = await db.selectFrom("cards").select(["id", "token"]).where("id", ">", after).orderBy("id").limit(PAGE).execute();
       for (const row of rows) {
         const token = lowSToken(row.token);
-        if (token === row.token) continue;
-        await db.updateTable("cards").set({ token }).where("id", "=", row.id).execute();
-        rewritten.set(row.token, token);
+        if (token !== row.token) await db.updateTable("cards").set({ token }).where("id", "=", row.id).execute();
       }
       if (rows.length < PAGE) break;
       after = rows[rows.length - 1]!.id;
     }
-    if (rewritten.size === 0) return;
+    // The rewrite is a function of the token alone, so a stored answer's tokens are rewritten
+    // where they stand: no list of the cards' old tokens is kept. (Idempotency answers live a day.)
     const answers: Array<{ brand_id: string; key: string; response: string }> = await db
       .selectFrom("idempotency_keys")
       .select(["brand_id", "key", "response"])
       .where("response", "is not", null)
       .execute();
     for (const answer of answers) {
-      let response = answer.response;
-      for (const [from, to] of rewritten) if (response.includes(from)) response = response.split(from).join(to);
+      const response = answer.response.replace(COMPACT_JWS, lowSToken);
       if (response !== answer.response) {
         await db.updateTable("idempotency_keys").set({ response }).where("brand_id", "=", answer.brand_id).where("key", "=", answer.key).execute();
       }
     }
   },
 };
+
+/** A compact JWS (three base64url segments) inside a stored text. */
+const COMPACT_JWS = /[\w-]+\.[\w-]+\.[\w-]+/g;
 
 /** `token` with its ES256 signature in low-S form; any other token as it is. */
 function lowSToken(token: string): string {
