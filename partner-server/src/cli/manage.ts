@@ -71,6 +71,15 @@ function addKeyCommand(noun: string, summary: string, add: (context: AdminContex
   };
 }
 
+/** The flags `partners create` and `partners update` take. */
+const PARTNER_OPTIONS: Command["options"] = {
+  id: { type: "string" },
+  name: { type: "string" },
+  origin: { type: "string", multiple: true },
+  surfaces: { type: "string" },
+  "require-sharer-pass": { type: "string" },
+};
+
 /** `<name> --id ID`: runs `act` on the store for that id and prints what it answers. */
 function idCommand(name: string, summary: string, act: (context: AdminContext, id: string) => Promise<unknown>): Command {
   return {
@@ -111,13 +120,7 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
   "partners create": {
     summary: "create a partner",
     usage: "partners create --id ID --name NAME --origin URL [--origin URL…] [--surfaces dm,profile,feed] [--require-sharer-pass true]",
-    options: {
-      id: { type: "string" },
-      name: { type: "string" },
-      origin: { type: "string", multiple: true },
-      surfaces: { type: "string" },
-      "require-sharer-pass": { type: "string" },
-    },
+    options: PARTNER_OPTIONS,
     async run(values) {
       required(values, "id", "name", "origin");
       await withStore(values, async (store) =>
@@ -136,13 +139,7 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
   "partners update": {
     summary: "change a partner's name, surfaces or origins (--origin replaces the whole list: see partners origins add)",
     usage: "partners update --id ID [--name NAME] [--origin URL…] [--surfaces dm,feed] [--require-sharer-pass true|false]",
-    options: {
-      id: { type: "string" },
-      name: { type: "string" },
-      origin: { type: "string", multiple: true },
-      surfaces: { type: "string" },
-      "require-sharer-pass": { type: "string" },
-    },
+    options: PARTNER_OPTIONS,
     async run(values) {
       required(values, "id");
       const patch = {
@@ -182,18 +179,10 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
     },
   },
   "partners add-key": addKeyCommand("partners", "register a public JWK the partner signs viewer and sharer passes with (ES256 or EdDSA)", addPartnerKey),
-  "partners keys": {
-    summary: "list the public keys a partner signs passes with",
-    usage: "partners keys --id ID",
-    options: { id: { type: "string" } },
-    async run(values) {
-      required(values, "id");
-      await withStore(values, async (store) => {
-        await requirePartner(store, String(values.id));
-        print((await store.partners.keys(String(values.id))).map((key) => key.jwk));
-      });
-    },
-  },
+  "partners keys": idCommand("partners keys", "list the public keys a partner signs passes with", async ({ store }, id) => {
+    await requirePartner(store, id);
+    return (await store.partners.keys(id)).map((key) => key.jwk);
+  }),
   "partners remove-key": {
     summary: "remove a partner's pass key: passes it signed stop counting within a minute",
     usage: "partners remove-key --id ID --kid KID",
