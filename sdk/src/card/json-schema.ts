@@ -111,8 +111,12 @@ function compiled(pattern: string): RegExp {
   return regex;
 }
 
+/** High surrogates: only text with one has fewer code points than UTF-16 units. */
+const SURROGATE = /[\uD800-\uDBFF]/;
+
 function checkString(schema: StringSchema, value: string, path: string, errors: FieldError[]): void {
-  const length = [...value].length;
+  // Lengths count code points; most text has no surrogate pair, and then no array is built.
+  const length = SURROGATE.test(value) ? [...value].length : value.length;
   if (schema.enum && !schema.enum.includes(value)) {
     errors.push({ path, message: `must be one of: ${schema.enum.join(", ")}` });
     return;
@@ -222,7 +226,7 @@ const booleansAndArrays: Extension = (schema, value, path, errors, check) => {
 };
 
 function escapePointer(name: string): string {
-  return name.replaceAll("~", "~0").replaceAll("/", "~1");
+  return /[~/]/.test(name) ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
 }
 
 /**
