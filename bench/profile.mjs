@@ -3,6 +3,9 @@
 //
 //   node bench/profile.mjs <file.cpuprofile> [--top 30]
 //
+// Also prints inclusive time (a function and everything it called) for the product's own
+// functions, which is where a request's cost is decided.
+//
 // How the issuance profile in the README was taken:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof partner-server/dist/bin.js start --port 8787 ...
 //   (load it, stop it with SIGINT, then run this on the file it wrote)
@@ -52,3 +55,22 @@ console.log(`${total} samples\n\nself time by place:`);
 for (const [name, count] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(count)}  ${name}`);
 console.log("\nself time by function:");
 for (const [name, count] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(count)}  ${name}`);
+
+// Inclusive time: each sample counts once for every distinct product function on its stack.
+const parent = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map();
+for (const [id, count] of counts) {
+  const seen = new Set();
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const frame = byId.get(at).callFrame;
+    const place = where(frame);
+    if (!/^(partner-server|sdk)\//.test(place)) continue;
+    const name = `${frame.functionName || "(anonymous)"}  ${place}:${frame.lineNumber + 1}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    inclusive.set(name, (inclusive.get(name) ?? 0) + count);
+  }
+}
+console.log("\ninclusive time of the product's functions:");
+for (const [name, count] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(count)}  ${name}`);

@@ -3,7 +3,7 @@
 import { eventsJob, repeatLoad } from "../lib/http-load.mjs";
 import { record } from "../lib/results.mjs";
 import { CEILING_SERVER, issueCard, seedBench, spawnListening, startPartnerServer } from "../lib/servers.mjs";
-import { stats } from "../lib/stats.mjs";
+import { cpuPerRequest, stats } from "../lib/stats.mjs";
 
 export async function benchEvents() {
   const ceilingServer = await spawnListening(CEILING_SERVER);
@@ -16,8 +16,8 @@ export async function benchEvents() {
       cards.push((await issueCard(server.url, apiKey)).id);
     }
     const job = (url, path) => eventsJob(url, path, cards);
-    const ceiling = await repeatLoad(job(ceilingServer.url, "/drop"), "accept-and-drop route");
-    const full = await repeatLoad(job(server.url, "/v1/events"), "event ingestion (SQLite)");
+    const ceiling = await repeatLoad(job(ceilingServer.url, "/drop"), "accept-and-drop route", undefined, { pid: ceilingServer.pid });
+    const full = await repeatLoad(job(server.url, "/v1/events"), "event ingestion (SQLite)", undefined, { pid: server.pid });
     const eventsPerSecond = full.map((r) => r.perSecond * 50);
     const ratio = stats(full.map((r) => r.perSecond)).median / stats(ceiling.map((r) => r.perSecond)).median;
     record({
@@ -28,7 +28,7 @@ export async function benchEvents() {
       ceilingName: "bare Fastify route that accepts and drops",
       target: "≥ 0.5 × ceiling",
       met: ratio >= 0.5,
-      extra: { eventsPerSecond: stats(eventsPerSecond), p99Ms: stats(full.map((r) => r.p99)) },
+      extra: { eventsPerSecond: stats(eventsPerSecond), p99Ms: stats(full.map((r) => r.p99)), ...cpuPerRequest(full, ceiling) },
     });
   } finally {
     await server.stop();

@@ -2,6 +2,7 @@
 // share: card issuance and beacon batches.
 
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CONNECTIONS, REPEATS, SECONDS } from "./args.mjs";
@@ -28,18 +29,56 @@ export const cardJob = (urls, apiKey, path = "/v1/cards") => ({
   durationSeconds: SECONDS,
 });
 
-/** Warm-up, then REPEATS measured loads; throws when any request failed. `afterWarmUp` runs between them. */
-export async function repeatLoad(job, label, afterWarmUp) {
+/**
+ * Warm-up, then REPEATS measured loads; throws when any request failed. `afterWarmUp` runs
+ * between them. With `pid` (a server on this machine), each result also carries `cpu`: the
+ * server's CPU time per request in microseconds, on its main thread and on all its other
+ * threads (a SQLite worker, GC and libuv helpers), read from /proc around the load.
+ */
+export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
   await load({ ...job, durationSeconds: Math.min(2, SECONDS) });
   afterWarmUp?.();
   const results = [];
   for (let i = 0; i < REPEATS; i += 1) {
+    const before = pid === undefined ? undefined : threadCpu(pid);
     const result = await load(job);
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    if (before) {
+      const after = threadCpu(pid);
+      const requests = result.perSecond * job.durationSeconds;
+      if (after && requests > 0) {
+        result.cpu = { mainUs: (after.main - before.main) / requests, otherUs: (after.other - before.other) / requests };
+      }
+    }
     results.push(result);
-    log(`${label}: ${Math.round(result.perSecond)}/s, p99 ${result.p99} ms`);
+    const cpu = result.cpu ? `, CPU ${Math.round(result.cpu.mainUs)} µs main + ${Math.round(result.cpu.otherUs)} µs other threads per request` : "";
+    log(`${label}: ${Math.round(result.perSecond)}/s, p99 ${result.p99} ms${cpu}`);
   }
   return results;
+}
+
+/** Microseconds of CPU a process has used, on its main thread and on its other threads (Linux /proc; undefined elsewhere). */
+export function threadCpu(pid) {
+  const TICK_US = 10_000; // USER_HZ is 100 on Linux
+  try {
+    let main = 0;
+    let other = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // the thread ended while we read
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const used = (Number(fields[11]) + Number(fields[12])) * TICK_US;
+      if (tid === String(pid)) main += used;
+      else other += used;
+    }
+    return { main, other };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Beacon batches of 50 events on `cards`, as the widget sends them from a partner page. */

@@ -5,3 +5,20 @@ export function stats(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], runs: sorted };
 }
+
+/**
+ * The server's CPU per request (`repeatLoad` with a pid), median over runs, for a figure and
+ * its ceiling: `{ cpuUsPerRequest: { main, other }, ceilingCpuUsPerRequest: { main, other } }`.
+ * It tells whether a ratio is bound by work the server does or by something it waits for.
+ */
+export function cpuPerRequest(runs, ceilingRuns) {
+  const summary = (list) => {
+    const measured = list.filter((run) => run.cpu);
+    if (measured.length === 0) return undefined;
+    return {
+      main: Math.round(stats(measured.map((run) => run.cpu.mainUs)).median),
+      other: Math.round(stats(measured.map((run) => run.cpu.otherUs)).median),
+    };
+  };
+  return { cpuUsPerRequest: summary(runs), ceilingCpuUsPerRequest: summary(ceilingRuns) };
+}
