@@ -34,13 +34,18 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 for (const pragma of workerData.pragmas) db.pragma(pragma);
 const statements = new Map();
+let long = 0;
 function prepare(sql) {
   let statement = statements.get(sql);
   if (statement === undefined) {
     statement = db.prepare(sql);
-    // Long statements (multi-row inserts of a group commit) take a new shape with every batch
-    // size: caching them would only hold memory.
-    if (statements.size < 1000 && sql.length < 2048) statements.set(sql, statement);
+    // Long statements (the multi-row writes of a group commit) have one text per batch size,
+    // and the same sizes come back under a steady load: parsing and planning one again costs
+    // more than running it. They hold more memory, so fewer of them are kept.
+    if (sql.length < 2048 ? statements.size - long < 1000 : long < 64) {
+      statements.set(sql, statement);
+      if (sql.length >= 2048) long += 1;
+    }
   }
   return statement;
 }
