@@ -1,4 +1,5 @@
-// Issuance on three instances vs one, same PostgreSQL + Redis.
+// Issuance on three instances vs one, same PostgreSQL + Redis; and one instance on
+// PostgreSQL + Redis vs one on the embedded SQLite default, same load.
 
 import os from "node:os";
 import { cardJob, repeatLoad } from "../lib/http-load.mjs";
@@ -13,7 +14,13 @@ export async function benchScaleOut() {
   const db = `minicard_bench_${process.pid}`;
   const adminClient = new pg.Client({ connectionString: base });
   await adminClient.connect();
-  const results = { one: [], three: [] };
+  const results = { one: [], three: [], sqlite: [] };
+  const sqlite = await startPartnerServer();
+  try {
+    results.sqlite = await repeatLoad(cardJob([sqlite.url], await seedBench(sqlite.url)), "issuance on 1 instance, SQLite");
+  } finally {
+    await sqlite.stop();
+  }
   try {
     for (const count of [1, 3]) {
       await adminClient.query(`DROP DATABASE IF EXISTS ${db}`);
@@ -50,5 +57,17 @@ export async function benchScaleOut() {
     target: "≥ 1.6 × one instance",
     met: ratio >= 1.6,
     note: `${os.cpus().length} cores shared by the instances, PostgreSQL, Redis and the load generator`,
+  });
+  const onSqlite = results.sqlite.map((r) => r.perSecond);
+  const versus = stats(one).median / stats(onSqlite).median;
+  record({
+    name: "card issuance on 1 instance, PostgreSQL + Redis, 50 connections",
+    unit: "cards/s",
+    value: one,
+    ceiling: onSqlite,
+    ceilingName: "one instance on SQLite",
+    target: "≥ 0.8 × SQLite",
+    met: versus >= 0.8,
+    extra: { p99Ms: stats(results.one.map((r) => r.p99)), sqliteP99Ms: stats(results.sqlite.map((r) => r.p99)) },
   });
 }
