@@ -14,6 +14,9 @@ const EVENTS_PER_STATEMENT = 1000;
 /** The columns `eventInsert` binds, in its order. */
 const EVENT_COLUMNS = ["id", "type", "card_id", "brand_id", "partner_id", "surface", "slot", "quality", "visitor", "viewer", "placement", "at", "dedup_key", "ingest_batch", "day"] as const;
 
+/** The key of a rollup row at a grain: the card, the hour or day, and what the events were. */
+const ROLLUP_KEY = <G extends "hour" | "day">(grain: G) => ["card_id", grain, "surface", "slot", "quality"] as const;
+
 /** A credited click: it may make its viewer a unique visitor of the day. */
 const earnsVisit = (event: StoredEvent) => event.type === "click" && event.quality === "credited" && event.viewer !== undefined;
 /** A credited trending impression with a valid placement: it may debit the brand. */
@@ -38,6 +41,32 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
   /** `INSERT INTO events` texts by row count: the one statement that grows with traffic is built as text, not as a query tree. */
   const eventInserts = new Map<number, string>();
   const placeholder = kind === "postgres" ? (n: number) => `$${n}` : () => "?";
+
+  /** Counter upsert texts by table and row count (see `upsert`). */
+  const upserts = new Map<string, string>();
+
+  /**
+   * Adds `rows` to a counter table: one multi-row upsert per 1000 rows, which sets `keys`,
+   * `others` and `sums`, and adds up the `sums` on a key already there. Built as text and kept per row count, like the events
+   * INSERT, so a batch builds no query tree and the SQLite thread finds the text it prepared.
+   */
+  function upsert<Row extends object>(table: keyof Database & string, keys: readonly (keyof Row & string)[], others: readonly (keyof Row & string)[], sums: readonly (keyof Row & string)[], rows: ReadonlyMap<string, Row>): CompiledQuery[] {
+    const columns = [...keys, ...others, ...sums];
+    return chunks([...rows.values()], 1000).map((chunk) => {
+      const cacheKey = `${table}|${chunk.length}`;
+      let text = upserts.get(cacheKey);
+      if (text === undefined) {
+        const values: string[] = [];
+        for (let row = 0, n = 1; row < chunk.length; row++) values.push(`(${columns.map(() => placeholder(n++)).join(", ")})`);
+        const set = sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", ");
+        text = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${set}`;
+        if (upserts.size < 256) upserts.set(cacheKey, text);
+      }
+      const parameters: unknown[] = [];
+      for (const row of chunk) for (const column of columns) parameters.push(row[column]);
+      return CompiledQuery.raw(text, parameters);
+    });
+  }
 
   /** Stores `chunk` (skipping a seen `dedup_key` or id) and answers the ids stored. */
   function eventInsert(chunk: readonly StoredEvent[], batch: number): CompiledQuery {
@@ -183,36 +212,14 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
       uniqueDays.set(`${event.brandId}|${day}|${scope}|${item}`, dayRow);
       dayRow.n = Number(dayRow.n) + 1;
     }
-    const add = <T extends "rollup_hours" | "rollup_days" | "uniques_hours" | "uniques_days" | "ledgers" | "brand_days">(table: T, column: string) =>
-      sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`;
     const statements: CompiledQuery[] = [];
-    for (const rows of chunks([...hours.values()], 1000)) {
-      statements.push(
-        db.insertInto("rollup_hours").values(rows)
-          .onConflict((c) => c.columns(["card_id", "hour", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("rollup_hours", "impressions"), clicks: add("rollup_hours", "clicks"), score: add("rollup_hours", "score") }))
-          .compile(),
-      );
-    }
-    for (const rows of chunks([...days.values()], 1000)) {
-      statements.push(
-        db.insertInto("rollup_days").values(rows)
-          .onConflict((c) => c.columns(["card_id", "day", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("rollup_days", "impressions"), clicks: add("rollup_days", "clicks") }))
-          .compile(),
-      );
-    }
-    for (const rows of chunks([...uniqueHours.values()], 1000)) {
-      statements.push(db.insertInto("uniques_hours").values(rows).onConflict((c) => c.columns(["brand_id", "hour", "scope", "item"]).doUpdateSet({ n: add("uniques_hours", "n") })).compile());
-    }
-    for (const rows of chunks([...uniqueDays.values()], 1000)) {
-      statements.push(db.insertInto("uniques_days").values(rows).onConflict((c) => c.columns(["brand_id", "day", "scope", "item"]).doUpdateSet({ n: add("uniques_days", "n") })).compile());
-    }
-    for (const rows of chunks([...brandDays.values()], 1000)) {
-      statements.push(
-        db.insertInto("brand_days").values(rows)
-          .onConflict((c) => c.columns(["brand_id", "day", "surface", "slot", "quality"]).doUpdateSet({ impressions: add("brand_days", "impressions"), clicks: add("brand_days", "clicks") }))
-          .compile(),
-      );
-    }
+    statements.push(
+      ...upsert("rollup_hours", ROLLUP_KEY("hour"), ["brand_id", "partner_id"], ["impressions", "clicks", "score"], hours),
+      ...upsert("rollup_days", ROLLUP_KEY("day"), ["brand_id", "partner_id"], ["impressions", "clicks"], days),
+      ...upsert("uniques_hours", ["brand_id", "hour", "scope", "item"], [], ["n"], uniqueHours),
+      ...upsert("uniques_days", ["brand_id", "day", "scope", "item"], [], ["n"], uniqueDays),
+      ...upsert("brand_days", ["brand_id", "day", "surface", "slot", "quality"], [], ["impressions", "clicks"], brandDays),
+    );
     for (const rows of chunks([...cardDays.values()], 1000)) {
       // A day's row starts from the card's totals of its last earlier day; then every row from
       // each changed day on (at most yesterday's and today's) adds that day's change.
@@ -234,13 +241,7 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
           WHERE card_id IN (SELECT card_id FROM d) AND day >= (SELECT MIN(day) FROM d)`.compile(db),
       );
     }
-    if (ledgers.size > 0) {
-      statements.push(
-        db.insertInto("ledgers").values([...ledgers.values()])
-          .onConflict((c) => c.column("brand_id").doUpdateSet({ uv: add("ledgers", "uv"), pv_delivered: add("ledgers", "pv_delivered") }))
-          .compile(),
-      );
-    }
+    statements.push(...upsert("ledgers", ["brand_id"], [], ["uv", "pv_delivered"], ledgers));
     return statements;
   }
 
