@@ -60,5 +60,5 @@ export type { MintOptions, PassAlgorithm, PassMinter, PassMinterOptions } from "
 
 export { buildDeepLink, encodeQuery, isHostUrl } from "./links/deep-link.js";
 export type { DeepLink, DeepLinkOptions } from "./links/deep-link.js";
-export { hosts } from "./links/hosts.js";
-export type { HostProfile } from "./links/hosts.js";
+export { HOST_IDS, appHost, hosts } from "./links/hosts.js";
+export type { HostId, HostProfile } from "./links/hosts.js";

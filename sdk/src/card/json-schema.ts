@@ -63,8 +63,19 @@ export interface ArraySchema {
   readonly uniqueItems?: boolean;
 }
 
+/**
+ * One of several schemas of different `type`s, told apart by the value's JSON type: a value is
+ * checked against the one of its type (the admin API's `apps` take an appId string or
+ * `{ id, host }`). Only {@link validateSchema} knows it; the card's schemas do not use it.
+ */
+export interface AnyOfSchema {
+  readonly anyOf: readonly (StringSchema | IntegerSchema | BooleanSchema | ArraySchema | ObjectSchema)[];
+  readonly description?: string;
+  readonly type?: undefined;
+}
+
 /** A field of the card contract. */
-export type Schema = StringSchema | IntegerSchema | BooleanSchema | ArraySchema | ObjectSchema;
+export type Schema = StringSchema | IntegerSchema | BooleanSchema | ArraySchema | ObjectSchema | AnyOfSchema;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -80,7 +91,9 @@ type InferObject<S extends ObjectSchema> = S extends {
   : { -readonly [K in keyof S["properties"]]?: Infer<S["properties"][K]> };
 
 /** The TypeScript type of the values a schema accepts. */
-export type Infer<S> = S extends { readonly enum: readonly (infer E)[] }
+export type Infer<S> = S extends { readonly anyOf: readonly (infer A)[] }
+  ? Infer<A>
+  : S extends { readonly enum: readonly (infer E)[] }
   ? E
   : S extends { readonly const: infer C }
     ? C
@@ -205,9 +218,14 @@ function check(schema: Schema, value: unknown, path: string, errors: FieldError[
   }
 }
 
-/** Booleans and arrays (the admin API's schemas have them; the card's do not). */
+/** Booleans, arrays and `anyOf` (the admin API's schemas have them; the card's do not). */
 const booleansAndArrays: Extension = (schema, value, path, errors, check) => {
-  if (schema.type === "boolean") {
+  if (schema.type === undefined) {
+    const type = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : value === null ? "null" : typeof value;
+    const branch = schema.anyOf.find((inner) => inner.type === type);
+    if (branch) check(branch, value, path);
+    else errors.push({ path, message: `must be ${schema.anyOf.map((inner) => `${/^[aeiou]/.test(inner.type) ? "an" : "a"} ${inner.type}`).join(" or ")}` });
+  } else if (schema.type === "boolean") {
     if (typeof value !== "boolean") errors.push({ path, message: "must be true or false" });
   } else if (schema.type === "array") {
     if (!Array.isArray(value)) {

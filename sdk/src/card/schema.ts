@@ -5,6 +5,7 @@
 
 import type { FieldError } from "../errors.js";
 import { validateScalarSchema, type Infer } from "./json-schema.js";
+import { HOST_IDS, appHost } from "../links/hosts.js";
 
 /** Where a card is shown on a partner platform; a card renders only on its own surface. */
 export const SURFACES = ["dm", "profile", "feed"] as const;
@@ -65,11 +66,11 @@ export const sharerSchema = {
 /** The mini-program a card opens. */
 export const appSchema = {
   type: "object",
-  description: "The mini-program to open: its appId, a page and an optional query.",
+  description: "The mini-program to open: its appId, a page, an optional query and the host app it lives in.",
   properties: {
     id: {
       type: "string",
-      description: "The mini-program's appId (Alipay: 16 digits; a host profile may set its own pattern).",
+      description: "The mini-program's appId, in its host's pattern: Alipay 16 digits, WeChat `wx` and 16 lowercase hex digits.",
       minLength: 1,
       maxLength: 64,
       pattern: "^[A-Za-z0-9_.\\-]+$",
@@ -91,6 +92,12 @@ export const appSchema = {
       "x-maxBytes": 1024,
       pattern: `^${ENCODED}+=${ENCODED}*(?:&${ENCODED}+=${ENCODED}*)*$`,
       errorMessage: "must be URL-encoded k=v pairs joined by &",
+    },
+    host: {
+      type: "string",
+      description:
+        "The host app that opens it: `alipay` or `wechat`; absent means `alipay`. The appId must fit that host's pattern, and a WeChat page is a path only (its parameters go in `query`).",
+      enum: HOST_IDS,
     },
   },
   required: ["id", "page"],
@@ -219,6 +226,11 @@ export type CardInput = Infer<typeof cardInputSchema>;
 
 /** Rules across fields, shared by issuance and render. */
 function checkCardRules(card: Partial<Card>, errors: FieldError[]): void {
+  // The schema passed, so `app` is there and names a built-in host.
+  const { app } = card as Card;
+  const host = appHost(app)!;
+  if (!new RegExp(host.appIdPattern).test(app.id)) errors.push({ path: "/app/id", message: `must fit ${host.name}'s appId pattern ${host.appIdPattern}` });
+  if (host.pathOnly && app.page.includes("?")) errors.push({ path: "/app/page", message: `must be a path only for ${host.name}: put its parameters in query` });
   if (card.kind === "product" && card.price === undefined) {
     errors.push({ path: "/price", message: "is required for a product card" });
   }
@@ -234,9 +246,10 @@ function checkCardRules(card: Partial<Card>, errors: FieldError[]): void {
 }
 
 /**
- * Validates a `POST /v1/cards` body: the schema, then the rules across fields
- * (a product needs `price`, a membership needs `membership`, feed and profile shares
- * need a `sharer`, or a `sharerPass` that names one). Returns every failing field; an empty list means valid.
+ * Validates a `POST /v1/cards` body: the schema, then the rules across fields (the appId fits
+ * the pattern of the host `app.host` names, a WeChat page carries no `?query`, a product needs
+ * `price`, a membership needs `membership`, feed and profile shares need a `sharer`, or a
+ * `sharerPass` that names one). Returns every failing field; an empty list means valid.
  */
 export function validateCardInput(input: unknown): FieldError[] {
   const errors = validateScalarSchema(cardInputSchema, input);
@@ -249,7 +262,7 @@ export function validateCardInput(input: unknown): FieldError[] {
   return errors;
 }
 
-/** Validates the `card` claim of a token, as the verifier does before anything renders. */
+/** Validates the `card` claim of a token (the schema and the same rules across fields), as the verifier does before anything renders. */
 export function validateCard(card: unknown): FieldError[] {
   const errors = validateScalarSchema(cardSchema, card);
   if (errors.length === 0) checkCardRules(card as Card, errors);

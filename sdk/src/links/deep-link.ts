@@ -8,13 +8,16 @@
 
 import { MinicardError } from "../errors.js";
 import type { AppTarget } from "../card/schema.js";
-import { hosts, type HostProfile } from "./hosts.js";
+import { appHost, hosts, type HostProfile } from "./hosts.js";
 
 /** The three ways to open a mini-program. */
 export interface DeepLink {
   /** The host's own scheme, e.g. `alipays://platformapi/startapp?appId=…&page=…`. */
   scheme: string;
-  /** The https hop that relays the scheme, for browsers and desktop QR codes. */
+  /**
+   * The web fallback, for browsers and desktop QR codes: the https hop that relays the scheme,
+   * or, for a host without one (WeChat), the card's landing page (the `landing` option).
+   */
   web: string;
   /** An Android `intent:` URL with the web hop as browser fallback (the scheme when the host has no Android package). */
   intent: string;
@@ -22,8 +25,14 @@ export interface DeepLink {
 
 /** Options of {@link buildDeepLink}. */
 export interface DeepLinkOptions {
-  /** The host profile; default `hosts.alipay`. */
+  /** The host profile; default the host the app names (`app.host`), else `hosts.alipay`. */
   host?: HostProfile;
+  /**
+   * The card's landing page, `<issuer>/c/<id>` (an `http:` or `https:` URL without
+   * credentials): the web fallback of a host without an https hop (WeChat), required for
+   * one. Ignored for a host that has a hop.
+   */
+  landing?: string;
 }
 
 function fill(template: string, values: Record<string, string | undefined>): string {
@@ -44,8 +53,10 @@ function fill(template: string, values: Record<string, string | undefined>): str
 }
 
 /**
- * Builds the scheme, web-hop and Android `intent:` URLs that open `app` in `host`.
- * Throws a `MinicardError` (`invalid_argument`) when the appId does not fit the host.
+ * Builds the scheme, web-fallback and Android `intent:` URLs that open `app` in its host (the
+ * `host` option, else the host `app.host` names, else Alipay). Throws a `MinicardError`
+ * (`invalid_argument`) when the appId does not fit the host, the app names an unknown host,
+ * or the host has no https hop and no usable `landing` was given.
  *
  * @example
  * ```ts
@@ -54,10 +65,18 @@ function fill(template: string, values: Record<string, string | undefined>): str
  *   { host: hosts.alipay },
  * );
  * // scheme: alipays://platformapi/startapp?appId=2021000000000001&page=pages%2Fmovie%2Fdetail%3Fid%3D42&query=from%3Dweibo
+ *
+ * const wechat = buildDeepLink(
+ *   { id: "wx0123456789abcdef", page: "pages/movie/detail", query: "id=42", host: "wechat" },
+ *   { landing: "https://cards.example/c/01KABCDEFGHJKMNPQRSTVWXYZ0" },
+ * );
+ * // scheme: weixin://dl/business/?appid=wx0123456789abcdef&path=pages%2Fmovie%2Fdetail&query=id%3D42
+ * // web:    https://cards.example/c/01KABCDEFGHJKMNPQRSTVWXYZ0 (WeChat has no https hop)
  * ```
  */
 export function buildDeepLink(app: AppTarget, options: DeepLinkOptions = {}): DeepLink {
-  const host = options.host ?? hosts.alipay;
+  const host = options.host ?? appHost(app ?? {});
+  if (host === undefined) throw new MinicardError("invalid_argument", "app.host is not a known host");
   if (typeof app?.id !== "string" || !new RegExp(host.appIdPattern).test(app.id)) {
     throw new MinicardError("invalid_argument", `app.id does not match ${host.name}'s appId pattern ${host.appIdPattern}`);
   }
@@ -65,14 +84,15 @@ export function buildDeepLink(app: AppTarget, options: DeepLinkOptions = {}): De
     throw new MinicardError("invalid_argument", "app.page is required");
   }
   let scheme: string;
-  let web: string;
+  let web: string | undefined;
   try {
     scheme = fill(host.scheme, { appId: app.id, page: app.page, query: app.query });
-    web = fill(host.web, { scheme });
+    web = host.web === undefined ? webUrl(options.landing)?.href : fill(host.web, { scheme });
   } catch (cause) {
     // encodeURIComponent throws URIError on a lone surrogate: a coded refusal, not a crash.
     throw new MinicardError("invalid_argument", "app.page and app.query must be well-formed text", { cause });
   }
+  if (web === undefined) throw new MinicardError("invalid_argument", `${host.name} has no web hop: pass the card's landing page as landing`);
   const colon = scheme.indexOf(":");
   const intent =
     host.androidPackage === undefined
@@ -97,15 +117,18 @@ export function encodeQuery(pairs: Record<string, string | number>): string {
 }
 
 /**
- * True when `href` is a URL this host may be opened with: its scheme, its web hop, or an
- * `intent:` URL for its package. The widget checks every URL it opens with this, so a
- * `javascript:` or foreign URL can never be opened even if a bug built one.
+ * True when `href` is a URL this host may be opened with: its scheme, its web hop (for a host
+ * without one, the card's `landing` page when given), or an `intent:` URL for its package.
+ * The widget checks every URL it opens with this and the card's own host, so a `javascript:`
+ * URL, a foreign URL or another host's scheme (`weixin:` for an Alipay card) can never be
+ * opened even if a bug built one.
  */
-export function isHostUrl(href: string, host: HostProfile = hosts.alipay): boolean {
+export function isHostUrl(href: string, host: HostProfile = hosts.alipay, landing?: string): boolean {
   const url = parseUrl(href);
   if (url === undefined) return false;
   const scheme = templateBase(host.scheme);
-  if (sameTarget(url, scheme) || sameTarget(url, templateBase(host.web))) return true;
+  const web = host.web === undefined ? webUrl(landing) : templateBase(host.web);
+  if (sameTarget(url, scheme) || (web !== undefined && sameTarget(url, web))) return true;
   if (url.protocol !== "intent:" || host.androidPackage === undefined) return false;
   // intent://<scheme's host and path>?…#Intent;scheme=…;package=…;S.browser_fallback_url=…;end
   if (url.host !== scheme.host || url.pathname !== scheme.pathname) return false;
@@ -121,8 +144,8 @@ export function isHostUrl(href: string, host: HostProfile = hosts.alipay): boole
   }
   const fallback = fields.get("S.browser_fallback_url");
   if (fallback === undefined) return true;
-  const web = parseUrl(safeDecode(fallback));
-  return web !== undefined && sameTarget(web, templateBase(host.web));
+  const target = parseUrl(safeDecode(fallback));
+  return target !== undefined && web !== undefined && sameTarget(target, web);
 }
 
 function parseUrl(href: string): URL | undefined {
@@ -131,6 +154,12 @@ function parseUrl(href: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `landing` as a URL when it is an `http:` or `https:` URL without credentials. */
+function webUrl(landing: string | undefined): URL | undefined {
+  const url = parseUrl(landing ?? "");
+  return url && /^https?:$/.test(url.protocol) && !url.username && !url.password ? url : undefined;
 }
 
 function safeDecode(value: string): string {

@@ -12,7 +12,7 @@
 
 import { MinicardError, type VerifierErrorCode } from "../errors.js";
 import { validateCard, type Card, type Surface } from "../card/schema.js";
-import { hosts, type HostProfile } from "../links/hosts.js";
+import type { HostProfile } from "../links/hosts.js";
 import { CARD_TYPE, CLAIM_TYPES, type CardClaims, isCardId } from "../card/claims.js";
 import { CANONICAL_SEGMENT, hasDuplicateMember, isHighS, jsonObject, splitCompact, utf8, verifySignature, type Algorithm, type CompactJws } from "./jws.js";
 import { createIssuerKeys, trimSlash, type IssuerKeysOptions, type KeyResolver } from "./keys.js";
@@ -34,7 +34,11 @@ export interface VerifierOptions extends IssuerKeysOptions {
   algorithms?: readonly Algorithm[];
   /** Seconds of clock skew tolerated on `nbf` and `exp`; default 30. */
   clockToleranceSeconds?: number;
-  /** The host profile whose appId pattern the card's app must match; default `hosts.alipay`. */
+  /**
+   * Only cards for this host: a card whose `app.host` names another (absent names Alipay), or
+   * whose appId does not fit this profile's pattern, is refused as `malformed`. Default: any
+   * built-in host, each card's appId checked against the pattern of the host it names.
+   */
   host?: HostProfile;
   /** A key set shared with other verifiers of the same issuer. */
   keys?: KeyResolver;
@@ -150,8 +154,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!(ALGORITHMS as readonly string[]).includes(alg)) throw new TypeError(`unsupported algorithm ${alg}`);
   }
   const clockTolerance = options.clockToleranceSeconds ?? 30;
-  const host = options.host ?? hosts.alipay;
-  const appId = new RegExp(host.appIdPattern);
+  const host = options.host;
   const keys = options.keys ?? createIssuerKeys(issuer, options);
 
   async function verify(token: string, verifyOptions: VerifyOptions): Promise<VerifiedCard> {
@@ -163,7 +166,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!(await verifySignature(jws, alg, key))) fail("invalid_signature", "the signature does not match");
     const now = (verifyOptions?.now ?? new Date()).getTime() / 1000;
     const claims = checkClaims(payload, issuer, audience, now, clockTolerance);
-    const card = checkCard(payload.card, appId);
+    const card = checkCard(payload.card, host);
     if (card.surface !== surface) {
       fail("wrong_surface", `a ${card.surface} card, not for ${String(surface)}`);
     }
@@ -209,14 +212,19 @@ function checkClaims(
   return claims;
 }
 
-/** Checks the `card` claim against the contract's schema and the host's appId pattern. */
-function checkCard(card: unknown, appId: RegExp): Card {
+/**
+ * Checks the `card` claim against the contract's schema (the appId against the pattern of the
+ * host the card names among them), then, for a verifier of one host, that it is that host's.
+ */
+function checkCard(card: unknown, host: HostProfile | undefined): Card {
   const errors = validateCard(card);
   if (errors.length > 0) {
     const first = errors[0]!;
     fail("malformed", `card${first.path} ${first.message}`);
   }
   const valid = card as Card;
-  if (!appId.test(valid.app.id)) fail("malformed", "the appId does not fit the host");
+  if (host && ((valid.app.host ?? "alipay") !== host.id || !new RegExp(host.appIdPattern).test(valid.app.id))) {
+    fail("malformed", `a card for another host than ${host.name}, or an appId that does not fit it`);
+  }
   return valid;
 }

@@ -77,8 +77,47 @@ describe("validateCardInput: accepted", () => {
     expect(validateCardInput(input({ ttlSeconds: CARD_TTL.max }))).toEqual([]);
   });
 
-  it("accepts generic (non-Alipay) appIds: the host profile narrows them, not the schema", () => {
-    expect(validateCardInput(input({ app: app({ id: "wx1234567890abcdef" }) }))).toEqual([]);
+  it("accepts a WeChat appId when the app names the wechat host", () => {
+    expect(validateCardInput(input({ app: app({ id: "wx1234567890abcdef", host: "wechat", query: "id=42" }) }))).toEqual([]);
+    expect(validateCardInput(input({ app: app({ host: "alipay" }) }))).toEqual([]);
+  });
+});
+
+describe("validateCardInput: app.host", () => {
+  it.each([["weixin"], ["WeChat"], ["ALIPAY"], ["baidu"], [""], ["__proto__"], ["toString"]])("refuses the host %j at /app/host", (host) => {
+    const errors = validateCardInput(input({ app: app({ host }) }));
+    expect(paths(errors)).toEqual(["/app/host"]);
+    expect(errors[0]!.message).toBe("must be one of: alipay, wechat");
+  });
+
+  it("refuses a host that is not a string at /app/host", () => {
+    expect(paths(validateCardInput(input({ app: app({ host: 1 }) })))).toEqual(["/app/host"]);
+    expect(paths(validateCardInput(input({ app: app({ host: null }) })))).toEqual(["/app/host"]);
+  });
+
+  it.each([
+    ["an Alipay appId named as WeChat's", { id: "2021000000000001", host: "wechat" }, /WeChat's appId pattern/],
+    ["a WeChat appId with no host (Alipay)", { id: "wx1234567890abcdef" }, /Alipay's appId pattern/],
+    ["a WeChat appId named as Alipay's", { id: "wx1234567890abcdef", host: "alipay" }, /Alipay's appId pattern/],
+    ["a WeChat appId in capitals", { id: "wx1234567890ABCDEF", host: "wechat" }, /WeChat's appId pattern/],
+    ["a WeChat appId one digit short", { id: "wx1234567890abcde", host: "wechat" }, /WeChat's appId pattern/],
+  ])("refuses %s at /app/id", (_name, target, message) => {
+    const errors = validateCardInput(input({ app: app(target) }));
+    expect(paths(errors)).toEqual(["/app/id"]);
+    expect(errors[0]!.message).toMatch(message);
+  });
+
+  it("refuses a WeChat page that carries its own ?query (WeChat's path cannot): its parameters go in query", () => {
+    const errors = validateCardInput(input({ app: app({ id: "wx1234567890abcdef", host: "wechat", page: "pages/movie/detail?id=42" }) }));
+    expect(paths(errors)).toEqual(["/app/page"]);
+    expect(validateCardInput(input({ app: app({ page: "pages/movie/detail?id=42" }) }))).toEqual([]); // Alipay's page may
+  });
+
+  it("applies the same rules to a token's card claim (validateCard)", () => {
+    const card = baseCard();
+    expect(validateCard({ ...card, app: { id: "wx1234567890abcdef", page: "pages/index/index", host: "wechat" } })).toEqual([]);
+    expect(paths(validateCard({ ...card, app: { id: "2021000000000001", page: "pages/index/index", host: "wechat" } }))).toEqual(["/app/id"]);
+    expect(paths(validateCard({ ...card, app: { id: "2021000000000001", page: "pages/index/index", host: "line" } }))).toEqual(["/app/host"]);
   });
 });
 
@@ -168,9 +207,9 @@ describe("validateCardInput: app.id and app.query", () => {
     expect(paths(validateCardInput(input({ app: app({ id: "../2021" }) })))).toEqual(["/app/id"]);
   });
 
-  it("lets the Alipay host refuse an appId with letters (buildDeepLink: invalid_argument)", () => {
+  it("refuses an Alipay appId with letters, as buildDeepLink does (invalid_argument)", () => {
     const target = { id: "2021abc000000001", page: "pages/index/index" };
-    expect(validateCardInput(input({ app: target }))).toEqual([]);
+    expect(paths(validateCardInput(input({ app: target })))).toEqual(["/app/id"]);
     let caught: unknown;
     try {
       buildDeepLink(target, { host: hosts.alipay });

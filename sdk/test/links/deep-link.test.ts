@@ -195,3 +195,141 @@ describe("isHostUrl", () => {
     expect(isHostUrl(url, hosts.alipay)).toBe(false);
   });
 });
+
+describe("buildDeepLink with hosts.wechat", () => {
+  const WX = "wx0123456789abcdef";
+  const LANDING = "https://cards.example/c/01KABCDEFGHJKMNPQRSTVWXYZ0";
+
+  /** The scheme's parameters, after checking it is WeChat's `weixin://dl/business/`. */
+  function wechatParams(scheme: string): URLSearchParams {
+    const url = new URL(scheme);
+    expect(url.protocol).toBe("weixin:");
+    expect(url.host).toBe("dl");
+    expect(url.pathname).toBe("/business/");
+    expect(url.hash).toBe("");
+    return url.searchParams;
+  }
+
+  it("builds the documented plain-text URL Scheme exactly, with the landing page as the web fallback", () => {
+    const links = buildDeepLink({ id: WX, page: "pages/movie/detail", query: "id=42&from=weibo", host: "wechat" }, { landing: LANDING });
+    expect(links.scheme).toBe("weixin://dl/business/?appid=wx0123456789abcdef&path=pages%2Fmovie%2Fdetail&query=id%3D42%26from%3Dweibo");
+    expect(links.web).toBe(LANDING);
+    // No Android package: the intent is the scheme itself, which a page navigating to it opens.
+    expect(links.intent).toBe(links.scheme);
+    // The card's own host is the default; passing the profile builds the same links.
+    expect(buildDeepLink({ id: WX, page: "pages/movie/detail", query: "id=42&from=weibo", host: "wechat" }, { host: hosts.wechat, landing: LANDING })).toEqual(links);
+  });
+
+  it("round-trips: every parameter exactly once, in order, with its value whole", () => {
+    const page = "pages/movie/detail";
+    const query = encodeQuery({ id: 42, q: "上海 & 北京", hash: "#x", eq: "a=b" });
+    const params = wechatParams(buildDeepLink({ id: WX, page, query, host: "wechat" }, { landing: LANDING }).scheme);
+    expect([...params.keys()]).toEqual(["appid", "path", "query"]);
+    expect(params.getAll("appid")).toEqual([WX]);
+    expect(params.getAll("path")).toEqual([page]);
+    expect(params.getAll("query")).toEqual([query]);
+    expect(Object.fromEntries(new URLSearchParams(params.get("query")!))).toEqual({ id: "42", q: "上海 & 北京", hash: "#x", eq: "a=b" });
+  });
+
+  it("leaves out query when there is none", () => {
+    const params = wechatParams(buildDeepLink({ id: WX, page: "pages/index/index", host: "wechat" }, { landing: LANDING }).scheme);
+    expect([...params.keys()]).toEqual(["appid", "path"]);
+  });
+
+  it.each([
+    ["an added parameter in the page", "pages/x&appid=wx9999999999999999&env_version=develop"],
+    ["a fragment in the page", "pages/x#appid=wx9999999999999999"],
+    ["an encoded ampersand", "pages/x%26path%3Devil"],
+  ])("hostile values cannot add, drop or replace a parameter: %s", (_name, hostile) => {
+    const params = wechatParams(buildDeepLink({ id: WX, page: hostile, query: `${hostile}=1&path=evil&appid=wx9999999999999999`, host: "wechat" }, { landing: LANDING }).scheme);
+    expect([...params.keys()]).toEqual(["appid", "path", "query"]);
+    expect(params.get("appid")).toBe(WX);
+    expect(params.get("path")).toBe(hostile);
+    expect(params.get("query")).toBe(`${hostile}=1&path=evil&appid=wx9999999999999999`);
+  });
+
+  it("keeps the parameters exactly [appid, path, query] for random-ish inputs", () => {
+    const next = prng(20261);
+    for (let i = 0; i < 300; i += 1) {
+      const page = randomString(next, 1, 40);
+      const query = randomString(next, 1, 60);
+      const params = wechatParams(buildDeepLink({ id: WX, page, query, host: "wechat" }, { landing: LANDING }).scheme);
+      expect([...params.keys()]).toEqual(["appid", "path", "query"]);
+      expect(params.get("path")).toBe(page);
+      expect(params.get("query")).toBe(query);
+    }
+  });
+
+  it.each([
+    ["an Alipay appId", "2021000000000001"],
+    ["capital hex", "wx0123456789ABCDEF"],
+    ["one digit short", "wx0123456789abcde"],
+    ["one digit long", "wx0123456789abcdef0"],
+    ["a prefix other than wx", "wy0123456789abcdef"],
+    ["a trailing newline", "wx0123456789abcdef\n"],
+    ["a parameter appended", "wx0123456789abcdef&path=x"],
+  ])("refuses %s as a WeChat appId (invalid_argument)", (_name, id) => {
+    expect(() => buildDeepLink({ id, page: "pages/index/index", host: "wechat" }, { landing: LANDING })).toThrowError(
+      expect.objectContaining({ name: "MinicardError", code: "invalid_argument" }),
+    );
+  });
+
+  it("refuses a WeChat appId under the Alipay profile, and an Alipay card's appId under WeChat's (invalid_argument)", () => {
+    expect(() => buildDeepLink({ id: WX, page: "pages/index/index" })).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => buildDeepLink({ id: WX, page: "pages/index/index", host: "wechat" }, { host: hosts.alipay })).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => buildDeepLink({ id: APP_ID, page: "pages/index/index", host: "wechat" }, { landing: LANDING })).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+  });
+
+  it("refuses an unknown host name (invalid_argument)", () => {
+    const app = { id: WX, page: "pages/index/index", host: "line" } as unknown as Parameters<typeof buildDeepLink>[0];
+    expect(() => buildDeepLink(app, { landing: LANDING })).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+  });
+
+  it.each([
+    ["no landing", undefined],
+    ["a javascript: landing", "javascript:alert(1)"],
+    ["a data: landing", "data:text/html,hi"],
+    ["a landing with credentials", "https://user:pw@cards.example/c/01KABCDEFGHJKMNPQRSTVWXYZ0"],
+    ["a relative landing", "/c/01KABCDEFGHJKMNPQRSTVWXYZ0"],
+  ])("refuses %s: WeChat has no https hop (invalid_argument)", (_name, landing) => {
+    expect(() => buildDeepLink({ id: WX, page: "pages/index/index", host: "wechat" }, landing === undefined ? {} : { landing })).toThrowError(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
+  });
+
+  it("ignores landing for a host with a hop: an Alipay card's links are unchanged", () => {
+    const app = { id: APP_ID, page: "pages/index/index" };
+    expect(buildDeepLink(app, { landing: LANDING })).toEqual(buildDeepLink(app));
+  });
+});
+
+describe("isHostUrl with hosts.wechat", () => {
+  const LANDING = "http://localhost:8787/c/01KABCDEFGHJKMNPQRSTVWXYZ0";
+  const wechat = buildDeepLink({ id: "wx0123456789abcdef", page: "pages/index/index", query: "a=1", host: "wechat" }, { landing: LANDING });
+  const alipay = buildDeepLink({ id: APP_ID, page: "pages/index/index" });
+
+  it("accepts WeChat's scheme, and its landing page when given", () => {
+    expect(isHostUrl(wechat.scheme, hosts.wechat)).toBe(true);
+    expect(isHostUrl(wechat.web, hosts.wechat, LANDING)).toBe(true);
+  });
+
+  it.each([
+    ["the landing page when no landing is given", wechat.web, undefined],
+    ["another card's landing page", LANDING.replace("01KA", "01KB"), LANDING],
+    ["another origin", "http://evil.example/c/01KABCDEFGHJKMNPQRSTVWXYZ0", LANDING],
+    ["Alipay's scheme", alipay.scheme, LANDING],
+    ["Alipay's web hop", alipay.web, LANDING],
+    ["Alipay's intent", alipay.intent, LANDING],
+    ["a weixin: URL to another path", "weixin://dl/evil/?appid=wx0123456789abcdef", LANDING],
+    ["a weixin: URL to another host", "weixin://evil/business/?appid=wx0123456789abcdef", LANDING],
+    ["javascript:", "javascript:alert(1)", LANDING],
+    ["a javascript: landing", "javascript:alert(1)", "javascript:alert(1)"],
+  ])("rejects %s", (_name, url, landing) => {
+    expect(isHostUrl(url, hosts.wechat, landing)).toBe(false);
+  });
+
+  it("an Alipay card never accepts the weixin: scheme", () => {
+    expect(isHostUrl(wechat.scheme, hosts.alipay)).toBe(false);
+    expect(isHostUrl(wechat.scheme)).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSPKI, SignJWT } from "jose";
-import { createIssuerKeys, createVerifier, MAX_TOKEN_LENGTH, MinicardError, type Verifier } from "../../src/index.js";
+import { createIssuerKeys, createVerifier, hosts, MAX_TOKEN_LENGTH, MinicardError, type Verifier } from "../../src/index.js";
 import {
   AUDIENCE,
   APP_ID,
@@ -496,10 +496,29 @@ describe("verifier: malformed tokens", () => {
     expect(error.message).toMatch(/appId/);
   });
 
-  it("accepts a letters appId under a host profile whose pattern allows it", async () => {
-    const token = await mintCard(es, { issuer, card: { app: { id: "wx1234567890abcdef", page: "pages/index/index" } } });
-    const host = { id: "other", name: "Other", scheme: "other://open?appid={appId}", web: "https://other.example/?s={scheme}", appIdPattern: "^wx[0-9a-f]{16}$" };
-    await expect(verifier({ host }).verify(token, { surface: "feed" })).resolves.toMatchObject({ card: { app: { id: "wx1234567890abcdef" } } });
+  it("accepts a WeChat card: the appId is checked against the host the card names", async () => {
+    const app = { id: "wx1234567890abcdef", page: "pages/index/index", query: "id=42", host: "wechat" };
+    const token = await mintCard(es, { issuer, card: { app } });
+    await expect(verifier().verify(token, { surface: "feed" })).resolves.toMatchObject({ card: { app } });
+  });
+
+  it.each([
+    ["an Alipay appId named as WeChat's", { id: "2021000000000001", page: "pages/index/index", host: "wechat" }],
+    ["a host outside the allowlist", { id: "wx1234567890abcdef", page: "pages/index/index", host: "line" }],
+    ["a WeChat page carrying a ?query", { id: "wx1234567890abcdef", page: "pages/index/index?id=1", host: "wechat" }],
+  ])("rejects %s (malformed)", async (_name, app) => {
+    const token = await mintCard(es, { issuer, card: { app } });
+    await expectCode(verifier().verify(token, { surface: "feed" }), "malformed");
+  });
+
+  it("a verifier of one host (the host option) refuses the other host's cards, and accepts its own", async () => {
+    const wechat = await mintCard(es, { issuer, card: { app: { id: "wx1234567890abcdef", page: "pages/index/index", host: "wechat" } } });
+    const alipay = await mintCard(es, { issuer });
+    const error = await expectCode(verifier({ host: hosts.alipay }).verify(wechat, { surface: "feed" }), "malformed");
+    expect(error.message).toMatch(/another host than Alipay/);
+    await expectCode(verifier({ host: hosts.wechat }).verify(alipay, { surface: "feed" }), "malformed");
+    await expect(verifier({ host: hosts.wechat }).verify(wechat, { surface: "feed" })).resolves.toMatchObject({ card: { app: { host: "wechat" } } });
+    await expect(verifier({ host: hosts.alipay }).verify(alipay, { surface: "feed" })).resolves.toMatchObject({ card: { title: expect.any(String) } });
   });
 
   it.each([
