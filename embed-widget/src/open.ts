@@ -1,69 +1,46 @@
 /**
  * @module open — what a tap on a card does.
  *
- * The link is built from the verified card's `app` by the host profile (never read from the
- * card as a URL) and checked with `isHostUrl` before anything opens it. Then:
+ * The link is built from the verified card's `app` by the profile of the host the card names
+ * (`app.host`: Alipay or WeChat; never read from the card as a URL) and checked with
+ * `isHostUrl` against that same host before anything opens it, so an Alipay card can never
+ * open `weixin:` and a WeChat card never `alipays:`. Then:
  * - a cancelable `minicard:open` event (the card component fires it; a partner's native
  *   app can take over by calling `preventDefault()`);
- * - iOS: the host's scheme (`alipays://…`); Android: an `intent:` URL whose browser
- *   fallback is the web hop; if the page is still visible ~1.5 s later the app did not
- *   open, and the card offers the web hop in a sheet;
- * - desktop: a QR code of the web hop, to scan with the host app (the sheets and the QR
- *   encoder are loaded only then).
+ * - iOS: the host's scheme (`alipays://…`, `weixin://dl/business/…`); Android: an `intent:`
+ *   URL whose browser fallback is the web hop (a host without an Android package, WeChat:
+ *   its scheme); if the page is still visible ~1.5 s later the app did not open, and the
+ *   card offers the web fallback in a sheet;
+ * - desktop: a QR code of the web fallback, to scan with the host app (the sheets and the QR
+ *   encoder are loaded only then). The web fallback is the host's https hop, or for a host
+ *   without one (WeChat) the card's landing page, `<issuer>/c/<id>`.
  */
 
-import { buildDeepLink, hosts, isHostUrl, type AppTarget, type DeepLink } from "@minicard/sdk";
-import { config, type SheetModule } from "./config.js";
+import { config, type SheetModule, type StatusModule } from "./config.js";
 import type { SheetOptions } from "./sheet/index.js";
 
-/** Where the reader is. */
-export type Platform = "ios" | "android" | "desktop";
+export type { OpenPlan, Platform } from "./status/plan-open.js";
 
-/** The reader's platform, from the user agent (iPadOS reports a Mac with touch). */
-export function platform(): Platform {
-  const agent = navigator.userAgent;
-  if (/Android/i.test(agent)) return "android";
-  if (/iPhone|iPad|iPod/i.test(agent) || (/Macintosh/.test(agent) && navigator.maxTouchPoints > 1)) return "ios";
-  return "desktop";
+let planner: StatusModule | undefined;
+let planning: Promise<StatusModule> | undefined;
+
+/**
+ * Loads the tap's planner (`planOpen`, `launch`: in the status file, which the first status
+ * check loads anyway); a card asks for it once verified. A failed load is retried next time.
+ */
+export function loadPlanner(): Promise<StatusModule> {
+  return (planning ??= config.loadStatus().then(
+    (module) => (planner = module),
+    (error: unknown) => {
+      planning = undefined;
+      throw error;
+    },
+  ));
 }
 
-/** What a tap will open. */
-export interface OpenPlan {
-  platform: Platform;
-  /** The URL opened (scheme, intent) or shown as a QR code (web hop). */
-  href: string;
-  links: DeepLink;
-}
-
-/** Plans the opening of `app`; undefined when no safe link can be built. */
-export function planOpen(app: AppTarget): OpenPlan | undefined {
-  const links = buildDeepLink(app, { host: hosts.alipay });
-  const where = platform();
-  const href = where === "ios" ? links.scheme : where === "android" ? links.intent : links.web;
-  return isHostUrl(href) && isHostUrl(links.web) ? { platform: where, href, links } : undefined;
-}
-
-/** Opens the host app; calls `onStillHere` if the page is still visible after `waitMs`. */
-export function launch(plan: OpenPlan, onStillHere: () => void, waitMs = 1500): () => void {
-  let left = false;
-  const away = () => {
-    if (document.visibilityState === "hidden") left = true;
-  };
-  const gone = () => (left = true);
-  addEventListener("visibilitychange", away);
-  addEventListener("pagehide", gone);
-  const stop = () => {
-    clearTimeout(timer);
-    removeEventListener("visibilitychange", away);
-    removeEventListener("pagehide", gone);
-  };
-  const timer = setTimeout(() => {
-    stop();
-    if (!left && document.visibilityState === "visible") onStillHere();
-  }, waitMs);
-  // Checked again at the last moment: nothing but the host's own URLs is ever opened.
-  if (isHostUrl(plan.href)) location.href = plan.href;
-  return stop;
+/** The planner once loaded, so a tap opens the host app in the same task as the tap. */
+export function loadedPlanner(): StatusModule | undefined {
+  return planner;
 }
 
 let sheetModule: Promise<SheetModule> | undefined;

@@ -15,11 +15,11 @@
 import { h, Component } from "preact";
 import type { VerifiedCard } from "@minicard/sdk";
 import { hostOf, track, watchImpression } from "../beacons.js";
-import { config, warn, warnOnce } from "../config.js";
+import { config, warn, warnOnce, type StatusModule } from "../config.js";
 import { codeOf, type WidgetErrorCode } from "../errors.js";
 import { pickLang, strings } from "../i18n.js";
 import { watchNear } from "../near.js";
-import { launch, planOpen, showSheet } from "../open.js";
+import { loadPlanner, loadedPlanner, showSheet, type OpenPlan } from "../open.js";
 import { watchStatus } from "../status.js";
 import { adoptStyles } from "../styles.js";
 import { loadCard, prefetchKeys } from "../verify.js";
@@ -141,6 +141,7 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
         if (generation !== this.#generation) return;
         this.setState({ status: "ready", verified });
         this.#watch(verified, issuer!);
+        loadPlanner().catch(() => {}); // before the first tap; a failure is reported by the tap
         this.#emit("minicard:render", { id: verified.id, surface: verified.surface, card: verified.card });
       })
       .catch((error: unknown) => generation === this.#generation && this.#fail(codeOf(error), error));
@@ -169,30 +170,40 @@ export class MiniProgramCard extends Component<MiniProgramCardProps, State> {
     this.#emit("minicard:error", { code, message });
   }
 
+  /**
+   * A tap: planned and launched by the planner, in the same task as the tap when it is loaded
+   * (it is asked for once the card is verified), else as soon as it loads.
+   */
   #open = () => {
+    const planner = loadedPlanner();
+    if (planner) this.#launch(planner);
+    else loadPlanner().then((loaded) => this.#launch(loaded), (error: unknown) => warn("could not open the card", error));
+  };
+
+  #launch({ planOpen, launch }: StatusModule) {
     try {
       const verified = this.state.verified;
       if (!verified) return;
-      const plan = planOpen(verified.card.app);
-      if (!plan) return this.#fail("malformed");
       const issuer = this.#issuer();
+      const plan = planOpen(verified.card.app, `${issuer}/c/${verified.id}`);
+      if (!plan) return this.#fail("malformed");
       if (issuer) track(issuer, "click", verified.id, this.#root, this.props);
       const detail = { href: plan.href, id: verified.id, card: verified.card, links: plan.links, platform: plan.platform };
       if (!this.#emit("minicard:open", detail, true)) return;
-      if (plan.platform === "desktop") this.#sheet("qr", plan.links.web);
-      else this.#cleanups.push(launch(plan, () => this.#sheet("fallback", plan.links.web)));
+      if (plan.platform === "desktop") this.#sheet("qr", plan);
+      else this.#cleanups.push(launch(plan, () => this.#sheet("fallback", plan)));
     } catch (error) {
       warn("could not open the card", error);
     }
-  };
+  }
 
-  /** Shows a sheet over the page; it closes by itself when the card resets or unmounts. */
-  #sheet(kind: "qr" | "fallback", href: string) {
+  /** Shows a sheet of the plan's web fallback over the page; it closes by itself when the card resets or unmounts. */
+  #sheet(kind: "qr" | "fallback", { links, host, landing }: OpenPlan) {
     const card = this.#root;
     if (!card) return;
     const generation = this.#generation;
     const lang = pickLang(this.props.lang, hostOf(card));
-    showSheet({ kind, lang, href, card }).then(
+    showSheet({ kind, lang, href: links.web, host, landing, card }).then(
       (close) => close && (generation === this.#generation ? this.#cleanups.push(close) : close()),
       (error: unknown) => warn("could not load the sheet", error),
     );

@@ -10,7 +10,7 @@
  */
 
 import { encode } from "uqr";
-import { isHostUrl } from "@minicard/sdk";
+import { isHostUrl, type HostProfile } from "@minicard/sdk";
 import type { Lang } from "../i18n.js";
 import { adoptCss } from "../styles.js";
 
@@ -25,13 +25,19 @@ const CSS = `.ov{position:fixed;inset:0;z-index:2147483647;display:flex;align-it
 
 /** The sheets' strings (the card's own are in `i18n.ts`; these load with the sheets). */
 const STRINGS = {
-  "zh-CN": { scanTitle: "用支付宝扫码打开", scanHint: "打开支付宝，扫一扫即可进入小程序", openWeb: "在浏览器中打开", notOpened: "没有自动打开？", close: "关闭" },
-  en: {
-    scanTitle: "Scan with Alipay to open",
-    scanHint: "Open Alipay and scan this code to go to the mini program",
-    openWeb: "Open in browser",
-    notOpened: "Didn't open?",
-    close: "Close",
+  "zh-CN": { openWeb: "在浏览器中打开", notOpened: "没有自动打开？", close: "关闭" },
+  en: { openWeb: "Open in browser", notOpened: "Didn't open?", close: "Close" },
+};
+
+/** What the QR sheet says, by host and language: the host app to scan with. */
+const SCAN: Record<string, Record<Lang, { scanTitle: string; scanHint: string }>> = {
+  alipay: {
+    "zh-CN": { scanTitle: "用支付宝扫码打开", scanHint: "打开支付宝，扫一扫即可进入小程序" },
+    en: { scanTitle: "Scan with Alipay to open", scanHint: "Open Alipay and scan this code to go to the mini program" },
+  },
+  wechat: {
+    "zh-CN": { scanTitle: "用微信扫码打开", scanHint: "打开微信，扫一扫即可进入小程序" },
+    en: { scanTitle: "Scan with WeChat to open", scanHint: "Open WeChat and scan this code to go to the mini program" },
   },
 };
 
@@ -41,8 +47,12 @@ export interface SheetOptions {
   kind: "qr" | "fallback";
   /** The card's language. */
   lang: Lang;
-  /** The web hop the sheet links to (and, for `qr`, encodes). */
+  /** The web fallback the sheet links to (and, for `qr`, encodes): the host's https hop, or the card's landing page. */
   href: string;
+  /** The host the card names: the QR sheet names it, and `href` must be its own. */
+  host: HostProfile;
+  /** The card's landing page, the web fallback of a host without an https hop. */
+  landing: string;
   /** The card's root element: the sheet joins its shadow root (or the document) and takes its theme. */
   card: HTMLElement;
   /** Called once the sheet has closed, however it closed. */
@@ -81,8 +91,8 @@ function qrCode(href: string, label: string): SVGElement {
 }
 
 /** Opens a sheet over the page; answers a function that closes it. */
-export function openSheet({ kind, lang, href, card, onClose }: SheetOptions): () => void {
-  const t = STRINGS[lang];
+export function openSheet({ kind, lang, href, host, landing, card, onClose }: SheetOptions): () => void {
+  const t = { ...STRINGS[lang], ...(SCAN[host.id] ?? SCAN.alipay!)[lang] };
   const root = card.getRootNode() as Document | ShadowRoot;
   adoptCss(root, CSS);
   const opener = root.activeElement as HTMLElement | null;
@@ -97,7 +107,7 @@ export function openSheet({ kind, lang, href, card, onClose }: SheetOptions): ()
   dialog.setAttribute("aria-label", title);
   dialog.append(element("h2", undefined, title));
   if (kind === "qr") dialog.append(qrCode(href, t.scanTitle), element("p", undefined, t.scanHint));
-  if (isHostUrl(href)) {
+  if (isHostUrl(href, host, landing)) {
     const link = element("a", undefined, t.openWeb);
     link.href = href;
     link.target = "_blank";

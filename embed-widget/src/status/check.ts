@@ -7,13 +7,15 @@
  * the viewport, at most 100 ids a request and each card at most once per interval, and tells
  * the cards that read `revoked` or `expired`. A request that asks about a card for the first
  * time skips the HTTP cache: the answer must be as of now, not as of an earlier page view.
- * The file also resolves `src` share links (`status/share-link.ts`).
+ * The file also resolves `src` share links (`status/share-link.ts`) and plans and launches
+ * what a tap opens (`status/plan-open.ts`).
  */
 
 import { MAX_STATUS_IDS } from "@minicard/sdk";
 import type { StatusWatch } from "../status.js";
 
 export { resolveShareLink } from "./share-link.js";
+export { launch, planOpen } from "./plan-open.js";
 
 /** Checks the cards in `watches` that are near the viewport and due at `interval`. */
 export async function checkStatus(watches: Set<StatusWatch>, interval: number, fetcher: typeof fetch): Promise<void> {
