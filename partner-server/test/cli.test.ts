@@ -39,6 +39,7 @@ const SUBCOMMANDS = [
   "partners remove-key",
   "brands list",
   "brands create",
+  "brands update",
   "brands suspend",
   "brands activate",
   "brands rotate-key",
@@ -190,6 +191,27 @@ describe("managing the whitelist from a shell", { timeout: 90_000 }, () => {
     }
   });
 
+  it("registers WeChat apps as wechat:APPID on brands create and update, and refuses one under the wrong host", async () => {
+    const wx = "wx0123456789abcdef";
+    const created = await cli(["brands", "create", "--id", "teahouse", "--name", "Teahouse", "--category", "commercial-brand", "--apps", `${APP_ID},wechat:${wx}`, ...data], dir.path);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).apps).toEqual([APP_ID, { id: wx, host: "wechat" }]);
+
+    const updated = await cli(["brands", "update", "--id", "teahouse", "--apps", `wechat:${wx}`, "--name", "Tea House", ...data], dir.path);
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id: "teahouse", name: "Tea House", apps: [{ id: wx, host: "wechat" }] });
+
+    const wrongHost = await cli(["brands", "update", "--id", "teahouse", "--apps", `wechat:${APP_ID}`, ...data], dir.path);
+    expect(wrongHost.code).toBe(1);
+    expect(wrongHost.stderr).toContain("validation_failed");
+    expect(wrongHost.stderr).toContain("/apps/0/id");
+    const bare = await cli(["brands", "update", "--id", "teahouse", "--apps", wx, ...data], dir.path);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain("/apps/0");
+    const listed = JSON.parse((await cli(["brands", "list", ...data], dir.path)).stdout) as { id: string; apps: unknown }[];
+    expect(listed.find((brand) => brand.id === "teahouse")?.apps).toEqual([{ id: wx, host: "wechat" }]);
+  });
+
   it("reports a validation error with its code and field, exit code 1, and changes nothing", async () => {
     const bad = await cli(["brands", "create", "--id", "x", "--name", "X", "--category", "astrology", "--apps", "123", ...data], dir.path);
     expect(bad.code).toBe(1);
@@ -199,7 +221,7 @@ describe("managing the whitelist from a shell", { timeout: 90_000 }, () => {
     const duplicate = await cli(["partners", "create", "--id", "weibo", "--name", "Again", "--origin", "https://x.example", ...data], dir.path);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain("conflict");
-    expect(countRows(dir.path, "brands")).toBe(1);
+    expect(countRows(dir.path, "brands")).toBe(2);
     expect(countRows(dir.path, "partners")).toBe(1);
   });
 

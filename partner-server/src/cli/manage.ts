@@ -80,6 +80,17 @@ const PARTNER_OPTIONS: Command["options"] = {
   "require-sharer-pass": { type: "string" },
 };
 
+/**
+ * `--apps` as the admin API's `apps`: `2021000000000001` is an Alipay app (as it always was),
+ * `HOST:APPID` (`wechat:wx0123456789abcdef`) an app of that host.
+ */
+function apps(value: unknown): (string | { id: string; host: string })[] | undefined {
+  return list(value)?.map((entry) => {
+    const colon = entry.indexOf(":");
+    return colon < 0 ? entry : { id: entry.slice(colon + 1), host: entry.slice(0, colon) };
+  });
+}
+
 /** `<name> --id ID`: runs `act` on the store for that id and prints what it answers. */
 function idCommand(name: string, summary: string, act: (context: AdminContext, id: string) => Promise<unknown>): Command {
   return {
@@ -203,7 +214,7 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
   },
   "brands create": {
     summary: "put a brand on the whitelist; prints its API key once",
-    usage: "brands create --id ID --name NAME --category CATEGORY --apps APPID[,APPID] [--surfaces dm,profile,feed] [--invited] [--logo URL]",
+    usage: "brands create --id ID --name NAME --category CATEGORY --apps APPID[,wechat:WXAPPID] [--surfaces dm,profile,feed] [--invited] [--logo URL]",
     options: {
       id: { type: "string" },
       name: { type: "string" },
@@ -220,13 +231,25 @@ export const MANAGE_COMMANDS: Record<string, Command> = {
           id: values.id,
           name: values.name,
           category: values.category,
-          apps: list(values.apps),
+          apps: apps(values.apps),
           surfaces: list(values.surfaces) ?? ["dm", "profile", "feed"],
           invited: values.invited === true,
           ...(values.logo ? { logo: values.logo } : {}),
         });
         print({ ...brand, apiKey });
       });
+    },
+  },
+  "brands update": {
+    summary: "change a brand's name, apps or surfaces (--apps replaces the whole list)",
+    usage: "brands update --id ID [--name NAME] [--apps APPID[,wechat:WXAPPID]] [--surfaces dm,feed]",
+    options: { id: { type: "string" }, name: { type: "string" }, apps: { type: "string" }, surfaces: { type: "string" } },
+    async run(values) {
+      required(values, "id");
+      const patch = Object.fromEntries(
+        Object.entries({ name: values.name, apps: apps(values.apps), surfaces: list(values.surfaces) }).filter(([, value]) => value !== undefined),
+      );
+      await withStore(values, async (store) => print(await updateBrand(admin(store), String(values.id), patch)));
     },
   },
   "brands suspend": idCommand("brands suspend", "suspend a brand: all of its cards read revoked from now on", (context, id) =>

@@ -3,7 +3,7 @@
  * the same validator, so every error has the same `errors: [{ path, message }]` shape).
  */
 
-import { SURFACES, hosts, idSchema, sharerSchema, type Infer } from "@minicard/sdk";
+import { SURFACES, appSchema, hosts, idSchema, sharerSchema, type Infer } from "@minicard/sdk";
 import { CATEGORIES } from "./model.js";
 
 const surfaces = { type: "array", items: { type: "string", enum: SURFACES }, minItems: 1, maxItems: 3, uniqueItems: true } as const;
@@ -29,13 +29,30 @@ const origins = {
   uniqueItems: true,
 } as const;
 const name = { type: "string", minLength: 1, maxLength: 64, pattern: "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001F\\u007F]*$", errorMessage: "must be plain text, not blank" } as const;
-const apps = {
-  type: "array",
-  items: { type: "string", pattern: hosts.alipay.appIdPattern, errorMessage: "must be an Alipay appId: 16 digits" },
-  minItems: 1,
-  maxItems: 100,
-  uniqueItems: true,
+/**
+ * A brand's mini-program: an Alipay appId as a plain string (the original form), or
+ * `{ id, host }` for any host (`{ id, host: "alipay" }` is the same as the plain string). The
+ * appId's pattern is the named host's, checked by the admin service.
+ */
+const app = {
+  anyOf: [
+    {
+      type: "string",
+      pattern: hosts.alipay.appIdPattern,
+      errorMessage: 'must be an Alipay appId (16 digits), or { "id": …, "host": "wechat" } for a WeChat app',
+    },
+    {
+      type: "object",
+      properties: {
+        id: { ...appSchema.properties.id, description: "The appId, in the pattern of its host." },
+        host: appSchema.properties.host,
+      },
+      required: ["id", "host"],
+      additionalProperties: false,
+    },
+  ],
 } as const;
+const apps = { type: "array", items: app, minItems: 1, maxItems: 100, uniqueItems: true } as const;
 const logo = { type: "string", maxLength: 2048, format: "https-url" } as const;
 
 /** `POST /v1/admin/partners`. */

@@ -1,13 +1,14 @@
 /**
  * The issuance policy: who may issue which card, in the contract's order of checks
  * (after authentication and validation): brand_suspended, brand_not_whitelisted,
- * category_not_open, app_not_owned, surface_not_allowed, sharer_not_attested,
+ * category_not_open, app_not_owned (the appId registered with the host the card names),
+ * surface_not_allowed, sharer_not_attested,
  * sharer_not_whitelisted, partner_unknown. Pure: the caller loads the records and checks the
  * sharer pass (its outcome is an input here, so its refusal takes its place in the order).
  */
 
-import type { CardInput } from "@minicard/sdk";
-import type { Brand, Partner } from "./model.js";
+import { hosts, type CardInput } from "@minicard/sdk";
+import { ownsApp, type Brand, type Partner } from "./model.js";
 import { mayIssueByRollout, type Rollout } from "./rollout.js";
 import type { ProblemCode } from "../problems.js";
 
@@ -41,8 +42,9 @@ export function checkIssuance(input: CardInput, context: IssuanceContext): Refus
       detail: `the ${brand.category} category has not opened yet and brand ${brand.id} is not invited`,
     };
   }
-  if (!brand.apps.includes(input.app.id)) {
-    return { code: "app_not_owned", detail: `mini-program ${input.app.id} is not one of brand ${brand.id}'s apps` };
+  const host = input.app.host ?? "alipay";
+  if (!ownsApp(brand, input.app.id, host)) {
+    return { code: "app_not_owned", detail: `mini-program ${input.app.id} is not one of brand ${brand.id}'s ${hosts[host].name} apps` };
   }
   if (!brand.surfaces.includes(input.surface)) {
     return { code: "surface_not_allowed", detail: `brand ${brand.id} may not share to ${input.surface}` };

@@ -4,7 +4,7 @@
  * since the epoch.
  */
 
-import type { Card, CardKind, CardState, EventQuality, EventSlot, EventType, Surface } from "@minicard/sdk";
+import type { Card, CardKind, CardState, EventQuality, EventSlot, EventType, HostId, Surface } from "@minicard/sdk";
 
 export type { CardState, EventQuality, EventSlot, EventType } from "@minicard/sdk";
 
@@ -55,6 +55,31 @@ export interface PartnerKey {
   createdAt: number;
 }
 
+/**
+ * A mini-program a brand owns, in its one canonical form: an Alipay app as its plain appId
+ * string (the form every brand's apps had before hosts were named, so stored brands and the
+ * API's answers stay as they were), another host's as `{ id, host }`.
+ */
+export type BrandApp = string | { id: string; host: HostId };
+
+/** A brand's app as `{ id, host }`, whichever form it is in. */
+export function appRegistration(app: BrandApp): { id: string; host: HostId } {
+  return typeof app === "string" ? { id: app, host: "alipay" } : app;
+}
+
+/** The canonical form of an app registered with `host`: a plain string for Alipay. */
+export function canonicalApp(id: string, host: HostId): BrandApp {
+  return host === "alipay" ? id : { id, host };
+}
+
+/** Whether `brand` registered the appId `id` with `host`: an Alipay app cannot be issued as WeChat's, nor the reverse. */
+export function ownsApp(brand: Pick<Brand, "apps">, id: string, host: HostId): boolean {
+  return brand.apps.some((app) => {
+    const registered = appRegistration(app);
+    return registered.id === id && registered.host === host;
+  });
+}
+
 /** Whether a brand may issue. */
 export type BrandStatus = "active" | "suspended";
 
@@ -63,8 +88,8 @@ export interface Brand {
   id: string;
   name: string;
   category: Category;
-  /** The mini-program appIds it owns. */
-  apps: string[];
+  /** The mini-programs it owns, each registered with its host (see {@link BrandApp}). */
+  apps: BrandApp[];
   surfaces: Surface[];
   status: BrandStatus;
   /** Invited brands issue before their category opens. */

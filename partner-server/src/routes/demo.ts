@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { SURFACES, createPassMinter, type PassMinter, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
+import { appRegistration } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
 import { issueCard } from "../services/issue-card.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
@@ -154,10 +155,11 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
       const brand = await context.store.brands.get(DEMO_BRAND);
       if (!credentials || !brand) throw new Problem("not_found", "the demo is not seeded: start with --demo");
       const body = (request.body ?? {}) as Record<string, unknown>;
+      const { id, host } = appRegistration(brand.apps[0]!);
       const issued = await issueCard(
         { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: context.now },
         brand,
-        { kind: "app", ...body, partner: DEMO_PARTNER, app: { ...(body.app as object | undefined), id: brand.apps[0] } },
+        { kind: "app", ...body, partner: DEMO_PARTNER, app: { ...(body.app as object | undefined), id, host } },
         undefined,
       );
       // What the brand's backend tells its user: the card (its RateLimit headers are the brand's business).

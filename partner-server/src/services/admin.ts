@@ -5,7 +5,7 @@
  */
 
 import { importJWK, calculateJwkThumbprint, type JWK } from "jose";
-import { sharerSchema, validateSchema, type Schema } from "@minicard/sdk";
+import { hosts, sharerSchema, validateSchema, type HostId, type Schema } from "@minicard/sdk";
 import {
   createBrandSchema,
   createPartnerSchema,
@@ -17,7 +17,7 @@ import {
   type UpdateBrand,
   type UpdatePartner,
 } from "../domain/admin-schemas.js";
-import type { Brand, Partner } from "../domain/model.js";
+import { appRegistration, canonicalApp, type Brand, type BrandApp, type Partner } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
 import { generateApiKey, hashApiKey, ASSERTION_ALGORITHMS } from "../auth/brand-auth.js";
 import { Problem, validationProblem } from "../problems.js";
@@ -49,6 +49,29 @@ function normaliseOrigins(origins: string[]): string[] {
     }
     errors.push({ path: `/origins/${index}`, message: "must be a web origin: scheme, host and port only" });
     return origin;
+  });
+  if (errors.length > 0) throw validationProblem(errors);
+  return result;
+}
+
+/**
+ * A brand's apps in their canonical form (an Alipay app as its plain appId, another host's as
+ * `{ id, host }`), each appId checked against its host's pattern and listed once; else
+ * `validation_failed` with the failing items' paths.
+ */
+function normaliseApps(apps: readonly (string | { id: string; host: HostId })[]): BrandApp[] {
+  const errors: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  const result = apps.map((entry, index) => {
+    const { id, host } = appRegistration(entry);
+    const profile = hosts[host];
+    if (!new RegExp(profile.appIdPattern).test(id)) {
+      errors.push({ path: `/apps/${index}/id`, message: `must fit ${profile.name}'s appId pattern ${profile.appIdPattern}` });
+    } else if (seen.has(`${host} ${id}`)) {
+      errors.push({ path: `/apps/${index}`, message: `repeats the ${profile.name} app ${id}` });
+    }
+    seen.add(`${host} ${id}`);
+    return canonicalApp(id, host);
   });
   if (errors.length > 0) throw validationProblem(errors);
   return result;
@@ -143,7 +166,7 @@ export async function createBrand(context: AdminContext, body: unknown): Promise
     id: input.id,
     name: input.name,
     category: input.category,
-    apps: input.apps,
+    apps: normaliseApps(input.apps),
     surfaces: input.surfaces,
     status: "active",
     invited: input.invited ?? false,
@@ -165,8 +188,9 @@ export async function createBrand(context: AdminContext, body: unknown): Promise
 /** Changes a brand; `status: "suspended"` revokes all of its cards at once. */
 export async function updateBrand(context: AdminContext, id: string, body: unknown): Promise<Brand> {
   const input = check<UpdateBrand>(updateBrandSchema, body);
+  const patch = input.apps ? { ...input, apps: normaliseApps(input.apps) } : input;
   await requireBrand(context.store, id);
-  return (await context.store.brands.update(id, input, context.now()))!;
+  return (await context.store.brands.update(id, patch, context.now()))!;
 }
 
 /** Replaces a brand's API key; the old one stops working at once. */

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { CARD_TTL, CARD_TYPE, hosts, sharerSchema, validateCardInput, type Card, type CardClaims, type CardInput, type IssuedCard } from "@minicard/sdk";
+import { CARD_TTL, CARD_TYPE, sharerSchema, validateCardInput, type Card, type CardClaims, type CardInput, type IssuedCard } from "@minicard/sdk";
 import { newId } from "../domain/ids.js";
 import { checkIssuance } from "../domain/issuance.js";
 import { limitChecks, rateLimitHeader, rateLimitPolicyHeader } from "../domain/limits.js";
@@ -58,7 +58,6 @@ async function attestSharer(
 /** How long a request holds its idempotency key before another may take it over. */
 const IDEMPOTENCY_LEASE_MS = 60_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const ALIPAY_APP_ID = new RegExp(hosts.alipay.appIdPattern);
 
 
 /** JSON with sorted keys: two bodies with the same content have the same fingerprint. */
@@ -79,7 +78,14 @@ function buildCard(input: CardInput, brand: Brand): Card {
     v: 1,
     kind: input.kind,
     surface: input.surface,
-    app: { id: input.app.id, page: input.app.page, ...(input.app.query ? { query: input.app.query } : {}) },
+    // `host: "alipay"` is the default and is left out, so an Alipay card's claim is what it was
+    // before hosts were named (and verifiers that predate `host` still accept it).
+    app: {
+      id: input.app.id,
+      page: input.app.page,
+      ...(input.app.query ? { query: input.app.query } : {}),
+      ...(input.app.host && input.app.host !== "alipay" ? { host: input.app.host } : {}),
+    },
     title: input.title,
     brand: { name: brand.name, ...(brand.logo ? { logo: brand.logo } : {}) },
   };
@@ -89,15 +95,14 @@ function buildCard(input: CardInput, brand: Brand): Card {
   return card;
 }
 
-/** Validates the body as a card request, or throws `validation_failed` listing each field. */
+/**
+ * Validates the body as a card request (the appId against the pattern of the host `app.host`
+ * names, Alipay when it names none), or throws `validation_failed` listing each field.
+ */
 export function parseCardInput(body: unknown): CardInput {
   const errors = validateCardInput(body);
-  const input = body as CardInput;
-  if (errors.length === 0 && !ALIPAY_APP_ID.test(input.app.id)) {
-    errors.push({ path: "/app/id", message: "must be an Alipay appId: 16 digits" });
-  }
   if (errors.length > 0) throw validationProblem(errors);
-  return input;
+  return body as CardInput;
 }
 
 /** The partner's limits once the card was charged, as `RateLimit-Policy` and `RateLimit` field values (undefined when the partner has no limits). */
