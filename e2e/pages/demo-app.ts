@@ -52,13 +52,13 @@ export class DemoApp {
 
   /** Fills the share form and submits it. */
   async share(form: ShareForm): Promise<void> {
-    await this.page.getByLabel(/Surface/).selectOption(form.surface);
-    if (form.sharer) await this.page.getByLabel(/Sharer/).selectOption(form.sharer);
-    await this.page.getByLabel(/Title/).fill(form.title);
-    if (form.description !== undefined) await this.page.getByLabel(/Description/).fill(form.description);
-    if (form.image !== undefined) await this.page.getByLabel(/Image/).fill(form.image);
-    if (form.page !== undefined) await this.page.getByLabel(/Page/).fill(form.page);
-    if (form.cta !== undefined) await this.page.getByLabel(/CTA/).fill(form.cta);
+    await this.page.getByLabel("分享到").selectOption(form.surface);
+    if (form.sharer) await this.page.getByLabel("分享人").selectOption(form.sharer);
+    await this.page.getByLabel("标题").fill(form.title);
+    if (form.description !== undefined) await this.page.getByLabel("描述").fill(form.description);
+    if (form.image !== undefined) await this.page.getByLabel(/^封面图/).fill(form.image);
+    if (form.page !== undefined) await this.page.getByLabel("小程序页面").fill(form.page);
+    if (form.cta !== undefined) await this.page.getByLabel("按钮文字").fill(form.cta);
     await this.page.getByRole("button", { name: "分享", exact: true }).click();
   }
 

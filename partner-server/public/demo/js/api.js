@@ -27,10 +27,34 @@ export async function brandCards() {
   return response.json();
 }
 
-/** Revokes one of the demo brand's cards. */
+/**
+ * A refused request, with what the server's problem+json said: `status`, `code` (for
+ * example `not_found`), `title` and `detail`.
+ */
+export class ApiError extends Error {
+  constructor(status, problem = {}) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = problem.code;
+    this.title = problem.title;
+    this.detail = problem.detail;
+  }
+}
+
+/** Revokes one of the demo brand's cards; throws an {@link ApiError} when refused (already gone, server error, …). */
 export async function revoke(id) {
   const response = await fetch(`/demo/api/brand/cards/${encodeURIComponent(id)}`, { method: "DELETE" });
-  if (!response.ok && response.status !== 404) throw new Error(`the demo API answered ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
+}
+
+/** "撤回失败：<detail>（not_found · HTTP 404）": what a refused revocation tells the user. */
+export function describeError(error, what = "操作失败") {
+  if (error instanceof ApiError) {
+    const code = [error.code, `HTTP ${error.status}`].filter(Boolean).join(" · ");
+    return `${what}：${error.detail ?? error.title ?? "服务器拒绝了请求"}（${code}）`;
+  }
+  return `${what}：${error?.message ?? String(error)}（网络错误）`;
 }
 
 /** The demo brand's stats and traffic-exchange ledger (what brand.stats() answers). */

@@ -25,6 +25,26 @@ function message(sharer, content) {
   );
 }
 
+/**
+ * Opens the thread at its newest message, as a chat app does, and keeps it there while the
+ * cards render: each card grows from an empty element to its full height once verified (and
+ * again when its image loads), after the first scroll. Stops at the reader's first
+ * interaction, so it never fights someone scrolling up.
+ */
+function stickToBottom(container) {
+  const scroller = document.scrollingElement;
+  const toBottom = () => scroller.scrollTo({ top: scroller.scrollHeight, behavior: "instant" });
+  const observer = new ResizeObserver(toBottom);
+  const stop = () => {
+    observer.disconnect();
+    for (const type of STOP_ON) removeEventListener(type, stop);
+  };
+  for (const type of STOP_ON) addEventListener(type, stop, { passive: true });
+  observer.observe(container);
+  toBottom();
+}
+const STOP_ON = ["wheel", "touchstart", "pointerdown", "keydown"];
+
 async function main() {
   const container = document.getElementById("chat");
   try {
@@ -36,7 +56,7 @@ async function main() {
       thread.push(message(card.sharer, cardElement(issuer, partner, card)));
     });
     container.replaceChildren(...thread);
-    container.lastElementChild?.scrollIntoView({ block: "end" });
+    stickToBottom(container);
   } catch (error) {
     notice(container, `无法加载消息：${error.message}`, true);
   }

@@ -1,143 +1,246 @@
-// The demo brand's console: its traffic-exchange ledger, a chart of impressions and clicks
-// per day (inline SVG built with DOM APIs), the invalid-traffic report (every event by
-// quality), and its cards with their states and a revoke button. Card text is only ever set
-// as text.
+// The demo brand's console: the last 30 UTC days at a glance (impressions, clicks, click
+// rate, unique visitors), daily charts with a data table beside them (chart.js), the
+// traffic-exchange ledger, the invalid-traffic report by reason (the stats' byQuality), and
+// the brand's cards in a sortable, paginated table with a revoke button; both the daily
+// figures and the cards export as CSV (csv.js), exactly as shown.
+// Every label is Chinese (the page is lang="zh-CN"); API field names never reach the page.
+// Card text is only ever set as text.
 
-import { brandCards, brandStats, revoke } from "./api.js";
+import { brandCards, brandStats, describeError, revoke } from "./api.js";
+import { describeSeries, timeChart } from "./chart.js";
+import { download, toCsv } from "./csv.js";
 import { el, notice } from "./ui.js";
 
-const SVG = "http://www.w3.org/2000/svg";
+const DAYS = 30;
+const PAGE_SIZE = 10;
 const SURFACES = { dm: "私信", profile: "主页", feed: "信息流" };
 const KINDS = { app: "小程序", product: "商品", membership: "会员" };
-const STATES = { active: "有效", revoked: "已撤回", expired: "已过期" };
-/** Each quality of traffic, as an ad platform's invalid-traffic report names it. */
+const STATES = { active: "有效", expired: "已过期", revoked: "已撤回" };
+const STATE_ORDER = { active: 0, expired: 1, revoked: 2 };
+/** Each quality of traffic (the stats' byQuality), as an ad platform's invalid-traffic report names it. */
 const QUALITIES = [
-  ["credited", "有效 Credited", "已验证的访客"],
-  ["unverified", "未验证 Unverified", "没有合作方访客凭证"],
-  ["bot", "机器人 Bots", "爬虫、链接预览、无头浏览器、工具"],
-  ["suspect", "可疑 Suspect", "同一 IP 每小时访客超过上限"],
+  ["credited", "有效流量", "已验证的访客"],
+  ["unverified", "未验证", "没有合作方签发的访客凭证"],
+  ["bot", "机器人", "爬虫、链接预览、无头浏览器、工具"],
+  ["suspect", "可疑", "同一 IP 每小时访客超过上限"],
 ];
 
-function svg(tag, attributes = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 const number = (n) => n.toLocaleString("zh-CN");
+const percent = (part, whole) => (whole === 0 ? "0.0%" : `${((part / whole) * 100).toFixed(1)}%`);
+const rate = (ctr) => `${(ctr * 100).toFixed(1)}%`;
+
+/** What the page shows, kept so sorting, paging and export read the same rows. */
+const view = { stats: undefined, rows: [], ordered: [], sort: { key: "impressions", direction: "descending" }, page: 0 };
 
 function figures(container, items) {
-  container.replaceChildren(
-    ...items.map(([label, value, extra]) => el("div", { class: extra ?? "", "data-figure": label.split(" ").pop() }, el("dt", {}, label), el("dd", {}, value))),
-  );
+  container.replaceChildren(...items.map(([key, label, value, extra]) => el("div", { class: extra ?? "", "data-figure": key }, el("dt", {}, label), el("dd", {}, value))));
   container.setAttribute("aria-busy", "false");
 }
 
-/** Impressions and clicks per day as grouped bars. */
-function chart(days) {
-  const width = 480;
-  const height = 180;
-  const pad = { left: 32, right: 8, top: 10, bottom: 22 };
-  const max = Math.max(1, ...days.map((d) => d.impressions));
-  const step = (width - pad.left - pad.right) / days.length;
-  const bar = Math.max(2, step / 2 - 2);
-  const y = (v) => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
-  const total = days.reduce((s, d) => ({ i: s.i + d.impressions, c: s.c + d.clicks }), { i: 0, c: 0 });
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "chart-svg-title", "data-chart": "daily" });
-  root.append(svg("title", { id: "chart-svg-title" }, `近 ${days.length} 天：曝光 ${total.i}，点击 ${total.c}`));
-  root.append(svg("line", { class: "axis", x1: pad.left, x2: width - pad.right, y1: height - pad.bottom, y2: height - pad.bottom }));
-  root.append(svg("text", { x: pad.left - 4, y: pad.top + 4, "text-anchor": "end" }, String(max)));
-  root.append(svg("text", { x: pad.left - 4, y: height - pad.bottom, "text-anchor": "end" }, "0"));
-  days.forEach((day, i) => {
-    const x = pad.left + i * step + 1;
-    const group = svg("g", { "data-day": day.day });
-    group.append(svg("rect", { class: "bar-impressions", x, y: y(day.impressions), width: bar, height: height - pad.bottom - y(day.impressions) }, undefined));
-    group.append(svg("rect", { class: "bar-clicks", x: x + bar + 1, y: y(day.clicks), width: bar, height: height - pad.bottom - y(day.clicks) }));
-    group.append(svg("title", {}, `${day.day}：曝光 ${day.impressions}，点击 ${day.clicks}`));
-    if (i % 2 === days.length % 2) group.append(svg("text", { x: x + bar, y: height - 6, "text-anchor": "middle" }, day.day.slice(5)));
-    root.append(group);
-  });
-  return el("div", {}, root, el("p", { class: "legend", "aria-hidden": "true" }, el("span", { class: "impressions" }, "曝光 Impressions"), el("span", { class: "clicks" }, "点击 Clicks")));
+function charts(days) {
+  const impressions = [{ key: "impressions", label: "曝光", type: "bar", className: "bar-impressions" }];
+  const engagement = [
+    { key: "clicks", label: "点击", type: "bar", className: "bar-clicks" },
+    { key: "uv", label: "独立访客", type: "line", className: "line-visitors" },
+  ];
+  const range = `近 ${days.length} 天`;
+  const width = document.getElementById("chart-impressions").clientWidth || 640;
+  document.getElementById("chart-impressions").replaceChildren(
+    el("figcaption", {}, "每日曝光"),
+    timeChart({ id: "impressions", title: `${range}每日曝光`, description: describeSeries(days, impressions), days, series: impressions, width }),
+  );
+  document.getElementById("chart-engagement").replaceChildren(
+    el("figcaption", {}, "每日点击与独立访客"),
+    timeChart({ id: "engagement", title: `${range}每日点击与独立访客`, description: describeSeries(days, engagement), days, series: engagement, width }),
+  );
+  document.getElementById("days").replaceChildren(
+    ...days.map((day) =>
+      el("tr", {}, el("th", { scope: "row" }, day.day), el("td", { class: "num" }, number(day.impressions)), el("td", { class: "num" }, number(day.clicks)), el("td", { class: "num" }, rate(day.ctr)), el("td", { class: "num" }, number(day.uv))),
+    ),
+  );
 }
 
-const percent = (part, whole) => (whole === 0 ? "0.0%" : `${((part / whole) * 100).toFixed(1)}%`);
-
-/** The invalid-traffic report: every event counted, by quality; only credited ones earn. */
+/** The invalid-traffic report: every event counted, by reason; only credited ones earn. */
 function quality(stats) {
-  const clicks = stats.clicks;
-  const invalidClicks = clicks - stats.byQuality.credited.clicks;
-  const invalidImpressions = stats.impressions - stats.byQuality.credited.impressions;
+  const credited = stats.byQuality.credited;
+  const invalidClicks = stats.clicks - credited.clicks;
+  const invalidImpressions = stats.impressions - credited.impressions;
   figures(document.getElementById("invalid"), [
-    ["无效点击 invalidClicks", number(invalidClicks)],
-    ["无效点击率 invalidClickRate", percent(invalidClicks, clicks)],
-    ["无效曝光 invalidImpressions", number(invalidImpressions)],
+    ["invalidImpressions", "无效曝光", number(invalidImpressions)],
+    ["invalidClicks", "无效点击", number(invalidClicks)],
+    ["invalidClickRate", "无效点击率", percent(invalidClicks, stats.clicks)],
   ]);
   document.getElementById("quality").replaceChildren(
     ...QUALITIES.map(([key, label, why]) => {
-      const counts = stats.byQuality[key];
+      const counts = stats.byQuality[key] ?? { impressions: 0, clicks: 0 };
       return el(
         "tr",
-        { "data-quality": key },
-        el("td", {}, label, el("br"), el("span", { class: "kind" }, why)),
-        el("td", { "data-impressions": "" }, number(counts.impressions)),
-        el("td", { "data-clicks": "" }, number(counts.clicks)),
-        el("td", {}, percent(counts.clicks, clicks)),
+        { "data-quality": key, class: key === "credited" ? "valid" : "" },
+        el("th", { scope: "row" }, label, el("br"), el("span", { class: "kind" }, why)),
+        el("td", { class: "num", "data-impressions": "" }, number(counts.impressions)),
+        el("td", { class: "num" }, percent(counts.impressions, stats.impressions)),
+        el("td", { class: "num", "data-clicks": "" }, number(counts.clicks)),
+        el("td", { class: "num" }, percent(counts.clicks, stats.clicks)),
       );
     }),
   );
 }
 
-function row(card, counts, reload) {
-  const button =
-    card.state === "active"
-      ? el("button", { class: "link", type: "button", "aria-label": `撤回 ${card.card.title}` }, "撤回")
-      : null;
-  button?.addEventListener("click", async () => {
+/** The brand's cards (the 100 newest) joined with their counts in the range. */
+function cardRows(cards, stats) {
+  const counts = new Map(stats.byCard.map((entry) => [entry.card, entry]));
+  const rows = cards.map((card) => {
+    const c = counts.get(card.id);
+    counts.delete(card.id);
+    return { id: card.id, title: card.card.title, kind: card.kind, surface: card.surface, state: card.state, impressions: c?.impressions ?? 0, clicks: c?.clicks ?? 0, ctr: c?.ctr ?? 0, uv: c?.uv ?? 0 };
+  });
+  // Older cards with traffic in the range, beyond the newest 100.
+  for (const c of counts.values()) rows.push({ id: c.card, title: c.title, kind: c.kind, surface: c.surface, state: undefined, impressions: c.impressions, clicks: c.clicks, ctr: c.ctr, uv: c.uv });
+  return rows;
+}
+
+const collator = new Intl.Collator("zh-CN");
+function sorted(rows) {
+  const { key, direction } = view.sort;
+  const sign = direction === "ascending" ? 1 : -1;
+  const compare = {
+    title: (a, b) => collator.compare(a.title, b.title),
+    state: (a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3),
+  }[key] ?? ((a, b) => a[key] - b[key]);
+  // Ties keep a stable, useful order: most impressions first, then newest.
+  return [...rows].sort((a, b) => sign * compare(a, b) || b.impressions - a.impressions || (a.id < b.id ? 1 : -1));
+}
+
+function revokeButton(row) {
+  const button = el("button", { class: "link", type: "button", "aria-label": `撤回「${row.title}」` }, "撤回");
+  button.addEventListener("click", async () => {
     button.disabled = true;
+    const message = document.getElementById("cards-message");
     try {
-      await revoke(card.id);
-    } finally {
-      await reload();
+      await revoke(row.id);
+      notice(message, `已撤回「${row.title}」`);
+      // Revoked in place: the row keeps its place until the table is sorted again.
+      row.state = "revoked";
+      renderCards();
+    } catch (error) {
+      notice(message, describeError(error, `撤回「${row.title}」失败`), true);
+      button.disabled = false;
     }
   });
-  return el(
-    "tr",
-    { "data-card-id": card.id },
-    el("td", { class: "title", title: card.card.title }, card.card.title, el("br"), el("span", { class: "kind" }, `${KINDS[card.kind] ?? card.kind} · ${SURFACES[card.surface] ?? card.surface}`)),
-    el("td", {}, el("span", { class: `state ${card.state}` }, STATES[card.state] ?? card.state)),
-    el("td", {}, number(counts?.impressions ?? 0)),
-    el("td", {}, number(counts?.clicks ?? 0)),
-    el("td", {}, button),
+  return button;
+}
+
+/** Sorts the rows for the table and the export (on load and on a header's click only). */
+function resort() {
+  view.ordered = sorted(view.rows);
+}
+
+function renderCards() {
+  const rows = view.ordered;
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  view.page = Math.min(view.page, pages - 1);
+  const shown = rows.slice(view.page * PAGE_SIZE, (view.page + 1) * PAGE_SIZE);
+  document.getElementById("cards").replaceChildren(
+    ...shown.map((row) =>
+      el(
+        "tr",
+        { "data-card-id": row.id },
+        el("td", { class: "title", title: row.title }, el("span", { class: "card-title" }, row.title), el("span", { class: "kind" }, `${KINDS[row.kind] ?? "卡片"} · ${SURFACES[row.surface] ?? "其他"}`)),
+        el("td", {}, row.state ? el("span", { class: `state ${row.state}` }, STATES[row.state] ?? "未知") : "—"),
+        el("td", { class: "num" }, number(row.impressions)),
+        el("td", { class: "num" }, number(row.clicks)),
+        el("td", { class: "num" }, rate(row.ctr)),
+        el("td", { class: "num" }, number(row.uv)),
+        el("td", {}, row.state === "active" ? revokeButton(row) : null),
+      ),
+    ),
   );
+  for (const th of document.querySelectorAll("#cards-table th[data-sort]")) {
+    const active = th.dataset.sort === view.sort.key;
+    if (active) th.setAttribute("aria-sort", view.sort.direction);
+    else th.removeAttribute("aria-sort");
+    th.querySelector(".sort-icon").textContent = active ? (view.sort.direction === "ascending" ? "▲" : "▼") : "↕";
+  }
+  document.getElementById("page-status").textContent = `第 ${view.page + 1} / ${pages} 页 · 共 ${rows.length} 张`;
+  document.getElementById("page-prev").disabled = view.page === 0;
+  document.getElementById("page-next").disabled = view.page >= pages - 1;
+}
+
+function setUpTable() {
+  for (const th of document.querySelectorAll("#cards-table th[data-sort]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.sort;
+      // Text columns start A→Z; figures start with the largest.
+      const first = key === "title" || key === "state" ? "ascending" : "descending";
+      view.sort = { key, direction: view.sort.key === key ? (view.sort.direction === "ascending" ? "descending" : "ascending") : first };
+      view.page = 0;
+      resort();
+      renderCards();
+    });
+  }
+  document.getElementById("page-prev").addEventListener("click", () => {
+    view.page = Math.max(0, view.page - 1);
+    renderCards();
+  });
+  document.getElementById("page-next").addEventListener("click", () => {
+    view.page += 1;
+    renderCards();
+  });
+  const message = el("div", { id: "cards-message", "aria-live": "polite" });
+  document.getElementById("cards-table").closest(".table-scroll").before(message);
+}
+
+function setUpExports() {
+  const stamp = () => new Date().toISOString().slice(0, 10);
+  document.getElementById("export-days").addEventListener("click", () => {
+    const days = view.stats?.byDay ?? [];
+    download(`星光影城-每日数据-${stamp()}.csv`, toCsv(["日期", "曝光", "点击", "点击率", "独立访客"], days.map((day) => [day.day, day.impressions, day.clicks, day.ctr, day.uv])));
+  });
+  document.getElementById("export-cards").addEventListener("click", () => {
+    const rows = view.ordered;
+    download(
+      `星光影城-卡片数据-${stamp()}.csv`,
+      toCsv(
+        ["卡片编号", "标题", "类型", "位置", "状态", "曝光", "点击", "点击率", "独立访客"],
+        rows.map((row) => [row.id, row.title, KINDS[row.kind] ?? "", SURFACES[row.surface] ?? "", STATES[row.state] ?? "", row.impressions, row.clicks, row.ctr, row.uv]),
+      ),
+    );
+  });
 }
 
 async function load() {
-  const ledger = document.getElementById("ledger");
+  const totals = document.getElementById("totals");
   try {
     const to = new Date().toISOString().slice(0, 10);
-    const from = new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10);
-    const [stats, { cards }] = await Promise.all([brandStats({ from, to }), brandCards()]);
-    document.getElementById("ledger-note").textContent = `每带来 1 个 UV（当天通过卡片打开小程序的独立访客），平台奖励 ${number(stats.ratio)} PV 热门位曝光；余额为 0 时退出热门位。`;
-    figures(ledger, [
-      ["访客 UV", number(stats.ledger.uv)],
-      ["获得曝光 pvGranted", number(stats.ledger.pvGranted)],
-      ["已投放 pvDelivered", number(stats.ledger.pvDelivered)],
-      ["余额 pvBalance", number(stats.ledger.pvBalance), stats.ledger.pvBalance <= 0 ? "low" : ""],
+    const from = new Date(Date.now() - (DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    const [stats, { brand, cards }] = await Promise.all([brandStats({ from, to }), brandCards()]);
+    view.stats = stats;
+    view.rows = cardRows(cards, stats);
+    resort();
+    document.getElementById("range").textContent = `${brand.name} · ${from} 至 ${to}（UTC，含今天）`;
+    figures(totals, [
+      ["impressions", "曝光", number(stats.impressions)],
+      ["clicks", "点击", number(stats.clicks)],
+      ["ctr", "点击率", rate(stats.ctr)],
+      ["visitors", "独立访客", number(stats.uv)],
     ]);
-    figures(document.getElementById("totals"), [
-      ["曝光 impressions", number(stats.impressions)],
-      ["点击 clicks", number(stats.clicks)],
-      ["点击率 CTR", `${(stats.ctr * 100).toFixed(1)}%`],
-      ["UV uv", number(stats.uv)],
+    document.getElementById("ledger-note").textContent = `每带来 1 位独立访客（当天通过卡片打开小程序的已验证访客），平台奖励 ${number(stats.ratio)} 次热门位曝光；余额为 0 时退出热门位。以下为累计数据。`;
+    figures(document.getElementById("ledger"), [
+      ["uv", "独立访客", number(stats.ledger.uv)],
+      ["pvGranted", "获得曝光", number(stats.ledger.pvGranted)],
+      ["pvDelivered", "已投放曝光", number(stats.ledger.pvDelivered)],
+      ["pvBalance", "曝光余额", number(stats.ledger.pvBalance), stats.ledger.pvBalance <= 0 ? "low" : ""],
     ]);
-    document.getElementById("chart").replaceChildren(chart(stats.byDay));
+    charts(stats.byDay);
     quality(stats);
-    const byCard = new Map(stats.byCard.map((entry) => [entry.card, entry]));
-    document.getElementById("cards").replaceChildren(...cards.map((card) => row(card, byCard.get(card.id), load)));
+    document.getElementById("cards-note").textContent = `近 30 天的数据；按列标题排序，每页 ${PAGE_SIZE} 张。`;
+    renderCards();
+    for (const id of ["export-days", "export-cards"]) document.getElementById(id).disabled = false;
   } catch (error) {
-    notice(ledger, `无法加载：${error.message}`, true);
+    notice(document.getElementById("console-message"), describeError(error, "无法加载数据"), true);
   }
 }
 
+setUpTable();
+setUpExports();
 load();

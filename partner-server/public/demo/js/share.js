@@ -3,12 +3,18 @@
 // find it in the DM thread, profile or feed, or see why the share was refused (the feed's
 // one-share-per-sharer-per-hour limit, validation, …), and revoke cards.
 
-import { brandCards, revoke, share } from "./api.js";
-import { el } from "./ui.js";
+import { brandCards, describeError, revoke, share } from "./api.js";
+import { displayName, el, notice } from "./ui.js";
 
 const SHARERS = ["demo-alice", "demo-bob", "demo-carol", "demo-dave", "demo-erin", "demo-frank", "demo-grace", "demo-heidi", "demo-ivan", "demo-judy", "demo-kim", "demo-leo"];
 const PAGES = { dm: "./chat.html", profile: "./profile.html", feed: "./" };
 const SURFACE_NAMES = { dm: "私信", profile: "主页", feed: "信息流" };
+const STATES = { active: "有效", expired: "已过期", revoked: "已撤回" };
+/**
+ * The default sharer: README step 1 shares to the feed as demo-alice, whose feed allows one
+ * share an hour, so the page starts with another sharer (and the dm surface, 30 an hour).
+ */
+const DEFAULT_SHARER = "demo-bob";
 
 const form = document.getElementById("share-form");
 const button = document.getElementById("share-button");
@@ -16,7 +22,7 @@ const result = document.getElementById("result");
 const resultBody = document.getElementById("result-body");
 const mine = document.getElementById("mine");
 
-document.getElementById("sharer").replaceChildren(...SHARERS.map((sharer) => el("option", { value: sharer }, sharer)));
+document.getElementById("sharer").replaceChildren(...SHARERS.map((sharer) => el("option", { value: sharer, selected: sharer === DEFAULT_SHARER }, displayName(sharer))));
 
 function value(name) {
   return form.elements.namedItem(name).value.trim();
@@ -60,24 +66,32 @@ async function refreshMine() {
         el(
           "li",
           {},
-          el("span", { class: `state ${card.state}` }, card.state),
+          el("span", { class: `state ${card.state}` }, STATES[card.state] ?? card.state),
           el("span", { class: "muted" }, SURFACE_NAMES[card.surface]),
           el("span", { class: "title" }, card.card.title),
-          card.state === "active" ? revokeButton(card.id) : null,
+          card.state === "active" ? revokeButton(card.id, card.card.title) : null,
         ),
       ),
     );
   } catch (error) {
-    mine.replaceChildren(el("li", {}, `无法加载：${error.message}`));
+    mine.replaceChildren(el("li", {}, describeError(error, "无法加载")));
   }
 }
 
-function revokeButton(id) {
-  const button = el("button", { type: "button", class: "link", "data-revoke": id }, "撤回");
+function revokeButton(id, title) {
+  const button = el("button", { type: "button", class: "link", "data-revoke": id, "aria-label": `撤回「${title}」` }, "撤回");
   button.addEventListener("click", async () => {
     button.disabled = true;
-    await revoke(id).catch(() => {});
-    await refreshMine();
+    const message = document.getElementById("mine-message");
+    try {
+      await revoke(id);
+      notice(message, `已撤回「${title}」`);
+      await refreshMine();
+    } catch (error) {
+      // Say why (the problem's detail and code), and leave the button to try again.
+      notice(message, describeError(error, `撤回「${title}」失败`), true);
+      button.disabled = false;
+    }
   });
   return button;
 }
