@@ -3,7 +3,8 @@
 //   sdk            → jose only, and no Node built-ins (it runs in browsers and workers)
 //   embed-widget   → @minicard/sdk, preact and uqr (the QR encoder, loaded lazily); no Node built-ins
 //   partner-server → @minicard/sdk and server libraries; never the widget's code (it resolves
-//                    the widget's package only to serve its built files)
+//                    the widget's package only to serve its built files). @fastify/swagger
+//                    generates /openapi.json from the route schemas (src/openapi.ts); no UI.
 //   test-corpus    → @minicard/sdk only: the corpora several packages' tests share
 //   e2e            → public entry points only: package names as their `exports` publish them,
 //                    and relative paths that stay in e2e/ or test-corpus/ (never another
@@ -27,7 +28,7 @@ const RULES = {
   "sdk/src": { allow: ["jose"], node: false },
   "embed-widget/src": { allow: ["@minicard/sdk", "preact", "uqr"], node: false },
   "partner-server/src": {
-    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "@fastify/helmet", "@fastify/static", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
+    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "@fastify/helmet", "@fastify/static", "@fastify/swagger", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
     resolve: ["@minicard/widget"],
     node: true,
   },

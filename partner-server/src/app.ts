@@ -12,6 +12,7 @@ import helmet from "@fastify/helmet";
 import { audiences } from "./audiences.js";
 import type { AppContext } from "./context.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
+import { registerOpenApi } from "./openapi.js";
 import { Problem, validationProblem } from "./problems.js";
 import { appHeaders, DEFAULT_CSP, HSTS } from "./security-headers.js";
 import { StoreUnavailableError } from "./store/store.js";
@@ -191,6 +192,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     reply.code(404).type("application/problem+json; charset=utf-8").send(problemBody(problem, request));
   });
 
+  // Route schemas document the API (`GET /openapi.json`); they neither validate nor serialize.
+  await registerOpenApi(app, context);
   await app.register(audiences(context));
   return app;
 }

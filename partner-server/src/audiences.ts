@@ -1,6 +1,7 @@
 /**
  * Every route, in one plugin per audience. Each plugin sets its audience's policy — CORS,
- * credentials, abuse guards — on the routes it registers, so the policy holds for every
+ * credentials, abuse guards, and how `/openapi.json` shows them (`describeRoutes`: tag,
+ * security scheme, or left out) — on the routes it registers, so the policy holds for every
  * spelling of their URLs that reaches them, and a route added to a plugin (or to a route file
  * it registers) inherits it. Route files hold routes only.
  */
@@ -10,11 +11,13 @@ import { authenticateBrands } from "./auth/brand-auth.js";
 import { authenticateAdmin } from "./auth/operator-auth.js";
 import type { AppContext } from "./context.js";
 import { allowCors, OPEN_CORS, partnerCors } from "./cors.js";
+import { describeRoutes, SECURITY, TAGS } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { cardRoutes, statusRoutes } from "./routes/cards.js";
 import { demoRoutes } from "./routes/demo.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { oembedRoutes } from "./routes/oembed.js";
 import { shareRoutes } from "./routes/share.js";
 import { statsRoutes } from "./routes/stats.js";
@@ -30,7 +33,9 @@ import { widgetRoutes } from "./routes/widget.js";
 export function publicDocuments(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     allowCors(app, OPEN_CORS);
+    describeRoutes(app, { tag: TAGS.public });
     await app.register(wellKnownRoutes(context));
+    await app.register(openApiRoutes());
     await app.register(statusRoutes(context));
     await app.register(shareRoutes(context));
     await app.register(oembedRoutes(context));
@@ -43,6 +48,7 @@ export function publicDocuments(context: AppContext): FastifyPluginAsync {
 export function widgetApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     allowCors(app, partnerCors(context.origins));
+    describeRoutes(app, { tag: TAGS.widget });
     await app.register(eventRoutes(context));
   };
 }
@@ -51,6 +57,7 @@ export function widgetApi(context: AppContext): FastifyPluginAsync {
 export function brandApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     authenticateBrands(app, context);
+    describeRoutes(app, { tag: TAGS.brand, security: SECURITY.brand });
     await app.register(cardRoutes(context));
     await app.register(statsRoutes(context));
   };
@@ -60,7 +67,24 @@ export function brandApi(context: AppContext): FastifyPluginAsync {
 export function adminApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     authenticateAdmin(app, context);
+    describeRoutes(app, { tag: TAGS.admin, security: SECURITY.admin });
     await app.register(adminRoutes(context));
+  };
+}
+
+/** Operators: probes open to whoever reaches the port; `/metrics` takes its own token (`health.ts`). */
+export function operations(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    describeRoutes(app, { tag: TAGS.operations });
+    await app.register(healthRoutes(context));
+  };
+}
+
+/** The demo (`--demo`): same-origin pages and their JSON API, no CORS. Not part of the contract, so left out of `/openapi.json`. */
+export function demo(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    describeRoutes(app, { hide: true });
+    await app.register(demoRoutes(context));
   };
 }
 
@@ -71,9 +95,7 @@ export function audiences(context: AppContext): FastifyPluginAsync {
     await app.register(widgetApi(context));
     await app.register(brandApi(context));
     await app.register(adminApi(context), { prefix: "/v1/admin" });
-    // Operators: probes open to whoever reaches the port; /metrics takes its own token (health.ts).
-    await app.register(healthRoutes(context));
-    // Same-origin pages and their JSON API; no CORS.
-    if (context.config.demo) await app.register(demoRoutes(context));
+    await app.register(operations(context));
+    if (context.config.demo) await app.register(demo(context));
   };
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS } from "../src/problems.js";
+import { registeredRoutes } from "./support/routes.js";
 import { injectServer, type LocalServer } from "./support/server.js";
 
 const root = new URL("../../", import.meta.url);
@@ -39,23 +40,6 @@ describe("docs/errors.md", () => {
     expect(errors).toContain("(docs/errors.md)");
   });
 });
-
-/** `METHOD /path` of every route in Fastify's route tree (HEAD and OPTIONS left out). */
-function registeredRoutes(tree: string): string[] {
-  const routes: string[] = [];
-  const parents: string[] = [];
-  for (const line of tree.split("\n")) {
-    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+) \(([^)]+)\)$/.exec(line);
-    if (!match) continue;
-    const level = match[1]!.length / 4;
-    const path = (parents[level - 1] ?? "") + match[2]!;
-    parents[level] = path;
-    for (const method of match[3]!.split(", ")) {
-      if (method !== "HEAD" && method !== "OPTIONS") routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 describe("the partner server README", () => {
   let server: LocalServer;

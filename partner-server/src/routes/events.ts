@@ -14,6 +14,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
 import { EVENTS_PER_CLIENT } from "../limits/abuse.js";
 import { Problem } from "../problems.js";
+import { body, problemResponses, ref } from "../openapi.js";
 import { ingestEvents } from "../services/ingest-events.js";
 import { clientOf } from "../limits/client.js";
 
@@ -23,6 +24,23 @@ declare module "fastify" {
     partners?: string[];
   }
 }
+
+/** `POST /v1/events`, for `/openapi.json` (the batch is validated by `ingestEvents`). */
+const eventsSchema = {
+  summary: "Send impression and click beacons",
+  description:
+    "From partner pages only: the `Origin` must be one of a partner's origins (`origin_not_allowed` otherwise, readable by the refused page). `MINICARD_EVENTS_PER_MINUTE` batches per partner and client a minute. Each event is accepted, a duplicate, or rejected on its own.",
+  body: {
+    content: {
+      "application/json": { schema: ref("EventBatch") },
+      "text/plain": { schema: ref("EventBatch") },
+    },
+  },
+  response: {
+    202: body("What became of each event.", ref("EventsResponse")),
+    ...problemResponses("origin_not_allowed", "validation_failed", "too_many_events", "malformed_json", "unsupported_media_type", "payload_too_large", "rate_limited", "store_unavailable"),
+  },
+};
 
 /** The events route and its guards. */
 export function eventRoutes(context: AppContext): FastifyPluginAsync {
@@ -60,7 +78,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
       request.partners = partners;
     });
 
-    app.post("/v1/events", async (request, reply) => {
+    app.post("/v1/events", { schema: eventsSchema }, async (request, reply) => {
       const answer = await ingestEvents(
         {
           ...context.traffic,

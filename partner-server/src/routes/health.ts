@@ -2,8 +2,36 @@
 
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../context.js";
+import { body, cacheControl, problemResponses, SECURITY } from "../openapi.js";
 import { Problem } from "../problems.js";
 import { bearerMatches } from "../auth/operator-auth.js";
+
+const checkState = { type: "string", enum: ["ok", "unavailable"] };
+const readiness = {
+  type: "object",
+  properties: {
+    status: { type: "string", enum: ["ready", "unavailable"] },
+    checks: { type: "object", properties: { store: checkState, limits: checkState }, required: ["store", "limits"] },
+  },
+  required: ["status", "checks"],
+};
+
+/** The operator routes' schemas, for `/openapi.json`. */
+const healthSchema = {
+  summary: "Liveness",
+  response: { 200: body("The process answers.", { type: "object", properties: { status: { type: "string", const: "ok" } }, required: ["status"] }, { headers: cacheControl("no-store") }), ...problemResponses() },
+};
+const readySchema = {
+  summary: "Readiness",
+  description: "Ready when the store answers; limits being away is reported, not required (issuance fails closed on its own).",
+  response: { 200: body("Ready.", readiness), 503: body("The store does not answer.", readiness), ...problemResponses() },
+};
+const metricsSchema = {
+  summary: "Prometheus metrics",
+  description: "Served only when `MINICARD_METRICS_TOKEN` is set (404 otherwise): its label values name partners and routes.",
+  security: SECURITY.metrics,
+  response: { 200: body("Prometheus text format.", { type: "string" }, { types: ["text/plain"] }), ...problemResponses("unauthorized", "too_many_auth_failures", "not_found") },
+};
 
 /**
  * `/healthz` (the process answers), `/readyz` (storage answers; limits reported), `/metrics`
@@ -12,12 +40,12 @@ import { bearerMatches } from "../auth/operator-auth.js";
  */
 export function healthRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.get("/healthz", async (_request, reply) => {
+    app.get("/healthz", { schema: healthSchema }, async (_request, reply) => {
       reply.header("cache-control", "no-store");
       return { status: "ok" };
     });
 
-    app.get("/readyz", async (_request, reply) => {
+    app.get("/readyz", { schema: readySchema }, async (_request, reply) => {
       reply.header("cache-control", "no-store");
       const checks = await Promise.all([
         context.store.ping().then(
@@ -49,7 +77,7 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
           });
         }
       });
-      scope.get("/metrics", async (_request, reply) => {
+      scope.get("/metrics", { schema: metricsSchema }, async (_request, reply) => {
         reply.header("cache-control", "no-store").type(context.metrics.contentType);
         return context.metrics.render();
       });

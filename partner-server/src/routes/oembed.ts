@@ -12,6 +12,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { isCardId, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { html } from "../html.js";
+import { body, cacheControl, fields, problemResponses } from "../openapi.js";
 import { Problem, validationProblem } from "../problems.js";
 import { shareImage } from "../services/card-page.js";
 import { findCard } from "../services/find-card.js";
@@ -45,10 +46,53 @@ export function cardIdOf(raw: string, issuer: string): string | undefined {
   return id !== undefined && isCardId(id) ? id : undefined;
 }
 
+const dimensionField = (description: string) => ({ type: "integer", minimum: 1, maximum: 10_000, description });
+
+/** `GET /oembed`, for `/openapi.json`. */
+const oembedSchema = {
+  summary: "oEmbed for a share link",
+  description: "oEmbed 1.0 `rich`: an iframe of `/e/{id}`, or with `omit_iframe=1` the widget script and element. The `url` is parsed, never fetched.",
+  querystring: fields(
+    {
+      url: { type: "string", description: "A share link of this server (`/c/{id}` or `/e/{id}`)." },
+      format: { type: "string", enum: ["json"], description: "Only `json` (`xml` answers 501)." },
+      maxwidth: dimensionField("Scale the natural size down to fit."),
+      maxheight: dimensionField("Scale the natural size down to fit."),
+      omit_iframe: { type: "string", enum: ["1", "true"], description: "The script and element instead of an iframe." },
+    },
+    ["url"],
+  ),
+  response: {
+    200: body(
+      "The oEmbed response.",
+      fields(
+        {
+          type: { type: "string", const: "rich" },
+          version: { type: "string", const: "1.0" },
+          title: { type: "string" },
+          author_name: { type: "string" },
+          provider_name: { type: "string" },
+          provider_url: { type: "string", format: "uri" },
+          cache_age: { type: "integer" },
+          html: { type: "string" },
+          width: { type: "integer" },
+          height: { type: "integer" },
+          thumbnail_url: { type: "string", format: "uri" },
+          thumbnail_width: { type: "integer" },
+          thumbnail_height: { type: "integer" },
+        },
+        ["type", "version", "html", "width", "height"],
+      ),
+      { headers: cacheControl(`public, max-age=${OEMBED_CACHE_AGE}`) },
+    ),
+    ...problemResponses("validation_failed", "not_found", "not_implemented"),
+  },
+};
+
 /** The oEmbed route. */
 export function oembedRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    app.get("/oembed", async (request, reply) => {
+    app.get("/oembed", { schema: oembedSchema }, async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
       if (query.format !== undefined && query.format !== "json") throw new Problem("not_implemented", `format ${query.format} is not supported: use json`);
       if (!query.url) throw validationProblem([{ path: "query:url", message: "is required: a share link of this server" }]);

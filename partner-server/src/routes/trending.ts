@@ -18,6 +18,56 @@ import type { AppContext } from "../context.js";
 import { Problem, validationProblem } from "../problems.js";
 import { HALF_LIFE_MS } from "../domain/counting.js";
 import { MAX_TRENDING, type TrendingList } from "../services/trending.js";
+import { body, cacheControl, fields, problemResponses, ref } from "../openapi.js";
+
+/** `GET /v1/trending`, for `/openapi.json`. */
+const trendingSchema = {
+  summary: "A partner's hot list",
+  description:
+    "Live cards ranked by decayed credited engagement (Σ weight · 2^(−age/6 h)), of brands with an exposure balance. Recomputed every few seconds; each entry's `placement` (valid 10 minutes) is sent back with its `trending` impressions.",
+  querystring: fields(
+    {
+      partner: { type: "string", description: "The partner's id." },
+      surface: { type: "string", enum: SURFACES, description: "Only this surface's cards." },
+      limit: { type: "integer", minimum: 1, maximum: MAX_TRENDING, default: 10 },
+    },
+    ["partner"],
+  ),
+  response: {
+    200: body(
+      "The hot list.",
+      fields(
+        {
+          partner: { type: "string" },
+          surface: { type: "string", enum: SURFACES },
+          generatedAt: { type: "string", format: "date-time" },
+          halfLifeSeconds: { type: "integer" },
+          cards: {
+            type: "array",
+            items: fields(
+              {
+                rank: { type: "integer", minimum: 1 },
+                id: ref("CardId"),
+                token: { type: "string", description: "The signed card." },
+                surface: { type: "string", enum: SURFACES },
+                kind: { type: "string" },
+                brand: { type: "string" },
+                title: { type: "string" },
+                url: { type: "string", format: "uri" },
+                score: { type: "number" },
+                placement: { type: "string", description: "The proof of this paid slot, for the entry's `trending` impressions." },
+              },
+              ["rank", "id", "token", "surface", "kind", "brand", "title", "url", "score", "placement"],
+            ),
+          },
+        },
+        ["partner", "generatedAt", "halfLifeSeconds", "cards"],
+      ),
+      { headers: cacheControl("public, max-age=30") },
+    ),
+    ...problemResponses("validation_failed", "not_found"),
+  },
+};
 
 /** How long one serialized answer (with its placements, valid 10 minutes) is served again. */
 export const SERVED_FOR_MS = 5_000;
@@ -49,7 +99,7 @@ export function trendingRoutes(context: AppContext): FastifyPluginAsync {
   });
 
   return async (app) => {
-    app.get("/v1/trending", async (request, reply) => {
+    app.get("/v1/trending", { schema: trendingSchema }, async (request, reply) => {
       const query = request.query as { partner?: string; surface?: string; limit?: string };
       const errors = [];
       if (!query.partner || !/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(query.partner)) errors.push({ path: "query:partner", message: "is required: a partner id" });

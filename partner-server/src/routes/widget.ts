@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { body, empty, fields, header, problemResponses } from "../openapi.js";
 import { Problem } from "../problems.js";
 import { embeddableHeaders } from "../security-headers.js";
 
@@ -69,6 +70,20 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   return ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
+const revalidated = { 304: empty("Not modified (`If-None-Match` named the ETag).", { ETag: header("A hash of the content: the same on every instance.") }) };
+const file = (summary: string, description: string, types: string[]) => ({
+  summary,
+  response: { 200: body(description, { type: "string" }, { types, headers: { ETag: header("A hash of the content.") } }), ...revalidated, ...problemResponses("not_found") },
+});
+
+/** The widget routes' schemas, for `/openapi.json`. */
+const embedJsSchema = file("The widget script", "`embed.js`: cached 5 minutes, then revalidated.", ["text/javascript"]);
+const sourceMapSchema = file("The widget script's source map", "For devtools; no CORS.", ["application/json"]);
+const widgetFileSchema = {
+  ...file("The widget's other built files", "Content-hashed names are `immutable` for a year.", ["text/javascript", "application/json", "text/css"]),
+  params: fields({ file: { type: "string" } }, ["file"]),
+};
+
 /** The widget routes; `dir` defaults to the installed widget's build. */
 export function widgetRoutes(dir: string | undefined = widgetDistDir()): FastifyPluginAsync {
   return async (app) => {
@@ -87,14 +102,14 @@ export function widgetRoutes(dir: string | undefined = widgetDistDir()): Fastify
     };
 
     // Partners paste this URL once: a short cache and an ETag let new versions reach them within minutes.
-    app.get("/embed.js", { helmet: embeddableHeaders }, (request, reply) =>
+    app.get("/embed.js", { helmet: embeddableHeaders, schema: embedJsSchema }, (request, reply) =>
       send(request, reply, "embed.js", "public, max-age=300, stale-while-revalidate=86400"),
     );
 
     // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js); for devtools, so no CORS.
-    app.get("/embed.js.map", { helmet: embeddableHeaders, config: { cors: false } }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
+    app.get("/embed.js.map", { helmet: embeddableHeaders, config: { cors: false }, schema: sourceMapSchema }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
 
-    app.get<{ Params: { file: string } }>("/widget/:file", { helmet: embeddableHeaders }, (request, reply) => {
+    app.get<{ Params: { file: string } }>("/widget/:file", { helmet: embeddableHeaders, schema: widgetFileSchema }, (request, reply) => {
       const name = request.params.file;
       return send(request, reply, name, HASHED.test(name) ? "public, max-age=31536000, immutable" : "public, max-age=300");
     });

@@ -39,7 +39,8 @@ const MAX_SKEW_MS = 5 * 60 * 1000;
 /** An impression repeated by the same visitor on the same card and slot within a clock minute counts once. */
 const DEDUP_WINDOW_MS = 60_000;
 
-const eventSchema = {
+/** One event of a batch (also the `EventBatch` schema's items in `/openapi.json`). */
+export const eventSchema = {
   type: "object",
   properties: {
     type: { type: "string", enum: ["impression", "click"] },
