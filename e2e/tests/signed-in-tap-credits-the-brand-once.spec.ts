@@ -58,7 +58,7 @@ test("a signed-in reader's tap credits the brand exactly once; without a pass it
   await expect(row("unverified").locator("td[data-clicks]")).toHaveText(after.byQuality.unverified!.clicks.toLocaleString("zh-CN"));
   await expect(row("credited").locator("td[data-clicks]")).toHaveText(after.byQuality.credited!.clicks.toLocaleString("zh-CN"));
   await expect(page.locator('[data-figure="invalidClicks"] dd')).toHaveText((after.clicks - after.byQuality.credited!.clicks).toLocaleString("zh-CN"));
-  await expect(page.getByRole("heading", { name: /无效流量 Invalid traffic/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "无效流量", exact: true })).toBeVisible();
   await page.locator("#quality-title").scrollIntoViewIfNeeded();
   await page.screenshot({ path: "e2e/screenshots/brand-console-invalid-traffic.png", fullPage: true });
 });
