@@ -45,7 +45,25 @@ verifier, and the SDK's TypeScript types are inferred from it.
 Rules across fields: a \`product\` card needs \`price\`; a \`membership\` card needs
 \`membership\` (and may carry the \`price\` paid when the trial ends); \`app\` cards carry
 neither; \`feed\` and \`profile\` shares need a \`sharer\` (whitelisted by the partner). The
-\`app.id\` must also match the host profile's pattern (Alipay: 16 digits).
+\`app.id\` must also match the pattern of the host \`app.host\` names (absent: Alipay, 16
+digits; \`wechat\`: \`wx\` and 16 lowercase hex digits), and a WeChat \`app.page\` is a path
+without \`?\` (WeChat's URL Scheme takes the page's parameters in \`query\` only).
+
+## Hosts
+
+A card opens its mini-program in one host app, named by \`app.host\`. The SDK's host profiles
+(\`hosts\` in \`sdk/src/links/hosts.ts\`) are data: the scheme template, the https hop that
+relays it, the Android package and the appId pattern. Links are always built from \`app\` by
+the profile, never taken from the card as URLs.
+
+| \`app.host\` | scheme | web fallback (desktop QR, "open in browser") | Android |
+|---|---|---|---|
+| absent or \`alipay\` | \`alipays://platformapi/startapp?appId=…&page=…&query=…\` | \`https://ds.alipay.com/?scheme=<the scheme>\` | \`intent:\` URL for \`com.eg.android.AlipayGphone\`, the web hop as browser fallback |
+| \`wechat\` | \`weixin://dl/business/?appid=…&path=…&query=…\` | the card's landing page, \`<issuer>/c/<id>\` (WeChat has no https hop) | the scheme itself (no package: a page navigating to the scheme opens WeChat) |
+
+The server leaves \`host: "alipay"\` out of the signed claim, so an Alipay card's token is what
+it was before hosts were named, and verifiers that predate \`app.host\` still accept it (they
+refuse WeChat cards as \`malformed\`).
 
 ## Issuance request (\`POST /v1/cards\`)
 

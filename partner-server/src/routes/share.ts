@@ -122,7 +122,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       if (!found) return page(reply, 404, unknownPage());
       const frame = await frameAncestors(context, found.card.partnerId);
       if (found.state !== "active") return page(reply, 410, gonePage(found.state), frame);
-      return page(reply, 200, embedPage(found.card), frame);
+      return page(reply, 200, embedPage(found.card, context.config.issuer), frame);
     });
 
     app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders, config: { cors: false }, schema: assetSchema }, async (request, reply) => {

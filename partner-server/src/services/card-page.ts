@@ -53,10 +53,15 @@ function offer(card: Card): SafeHtml | string {
   return "";
 }
 
-/** The card itself, with its open actions. `target` is where links open (the iframe page opens the top window). */
-export function cardArticle(stored: StoredCard, options: { qr: boolean; target?: "_top" | "_blank" }): SafeHtml {
+/**
+ * The card itself, with its open actions, built for the host the card names (`app.host`).
+ * `target` is where links open (the iframe page opens the top window); `landing` is the
+ * card's landing page, the web fallback of a host without an https hop (WeChat), where the
+ * landing page itself (`qr`) shows no "Open on the web" link to itself.
+ */
+export function cardArticle(stored: StoredCard, options: { qr: boolean; target?: "_top" | "_blank"; landing: string }): SafeHtml {
   const card = stored.card;
-  const link = buildDeepLink(card.app);
+  const link = buildDeepLink(card.app, { landing: options.landing });
   const target = options.target ? html` target="${options.target}" rel="noopener"` : "";
   const label = card.cta ?? (card.kind === "product" ? "Buy in app" : card.kind === "membership" ? "Join now" : "Open in app");
   return html`<article class="card card-${stored.surface} kind-${card.kind}" aria-labelledby="card-title">
@@ -66,7 +71,7 @@ ${card.image ? html`<img class="cover" src="${card.image}" alt="" width="${COVER
 <h1 id="card-title">${card.title}</h1>
 ${card.description ? html`<p class="description">${card.description}</p>` : ""}
 ${offer(card)}
-<p class="actions"><a class="open" href="${link.scheme}"${target}>${label}</a> <a class="web" href="${link.web}"${target}>Open on the web</a></p>
+<p class="actions"><a class="open" href="${link.scheme}"${target}>${label}</a>${options.qr && link.web === options.landing ? "" : html` <a class="web" href="${link.web}"${target}>Open on the web</a>`}</p>
 ${options.qr ? html`<figure class="desktop-qr">${qrSvg(link.web, `QR code to open ${card.title} in the app`)}<figcaption>On a computer? Scan with the app to open it on your phone.</figcaption></figure>` : ""}
 </div>
 </article>`;
@@ -112,7 +117,7 @@ ${head(`${card.title} · ${card.brand.name}`, meta)}
 </head>
 <body class="landing">
 <main>
-${cardArticle(stored, { qr: true })}
+${cardArticle(stored, { qr: true, landing: url })}
 </main>
 <footer><p>Shared with Minicard · ${card.brand.name}</p></footer>
 </body>
@@ -120,8 +125,8 @@ ${cardArticle(stored, { qr: true })}
 `.value;
 }
 
-/** `/e/:id`: the card alone, for iframes. */
-export function embedPage(stored: StoredCard): string {
+/** `/e/:id`: the card alone, for iframes (`issuer`: the server's public base URL, for the card's landing page). */
+export function embedPage(stored: StoredCard, issuer: string): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -129,7 +134,7 @@ ${head(stored.card.title, html`<meta name="robots" content="noindex">`)}
 </head>
 <body class="embed">
 <main>
-${cardArticle(stored, { qr: false, target: "_top" })}
+${cardArticle(stored, { qr: false, target: "_top", landing: `${issuer}/c/${stored.id}` })}
 </main>
 </body>
 </html>
