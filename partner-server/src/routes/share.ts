@@ -5,17 +5,22 @@
  *   an unknown one. With `Accept: application/json`: `{ id, token, state }` for the widget's
  *   `src` attribute.
  * - `GET /e/:id`: the card alone, for iframes; `frame-ancestors` is the partner's origins.
- * - `GET /assets/…`: the pages' stylesheet and default share image.
+ * - `GET /assets/…`: the pages' stylesheet, default share image and open script.
+ *
+ * Pages speak the card's language, else the reader's `Accept-Language` (`page-lang.ts`); an
+ * answer the header decided says `Vary: Accept-Language`, and every page `Content-Language`.
  */
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../context.js";
+import type { StoredCard } from "../domain/model.js";
 import { body, cacheControl, fields, negotiated, problemResponses } from "../openapi.js";
 import { Problem } from "../problems.js";
 import { embeddableHeaders } from "../security-headers.js";
-import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, unknownPage } from "../services/card-page.js";
+import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, openScript, unknownPage } from "../services/card-page.js";
+import { pageLang, type PageLang } from "../services/page-lang.js";
 import { findCard } from "../services/find-card.js";
 
 const PUBLIC_ASSETS = fileURLToPath(new URL("../../public/assets/", import.meta.url));
@@ -39,6 +44,20 @@ export async function frameAncestors(context: AppContext, partnerId: string): Pr
     }
   });
   return origins.length > 0 ? origins.join(" ") : "'none'";
+}
+
+/**
+ * The language of a page about `card` (undefined: unknown), with `Content-Language`, and
+ * `Accept-Language` added to `Vary` when the request's header decided it.
+ */
+function negotiate(request: FastifyRequest, reply: FastifyReply, card: StoredCard | undefined): PageLang {
+  const { lang, fromHeader } = pageLang(card?.card, request.headers["accept-language"]);
+  if (fromHeader) {
+    const vary = reply.getHeader("vary");
+    reply.header("vary", vary ? `${String(vary)}, Accept-Language` : "Accept-Language");
+  }
+  reply.header("content-language", lang);
+  return lang;
 }
 
 const html = { type: "string", description: "An HTML page." };
@@ -90,8 +109,8 @@ const assetSchema = {
   },
 };
 
-function page(reply: FastifyReply, status: number, body: string, frame = "'none'") {
-  return reply.code(status).header("content-security-policy", cardPageCsp(frame)).type("text/html; charset=utf-8").send(body);
+function page(reply: FastifyReply, status: number, body: string, frame = "'none'", script = false) {
+  return reply.code(status).header("content-security-policy", cardPageCsp(frame, script)).type("text/html; charset=utf-8").send(body);
 }
 
 /** The card-page routes. */
@@ -99,6 +118,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
   const assets = new Map<string, { body: Buffer; type: string }>([
     [ASSETS.css, { body: readFileSync(`${PUBLIC_ASSETS}card-page.css`), type: "text/css; charset=utf-8" }],
     [ASSETS.ogImage, { body: readFileSync(`${PUBLIC_ASSETS}og-default.png`), type: "image/png" }],
+    [openScript().path, { body: openScript().body, type: "text/javascript; charset=utf-8" }],
   ]);
   return async (app) => {
     app.get<{ Params: { id: string } }>("/c/:id", { helmet: embeddableHeaders, schema: landingSchema }, async (request, reply) => {
@@ -110,25 +130,30 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
         const { card, state } = found;
         return reply.code(state === "active" ? 200 : 410).send(state === "active" ? { id, token: card.token, state } : { id, state });
       }
-      if (!found) return page(reply, 404, unknownPage());
-      if (found.state !== "active") return page(reply, 410, gonePage(found.state));
-      return page(reply, 200, landingPage(found.card, context.config.issuer));
+      const lang = negotiate(request, reply, found?.card);
+      if (!found) return page(reply, 404, unknownPage(lang));
+      if (found.state !== "active") return page(reply, 410, gonePage(found.state, lang));
+      return page(reply, 200, landingPage(found.card, context.config.issuer, lang), "'none'", true);
     });
 
     // Framed and linked, never read by scripts of other origins: no CORS, unlike the other public documents.
     app.get<{ Params: { id: string } }>("/e/:id", { helmet: embeddableHeaders, config: { cors: false }, schema: embedSchema }, async (request, reply) => {
       const found = await findCard(context, request.params.id);
       reply.header("cache-control", "public, max-age=60");
-      if (!found) return page(reply, 404, unknownPage());
+      const lang = negotiate(request, reply, found?.card);
+      if (!found) return page(reply, 404, unknownPage(lang));
       const frame = await frameAncestors(context, found.card.partnerId);
-      if (found.state !== "active") return page(reply, 410, gonePage(found.state), frame);
-      return page(reply, 200, embedPage(found.card, context.config.issuer), frame);
+      if (found.state !== "active") return page(reply, 410, gonePage(found.state, lang), frame);
+      return page(reply, 200, embedPage(found.card, context.config.issuer, lang), frame);
     });
 
     app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders, config: { cors: false }, schema: assetSchema }, async (request, reply) => {
-      const asset = assets.get(`/assets/${request.params.file}`);
+      const path = `/assets/${request.params.file}`;
+      const asset = assets.get(path);
       if (!asset) throw new Problem("not_found", `no asset ${request.params.file}`);
-      return reply.header("cache-control", "public, max-age=86400").type(asset.type).send(asset.body);
+      // The open script's name carries its hash: a new script is a new name.
+      const cache = path === openScript().path ? "public, max-age=31536000, immutable" : "public, max-age=86400";
+      return reply.header("cache-control", cache).type(asset.type).send(asset.body);
     });
   };
 }

@@ -1,15 +1,22 @@
 /**
  * The server-rendered card pages: the share landing page (`/c/:id`), the iframe page
- * (`/e/:id`) and the page shown for a revoked or expired card. No script at all: unfurlers
- * read the meta tags, people get the card, an "Open in app" link (the host scheme built from
- * the card's `app`, never a URL taken from the card), the web hop, and on desktop a QR code
- * of the web hop. Every value goes through `html`, so card text never becomes markup.
+ * (`/e/:id`) and the pages of a revoked or expired card (410) and an unknown one (404), each
+ * in the language `page-lang.ts` picks (zh-CN or en), with its chrome from that file's table.
+ * Unfurlers read the meta tags; people get the card, an "Open in <host>" button (its links
+ * built from the card's `app` by the SDK's `buildDeepLink`, never a URL taken from the card),
+ * the web hop, and on desktop a QR code of the web hop. The landing page's only script is the
+ * static `/assets/card-open.<hash>.js` (Android `intent:`, iOS scheme then web hop); without
+ * it the button is a plain link to the web hop. Every value goes through `html`, so card text
+ * never becomes markup.
  */
 
-import { buildDeepLink, type Card } from "@minicard/sdk";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { appHost, buildDeepLink, type Card, type DeepLink, type HostProfile } from "@minicard/sdk";
 import { encode } from "uqr";
 import type { StoredCard } from "../domain/model.js";
 import { html, type SafeHtml } from "../html.js";
+import { PAGE_MESSAGES, hostName, type PageLang, type PageMessages } from "./page-lang.js";
 
 /** Where the pages' stylesheet and default share image are served. */
 export const ASSETS = { css: "/assets/card-page.css", ogImage: "/assets/og-default.png" } as const;
@@ -18,9 +25,34 @@ export const OG_DEFAULT_SIZE = { width: 1200, height: 630 } as const;
 /** The size cover images are shown at (16:9), declared to unfurlers as the thumbnail size. */
 export const COVER_SIZE = { width: 640, height: 360 } as const;
 
-/** The Content-Security-Policy of the card pages: no script, styles from this server only. */
-export function cardPageCsp(frameAncestors: string): string {
-  return `default-src 'none'; img-src https: 'self' data:; style-src 'self'; frame-ancestors ${frameAncestors}; base-uri 'none'; form-action 'none'`;
+/**
+ * The Content-Security-Policy of the card pages: styles from this server's files only, images
+ * over https, no script at all; with `script` (the landing page, for its open script) scripts
+ * from this server's files only: never inline, never eval.
+ */
+export function cardPageCsp(frameAncestors: string, script = false): string {
+  return `default-src 'none';${script ? " script-src 'self';" : ""} img-src https: 'self' data:; style-src 'self'; frame-ancestors ${frameAncestors}; base-uri 'none'; form-action 'none'`;
+}
+
+/** The landing page's open script: its content-hashed path, SRI `integrity` and bytes. */
+export interface PageScript {
+  path: string;
+  integrity: string;
+  body: Buffer;
+}
+
+let openScriptFile: PageScript | undefined;
+
+/**
+ * The landing page's open script (`public/assets/card-open.js`), served as
+ * `/assets/card-open.<hash>.js` (immutable) with an `integrity` the page names. Read once.
+ */
+export function openScript(): PageScript {
+  if (openScriptFile) return openScriptFile;
+  const body = readFileSync(new URL("../../public/assets/card-open.js", import.meta.url));
+  const hash = createHash("sha256").update(body);
+  const digest = hash.copy().digest("base64");
+  return (openScriptFile = { path: `/assets/card-open.${hash.digest("hex").slice(0, 12)}.js`, integrity: `sha256-${digest}`, body });
 }
 
 /** A price as people read it: `¥29.90`, or `29.90 USD`. */
@@ -44,13 +76,39 @@ function qrSvg(text: string, label: string): SafeHtml {
 }
 
 /** The offer line of a product or membership card. */
-function offer(card: Card): SafeHtml | string {
+function offer(card: Card, t: PageMessages): SafeHtml | string {
   if (card.kind === "product" && card.price) return html`<p class="price" data-price>${formatPrice(card.price)}</p>`;
   if (card.kind === "membership" && card.membership) {
     const { benefit, trialDays } = card.membership;
-    return html`<p class="offer" data-membership><strong>${benefit}</strong> · Join now, enjoy it first, pay when the ${trialDays}-day period ends</p>`;
+    return html`<p class="offer" data-membership><strong>${benefit}</strong> · ${t.membershipTerms(trialDays)}</p>`;
   }
   return "";
+}
+
+/**
+ * The card's links, built by its host's profile; undefined when none can be built (a host
+ * this build does not know, say from a newer instance): the page then shows the card without
+ * actions rather than failing.
+ */
+function deepLink(card: Card, profile: HostProfile | undefined, landing: string): DeepLink | undefined {
+  if (!profile) return undefined;
+  try {
+    return buildDeepLink(card.app, { host: profile, landing });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The open button. On the landing page (`script`) its `href` is the no-JS fallback, the web
+ * hop (the scheme for a host whose web fallback is this very page), and the open script takes
+ * the `intent:` URL on Android and the scheme then the web hop on iOS from its `data-*`
+ * attributes; elsewhere (the iframe page) it is the scheme.
+ */
+function openButton(link: DeepLink, options: { script: boolean; landing: string; label: string; target: SafeHtml | string }): SafeHtml {
+  if (!options.script) return html`<a class="open" href="${link.scheme}"${options.target}>${options.label}</a>`;
+  const selfHop = link.web === options.landing;
+  return html`<a class="open" href="${selfHop ? link.scheme : link.web}" data-scheme="${link.scheme}" data-intent="${link.intent}"${selfHop ? "" : html` data-web="${link.web}"`}${options.target}>${options.label}</a>`;
 }
 
 /**
@@ -59,22 +117,31 @@ function offer(card: Card): SafeHtml | string {
  * card's landing page, the web fallback of a host without an https hop (WeChat), where the
  * landing page itself (`qr`) shows no "Open on the web" link to itself.
  */
-export function cardArticle(stored: StoredCard, options: { qr: boolean; target?: "_top" | "_blank"; landing: string }): SafeHtml {
+export function cardArticle(stored: StoredCard, options: { qr: boolean; target?: "_top" | "_blank"; landing: string; lang: PageLang }): SafeHtml {
   const card = stored.card;
-  const link = buildDeepLink(card.app, { landing: options.landing });
+  const t = PAGE_MESSAGES[options.lang];
+  const profile = appHost(card.app);
+  const link = deepLink(card, profile, options.landing);
+  const host = profile ? hostName(profile, options.lang) : "";
   const target = options.target ? html` target="${options.target}" rel="noopener"` : "";
-  const label = card.cta ?? (card.kind === "product" ? "Buy in app" : card.kind === "membership" ? "Join now" : "Open in app");
+  const label = card.cta ?? (card.kind === "product" ? t.buyIn(host) : card.kind === "membership" ? t.joinNow : t.openIn(host));
   return html`<article class="card card-${stored.surface} kind-${card.kind}" aria-labelledby="card-title">
 ${card.image ? html`<img class="cover" src="${card.image}" alt="" width="${COVER_SIZE.width}" height="${COVER_SIZE.height}">` : ""}
 <div class="body">
 <p class="brand">${card.brand.logo ? html`<img class="logo" src="${card.brand.logo}" alt="" width="24" height="24">` : ""}<span>${card.brand.name}</span></p>
 <h1 id="card-title">${card.title}</h1>
 ${card.description ? html`<p class="description">${card.description}</p>` : ""}
-${offer(card)}
-<p class="actions"><a class="open" href="${link.scheme}"${target}>${label}</a>${options.qr && link.web === options.landing ? "" : html` <a class="web" href="${link.web}"${target}>Open on the web</a>`}</p>
-${options.qr ? html`<figure class="desktop-qr">${qrSvg(link.web, `QR code to open ${card.title} in the app`)}<figcaption>On a computer? Scan with the app to open it on your phone.</figcaption></figure>` : ""}
+${offer(card, t)}
+${link ? html`<p class="actions">${openButton(link, { script: options.qr, landing: options.landing, label, target })}${options.qr && link.web === options.landing ? "" : html` <a class="web" href="${link.web}"${target}>${t.openOnWeb}</a>`}</p>` : ""}
+${options.qr && link ? html`<figure class="desktop-qr">${qrSvg(link.web, t.qrLabel(card.title, host))}<figcaption>${t.qrCaption(host)}</figcaption></figure>` : ""}
 </div>
 </article>`;
+}
+
+/** The document's opening, `<!doctype html>` and `<html lang>`. */
+function opening(lang: PageLang): SafeHtml {
+  return html`<!doctype html>
+<html lang="${lang}">`;
 }
 
 function head(title: string, extra: SafeHtml | string): SafeHtml {
@@ -85,8 +152,11 @@ function head(title: string, extra: SafeHtml | string): SafeHtml {
 ${extra}`;
 }
 
-/** `/c/:id` for a live card: Open Graph and Twitter Card meta, oEmbed discovery, the card. */
-export function landingPage(stored: StoredCard, issuer: string): string {
+/**
+ * `/c/:id` for a live card, in `lang`: Open Graph and Twitter Card meta, oEmbed discovery,
+ * the card, and the open script.
+ */
+export function landingPage(stored: StoredCard, issuer: string, lang: PageLang): string {
   const card = stored.card;
   const url = `${issuer}/c/${stored.id}`;
   const image = shareImage(card, issuer);
@@ -98,6 +168,7 @@ export function landingPage(stored: StoredCard, issuer: string): string {
 <link rel="canonical" href="${url}">
 <meta property="og:type" content="website">
 <meta property="og:site_name" content="Minicard">
+<meta property="og:locale" content="${PAGE_MESSAGES[lang].ogLocale}">
 <meta property="og:title" content="${card.title}">
 <meta property="og:description" content="${description}">
 <meta property="og:url" content="${url}">
@@ -109,66 +180,65 @@ export function landingPage(stored: StoredCard, issuer: string): string {
 <meta name="twitter:title" content="${card.title}">
 <meta name="twitter:description" content="${description}">
 <meta name="twitter:image" content="${image.url}">
-<link rel="alternate" type="application/json+oembed" href="${oembed.href}" title="${card.title}">`;
-  return html`<!doctype html>
-<html lang="en">
+<link rel="alternate" type="application/json+oembed" href="${oembed.href}" title="${card.title}">
+<script src="${openScript().path}" integrity="${openScript().integrity}" defer></script>`;
+  return html`${opening(lang)}
 <head>
 ${head(`${card.title} · ${card.brand.name}`, meta)}
 </head>
 <body class="landing">
 <main>
-${cardArticle(stored, { qr: true, landing: url })}
+${cardArticle(stored, { qr: true, landing: url, lang })}
 </main>
-<footer><p>Shared with Minicard · ${card.brand.name}</p></footer>
+<footer><p>${PAGE_MESSAGES[lang].sharedWith(card.brand.name)}</p></footer>
 </body>
 </html>
 `.value;
 }
 
-/** `/e/:id`: the card alone, for iframes (`issuer`: the server's public base URL, for the card's landing page). */
-export function embedPage(stored: StoredCard, issuer: string): string {
-  return html`<!doctype html>
-<html lang="en">
+/** `/e/:id`: the card alone, for iframes, in `lang` (`issuer`: the server's public base URL, for the card's landing page). */
+export function embedPage(stored: StoredCard, issuer: string, lang: PageLang): string {
+  return html`${opening(lang)}
 <head>
 ${head(stored.card.title, html`<meta name="robots" content="noindex">`)}
 </head>
 <body class="embed">
 <main>
-${cardArticle(stored, { qr: false, target: "_top", landing: `${issuer}/c/${stored.id}` })}
+${cardArticle(stored, { qr: false, target: "_top", landing: `${issuer}/c/${stored.id}`, lang })}
 </main>
 </body>
 </html>
 `.value;
 }
 
-/** The page of a revoked or expired card (410). */
-export function gonePage(state: "revoked" | "expired"): string {
-  return html`<!doctype html>
-<html lang="en">
+/** The page of a revoked or expired card (410), in `lang`. */
+export function gonePage(state: "revoked" | "expired", lang: PageLang): string {
+  const t = PAGE_MESSAGES[lang];
+  return html`${opening(lang)}
 <head>
-${head("Card unavailable", html`<meta name="robots" content="noindex">`)}
+${head(t.goneTitle, html`<meta name="robots" content="noindex">`)}
 </head>
 <body class="landing gone">
 <main>
-<h1>This card is no longer available</h1>
-<p>${state === "expired" ? "It was shared too long ago and has expired." : "Its brand has withdrawn it."} Ask the person who shared it for a new link.</p>
+<h1>${t.goneHeading}</h1>
+<p>${t.goneBody(state)}</p>
 </main>
 </body>
 </html>
 `.value;
 }
 
-/** The page of an unknown card (404). */
-export function unknownPage(): string {
-  return html`<!doctype html>
-<html lang="en">
+/** The page of an unknown card (404), in `lang`. */
+export function unknownPage(lang: PageLang): string {
+  const t = PAGE_MESSAGES[lang];
+  return html`${opening(lang)}
 <head>
-${head("Card not found", html`<meta name="robots" content="noindex">`)}
+${head(t.unknownTitle, html`<meta name="robots" content="noindex">`)}
 </head>
 <body class="landing gone">
 <main>
-<h1>Card not found</h1>
-<p>There is no card at this address. Check the link you followed.</p>
+<h1>${t.unknownHeading}</h1>
+<p>${t.unknownBody}</p>
 </main>
 </body>
 </html>

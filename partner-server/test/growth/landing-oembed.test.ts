@@ -90,8 +90,8 @@ describe("landing pages, oEmbed and the iframe page", () => {
     expect(meta["og:image"]).toBe("https://images.example/cover.jpg");
     expect(meta["twitter:card"]).toBe("summary_large_image");
     expect(meta["twitter:image"]).toBe("https://images.example/cover.jpg");
-    // The card and its open actions: the scheme built from app, and the web hop.
-    expect(page).toMatch(/href="alipays:\/\/platformapi\/startapp\?appId=2021000000000001&amp;page=pages%2Findex%2Findex"/);
+    // The card and its open actions: the scheme built from app (for the open script), and the web hop.
+    expect(page).toMatch(/data-scheme="alipays:\/\/platformapi\/startapp\?appId=2021000000000001&amp;page=pages%2Findex%2Findex"/);
     expect(page).toMatch(/href="https:\/\/ds\.alipay\.com\/\?scheme=alipays%3A%2F%2F/);
     expect(page).toContain(">Book now</a>");
     expect(page).toMatch(/<svg class="qr" role="img" aria-label="QR code to open/);
@@ -112,7 +112,7 @@ describe("landing pages, oEmbed and the iframe page", () => {
   it("shows the price of a product card and the offer of a membership card", async () => {
     const productPage = await (await fetch(product.url)).text();
     expect(productPage).toContain('<p class="price" data-price>¥29.90</p>');
-    expect(productPage).toContain(">Buy in app</a>");
+    expect(productPage).toContain(">Buy in Alipay</a>");
     expect(parseHead(productPage).meta["og:description"]).toBe("¥29.90");
     const memberPage = await (await fetch(membership.url)).text();
     expect(memberPage).toContain("<strong>Free popcorn every visit</strong> · Join now, enjoy it first, pay when the 30-day period ends");
@@ -183,7 +183,7 @@ describe("landing pages, oEmbed and the iframe page", () => {
   });
 
   it("answers 404 with a page for an unknown card, and 410 with a clear page once revoked or expired", async () => {
-    const unknown = await fetch(`${world.server.url}/c/01JAAAAAAAAAAAAAAAAAAAAAAA`, { headers: { accept: "text/html" } });
+    const unknown = await fetch(`${world.server.url}/c/01JAAAAAAAAAAAAAAAAAAAAAAA`, { headers: { accept: "text/html", "accept-language": "en" } });
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("<h1>Card not found</h1>");
     const notAnId = await fetch(`${world.server.url}/c/not-a-card`);
