@@ -28,7 +28,7 @@ test.describe("landing pages", () => {
   test.use({ bypassCSP: true });
 
   test("a share link unfurls into an accessible landing page with a desktop QR code", async ({ page, request, server }) => {
-    const card = await issueCard(request, server, { surface: "feed", sharer: "demo-alice", kind: "product", price: { amount: "39.00", currency: "CNY" }, title: "今晚 20:00 重映 限时 39 元" });
+    const card = await issueCard(request, server, { surface: "feed", sharer: "demo-ivan", kind: "product", price: { amount: "39.00", currency: "CNY" }, title: "今晚 20:00 重映 限时 39 元" });
     const response = await page.goto(card.url);
     expect(response!.status()).toBe(200);
     await expect(page.getByRole("heading", { level: 1, name: "今晚 20:00 重映 限时 39 元" })).toBeVisible();
