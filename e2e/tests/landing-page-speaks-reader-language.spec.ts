@@ -6,27 +6,17 @@
 // Screenshots of both languages go to e2e/screenshots/ (a test run leaves the repository
 // clean); `DOCS_SCREENSHOTS=1` writes the reviewed ones kept in docs/screenshots/ instead.
 
-import { devices, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { buildDeepLink } from "@minicard/sdk";
 import { claims, issueCard } from "../support/cards.js";
 import { expect, test } from "../support/fixtures.js";
+import { iphone, navigations, pixel } from "../support/phones.js";
 
 const SHOTS = new URL(process.env.DOCS_SCREENSHOTS === "1" ? "../../docs/screenshots/" : "../screenshots/", import.meta.url).pathname;
-const { defaultBrowserType: _pixel, ...pixel } = devices["Pixel 7"];
-const { defaultBrowserType: _iphone, ...iphone } = devices["iPhone 14"];
 
 /** A Chinese card without its own button text, so the button is chrome too. */
 const CHINESE = { title: "今晚 19:30 IMAX 余票 12 张", description: "选座购票，影院取票免排队。", cta: undefined };
 const ENGLISH = { title: "Tonight at 19:30 · IMAX, 12 seats left", description: "Pick your seat and skip the queue at the cinema.", cta: undefined };
-
-/** Every navigation the page asks for, full URL (fragment included), from the DevTools protocol. */
-async function navigations(page: Page): Promise<string[]> {
-  const urls: string[] = [];
-  const session = await page.context().newCDPSession(page);
-  await session.send("Page.enable");
-  session.on("Page.frameRequestedNavigation", (event) => urls.push(event.url));
-  return urls;
-}
 
 /** Content-Security-Policy complaints the page logs (a refused script would be one). */
 function cspErrors(page: Page): string[] {

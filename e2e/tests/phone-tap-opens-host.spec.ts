@@ -2,22 +2,11 @@
 // the web hop as browser fallback on Android, with the page and query parameters intact.
 // When the page is still visible a moment later, a sheet offers the web hop.
 
-import { devices, type Page } from "@playwright/test";
 import { buildDeepLink } from "@minicard/sdk";
 import { claims, issueCard } from "../support/cards.js";
 import { expect, test } from "../support/fixtures.js";
+import { iphone, navigations, pixel } from "../support/phones.js";
 
-const { defaultBrowserType: _pixel, ...pixel } = devices["Pixel 7"];
-const { defaultBrowserType: _iphone, ...iphone } = devices["iPhone 14"];
-
-/** Every navigation the page asks for, full URL (fragment included), from the DevTools protocol. */
-async function navigations(page: Page): Promise<string[]> {
-  const urls: string[] = [];
-  const session = await page.context().newCDPSession(page);
-  await session.send("Page.enable");
-  session.on("Page.frameRequestedNavigation", (event) => urls.push(event.url));
-  return urls;
-}
 
 function schemeParams(url: string): URLSearchParams {
   return new URLSearchParams(url.slice(url.indexOf("?") + 1).split("#")[0]);

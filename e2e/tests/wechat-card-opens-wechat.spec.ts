@@ -5,17 +5,16 @@
 
 import jsqr from "jsqr";
 import { PNG } from "pngjs";
-import { devices, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
 import { buildDeepLink } from "@minicard/sdk";
 import { claims, type IssuedCard } from "../support/cards.js";
 import type { DemoServer } from "../support/server.js";
 import { expect, test } from "../support/fixtures.js";
+import { iphone, pixel } from "../support/phones.js";
 
 // jsqr is CommonJS: its default export is module.exports itself, or its `default` property.
 const jsQR = ((jsqr as unknown as { default?: typeof jsqr.default }).default ?? jsqr) as typeof jsqr.default;
 
-const { defaultBrowserType: _iphone, ...iphone } = devices["iPhone 14"];
-const { defaultBrowserType: _pixel, ...pixel } = devices["Pixel 7"];
 
 const WX = "wx0123456789abcdef";
 const APP = { id: WX, page: "pages/movie/detail", query: "id=42&q=%E4%B8%8A%E6%B5%B7%20%26%20more", host: "wechat" };

@@ -351,37 +351,45 @@ const CAMPAIGNS: Array<{
   { daysAgo: 2, ttlDays: 30, surface: "dm", sharer: "demo-judy", weight: 150, ctr: 0.07, card: { kind: "app", title: "好友拼场：3 人同行 1 人免单", description: "邀请好友一起选座。", cta: "发起拼场", page: "pages/group/create" } },
 ];
 
+/** Issues `template` for `brand` as of `at`, through the same issuance as the API. */
+async function issueDemoCard(
+  context: AppContext,
+  brand: DemoBrand,
+  template: DemoBrand["cards"][number],
+  { at, surface, sharer, image: imageKey, ttlSeconds }: { at: number; surface: Surface; sharer: string; image: string; ttlSeconds: number },
+) {
+  const input: CardInput = {
+    partner: DEMO_PARTNER,
+    surface,
+    kind: template.kind,
+    sharer,
+    app: { id: brand.app, page: template.page, ...(template.query ? { query: template.query } : {}) },
+    title: template.title,
+    image: image(imageKey),
+    icon: brand.logo,
+    ttlSeconds,
+    ...(template.description ? { description: template.description } : {}),
+    ...(template.cta ? { cta: template.cta } : {}),
+    ...(template.price ? { price: template.price } : {}),
+    ...(template.membership ? { membership: template.membership } : {}),
+  };
+  const record = (await context.store.brands.get(brand.id))!;
+  return issueCard(
+    { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: () => at },
+    record,
+    input,
+    undefined,
+  );
+}
+
 /**
  * Issues the demo brand's past campaigns (backdated, oldest first, before the live cards,
  * so card ids stay in time order), and one earlier card for each other brand.
  */
 async function issueHistoryCards(context: AppContext): Promise<void> {
   const now = context.now();
-  const issue = async (brand: DemoBrand, at: number, ttlDays: number, surface: Surface, sharer: string, template: DemoBrand["cards"][number], index: number) => {
-    const record = (await context.store.brands.get(brand.id))!;
-    const input: CardInput = {
-      partner: DEMO_PARTNER,
-      surface,
-      kind: template.kind,
-      sharer,
-      app: { id: brand.app, page: template.page, ...(template.query ? { query: template.query } : {}) },
-      title: template.title,
-      image: image(`${brand.id}-h${index}`),
-      icon: brand.logo,
-      ttlSeconds: Math.round(ttlDays * 24 * 3600),
-      ...(template.description ? { description: template.description } : {}),
-      ...(template.cta ? { cta: template.cta } : {}),
-      ...(template.price ? { price: template.price } : {}),
-      ...(template.membership ? { membership: template.membership } : {}),
-    };
-    const issued = await issueCard(
-      { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: () => at },
-      record,
-      input,
-      undefined,
-    );
-    return issued.card.id;
-  };
+  const issue = async (brand: DemoBrand, at: number, ttlDays: number, surface: Surface, sharer: string, template: DemoBrand["cards"][number], index: number) =>
+    (await issueDemoCard(context, brand, template, { at, surface, sharer, image: `${brand.id}-h${index}`, ttlSeconds: Math.round(ttlDays * 24 * 3600) })).card.id;
   const cinema = BRANDS.find((brand) => brand.id === DEMO_BRAND)!;
   const planned: Array<{ at: number; run: () => Promise<unknown> }> = CAMPAIGNS.map((campaign, index) => {
     const at = now - campaign.daysAgo * DAY_MS - 3 * HOUR_MS;
@@ -456,29 +464,8 @@ async function topUpCards(context: AppContext): Promise<void> {
       const brand = BRANDS[slot % BRANDS.length]!;
       const template = brand.cards[Math.floor(slot / BRANDS.length) % brand.cards.length]!;
       const sharer = DEMO_SHARERS[slot % DEMO_SHARERS.length]!;
-      const brandRecord = (await context.store.brands.get(brand.id))!;
-      const input: CardInput = {
-        partner: DEMO_PARTNER,
-        surface,
-        kind: template.kind,
-        sharer,
-        app: { id: brand.app, page: template.page, ...(template.query ? { query: template.query } : {}) },
-        title: template.title,
-        image: image(`${brand.id}-${slot % 7}`),
-        icon: brand.logo,
-        ttlSeconds: 30 * 24 * 3600,
-        ...(template.description ? { description: template.description } : {}),
-        ...(template.cta ? { cta: template.cta } : {}),
-        ...(template.price ? { price: template.price } : {}),
-        ...(template.membership ? { membership: template.membership } : {}),
-      };
       try {
-        await issueCard(
-          { store: context.store, limiter: context.limiter, keys: context.keys, passes: context.traffic.passes, issuer: context.config.issuer, now: () => at },
-          brandRecord,
-          input,
-          undefined,
-        );
+        await issueDemoCard(context, brand, template, { at, surface, sharer, image: `${brand.id}-${slot % 7}`, ttlSeconds: 30 * 24 * 3600 });
         missing--;
       } catch (error) {
         // A seeded slot already used (a restart inside the same hour): move on to the next.
