@@ -4,7 +4,9 @@
 // widget's script answers HEAD and ranges, and each route group gets its own headers.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_CSP } from "../src/routes/demo.js";
+import { DEMO_CSP, FEED_FIRST_SCREEN, demoCsp, firstScreenPosts } from "../src/routes/demo.js";
+import { DEMO_BRAND, seedDemo } from "../src/demo/seed.js";
+import type { StoredCard } from "../src/domain/model.js";
 import { startServer, type LocalServer } from "./support/server.js";
 
 let server: LocalServer;
@@ -19,7 +21,7 @@ afterAll(async () => {
 
 describe("demo pages", () => {
   it("serves a page with its CSP and no-cache, and answers a revalidation with a 304", async () => {
-    const page = await fetch(`${server.url}/demo/index.html`);
+    const page = await fetch(`${server.url}/demo/share.html`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(page.headers.get("cache-control")).toBe("no-cache");
@@ -30,11 +32,52 @@ describe("demo pages", () => {
     expect(await page.text()).toContain("<!doctype html>");
 
     // As a browser revalidates (fetch() would add `Cache-Control: no-cache`, a forced reload, to a conditional request).
-    const again = await fetch(`${server.url}/demo/index.html`, { headers: { "if-none-match": etag!, "cache-control": "max-age=0" } });
+    const again = await fetch(`${server.url}/demo/share.html`, { headers: { "if-none-match": etag!, "cache-control": "max-age=0" } });
     expect(again.status).toBe(304);
     const script = await fetch(`${server.url}/demo/js/ui.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+  });
+
+  it("sends the feed page with its first screenful of cards in place, tokens included, never cached", async () => {
+    await seedDemo(server.server.context, [server.url]);
+    const listed = (await (await fetch(`${server.url}/demo/api/cards?surface=feed&limit=${FEED_FIRST_SCREEN}`)).json()) as { cards: Array<{ id: string; token: string }> };
+    expect(listed.cards).toHaveLength(FEED_FIRST_SCREEN);
+    for (const path of ["/demo/", "/demo/index.html"]) {
+      const page = await fetch(`${server.url}${path}`);
+      expect(page.status, path).toBe(200);
+      expect(page.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
+      // The cards in it are live state: a revoked card must not come back from a cache.
+      expect(page.headers.get("cache-control"), path).toBe("private, no-store");
+      expect(page.headers.get("content-security-policy"), path).toBe(demoCsp(server.url));
+      const body = await page.text();
+      expect(body, path).not.toContain("<!--first-screen-->");
+      const feed = /<div id="feed"[^>]*>([\s\S]*?)<\/div>/.exec(body)?.[1] ?? "";
+      const sent = [...feed.matchAll(/<mini-program-card token="([^"]+)" surface="feed" partner="weibo-demo" issuer="([^"]+)" data-card-id="([^"]+)">/g)];
+      // The same cards, in the same order, as the card list the page's script reads next.
+      expect(sent.map((match) => match[3]), path).toEqual(listed.cards.map((card) => card.id));
+      expect(sent.map((match) => match[1]), path).toEqual(listed.cards.map((card) => card.token));
+      expect(new Set(sent.map((match) => match[2])), path).toEqual(new Set([server.url]));
+    }
+    // A revoked card leaves the page it was on.
+    const store = server.server.context.store;
+    const own = (await Promise.all(listed.cards.map((card) => store.cards.get(card.id)))).find((card) => card?.brandId === DEMO_BRAND);
+    expect(own, "a demo-brand card on the first screen").toBeDefined();
+    expect((await fetch(`${server.url}/demo/api/brand/cards/${own!.id}`, { method: "DELETE" })).status).toBe(204);
+    const after = await (await fetch(`${server.url}/demo/`)).text();
+    expect(after).not.toContain(`data-card-id="${own!.id}"`);
+    expect(after.match(/<mini-program-card /g)).toHaveLength(FEED_FIRST_SCREEN);
+  });
+
+  it("escapes every value it puts in the feed page", () => {
+    const hostile = '"><script>alert(1)</script><x a="';
+    const card = { id: `c_${hostile}`, token: `t${hostile}`, surface: "feed", partnerId: `p${hostile}`, sharer: hostile, issuedAt: Date.UTC(2026, 11, 1) } as unknown as StoredCard;
+    const out = firstScreenPosts([card], `https://issuer.example/${hostile}`).value;
+    expect(out).not.toContain("<script>");
+    expect(out).not.toMatch(/"><x a=/);
+    expect(out.match(/<article /g)).toHaveLength(1);
+    expect(out.match(/<mini-program-card /g)).toHaveLength(1);
+    expect(out).toContain('data-issued-at="2026-12-01T00:00:00.000Z"');
   });
 
   it("answers a path outside the folder, a dotfile or a folder with a 404 problem", async () => {

@@ -6,15 +6,16 @@
  * brand's API key and calls `POST /v1/cards`). Browsers never see an API key.
  */
 
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { extname } from "node:path";
+import { extname, join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { randomBytes } from "node:crypto";
 import { SURFACES, createPassMinter, type PassMinter, type Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import { DEMO_BRAND, DEMO_PARTNER, readDemoCredentials } from "../demo/seed.js";
-import { appRegistration } from "../domain/model.js";
+import { appRegistration, type StoredCard } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
 import { issueCard } from "../services/issue-card.js";
 import { brandStats, resolveRange } from "../services/brand-stats.js";
@@ -94,6 +95,26 @@ export function demoCsp(issuer: string): string {
  * turns what it would refuse (`..`, dotfiles, escapes) into the same 404 as a missing page.
  */
 const DEMO_FILE = /^(?:[\w-]+\/)*[\w-]+\.\w+$/;
+
+/** How many posts the feed page carries as it is sent: a first screenful at every width. */
+export const FEED_FIRST_SCREEN = 12;
+
+/** Where, in the feed page's `index.html`, the server puts the first screenful of posts. */
+const FIRST_SCREEN_MARK = "<!--first-screen-->";
+
+/**
+ * The first screenful of the feed, as the partner's server sends it: one bare post per card
+ * holding its `<mini-program-card>` (token included), so the widget verifies and paints the
+ * first cards as soon as embed.js runs, without waiting for the page's own scripts or a
+ * card-list request. The page's script dresses each post (sharer, time, text) and appends the
+ * rest of the feed. Every value is escaped by `html`.
+ */
+export function firstScreenPosts(cards: readonly StoredCard[], issuer: string): SafeHtml {
+  return html`${cards.map(
+    (card) =>
+      html`<article class="post" data-sharer="${card.sharer ?? ""}" data-issued-at="${new Date(card.issuedAt).toISOString()}"><mini-program-card token="${card.token}" surface="${card.surface}" partner="${card.partnerId}" issuer="${issuer}" data-card-id="${card.id}"></mini-program-card></article>`,
+  )}`;
+}
 
 /** The cookie that keeps a demo reader "signed in" (a random id: the demo has no accounts). */
 const READER_COOKIE = "minicard_demo_reader";
@@ -190,10 +211,25 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
 
     // Streamed from disk by @fastify/static, which answers If-None-Match and If-Modified-Since
     // with a 304 (its ETag is the file's size and time); a missing file ends in the 404 handler.
-    const serve = (wanted: string, reply: FastifyReply) => {
+    const serve = async (wanted: string, reply: FastifyReply) => {
       const path = wanted.endsWith("/") ? `${wanted}index.html` : wanted;
       if (!DEMO_FILE.test(path)) throw new Problem("not_found", `no demo page ${wanted}`);
+      if (path === "index.html") return feedPage(reply);
       return reply.type(TYPES[extname(path)] ?? "application/octet-stream").sendFile(path, publicDir, { cacheControl: false, contentType: false });
+    };
+
+    // The feed page: its file with the first screenful of posts in place of the mark. Read on
+    // each request, as the other pages are, so an edited page shows on reload.
+    const feedPage = async (reply: FastifyReply) => {
+      const [page, cards] = await Promise.all([
+        readFile(join(publicDir, "index.html"), "utf8"),
+        context.store.cards.listActive(DEMO_PARTNER, "feed", context.now(), FEED_FIRST_SCREEN),
+      ]);
+      return reply
+        .type(TYPES[".html"]!)
+        .header("cache-control", "private, no-store")
+        .header("content-security-policy", demoCsp(context.config.issuer))
+        .send(page.replace(FIRST_SCREEN_MARK, () => firstScreenPosts(cards, context.config.issuer).value));
     };
 
     app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(demoIndexPage().value));

@@ -1,5 +1,7 @@
 // The follow feed: every live feed card of the demo partner, as posts by the people who
-// shared them. The widget only verifies and renders the cards near the viewport.
+// shared them. The server sends the first screenful as bare posts holding their cards, so
+// the widget paints them at once; this script dresses those posts and appends the rest.
+// The widget only verifies and renders the cards near the viewport.
 
 import { fetchCards, signIn } from "./api.js";
 import { avatar, cardElement, displayName, el, notice, timeAgo } from "./ui.js";
@@ -14,34 +16,41 @@ const BLURBS = [
   "Super handy, no app download needed.",
 ];
 
-function post(issuer, partner, card, index) {
-  return el(
-    "article",
-    { class: "post", "aria-label": `${displayName(card.sharer)} 的分享` },
-    el("header", {}, avatar(card.sharer), el("div", { class: "who" }, el("span", { class: "name" }, displayName(card.sharer)), el("span", { class: "meta" }, `${timeAgo(card.issuedAt)} · 来自 小程序分享`))),
+/**
+ * Puts a post's chrome around its card element: who shared it and when, their words above
+ * the card, the counts below. The card element is never moved, so a card the widget is
+ * already verifying or showing is left alone.
+ */
+function dress(article, sharer, issuedAt, index) {
+  article.setAttribute("aria-label", `${displayName(sharer)} 的分享`);
+  article.prepend(
+    el("header", {}, avatar(sharer), el("div", { class: "who" }, el("span", { class: "name" }, displayName(sharer)), el("span", { class: "meta" }, `${timeAgo(issuedAt)} · 来自 小程序分享`))),
     el("p", { class: "text" }, BLURBS[index % BLURBS.length]),
-    cardElement(issuer, partner, card),
-    el("footer", { "aria-hidden": "true" }, el("span", {}, `转发 ${(index * 7) % 90}`), el("span", {}, `评论 ${(index * 13) % 120}`), el("span", {}, `赞 ${(index * 31) % 900}`)),
   );
+  article.append(el("footer", { "aria-hidden": "true" }, el("span", {}, `转发 ${(index * 7) % 90}`), el("span", {}, `评论 ${(index * 13) % 120}`), el("span", {}, `赞 ${(index * 31) % 900}`)));
+  return article;
 }
 
-/** Posts a first screenful needs; the rest of the feed follows in a second request. */
-const FIRST = 12;
+/** A post for a card from the demo API. */
+function post(issuer, partner, card, index) {
+  return dress(el("article", { class: "post" }, cardElement(issuer, partner, card)), card.sharer, card.issuedAt, index);
+}
 
 async function main() {
   const container = document.getElementById("feed");
+  // The posts the server sent, in feed order.
+  const sent = Array.from(container.querySelectorAll(":scope > article.post"));
+  sent.forEach((article, index) => dress(article, article.dataset.sharer || null, article.dataset.issuedAt, index));
+  const shown = new Set(sent.map((article) => article.querySelector("mini-program-card")?.dataset.cardId));
   try {
-    // A first screenful at once (a small answer, a few posts to lay out), then the rest.
-    const first = await fetchCards("feed", FIRST);
-    const shown = new Set(first.cards.map((card) => card.id));
-    container.replaceChildren(...first.cards.map((card, index) => post(first.issuer, first.partner, card, index)));
     const { issuer, partner, cards } = await fetchCards("feed");
     const fragment = document.createDocumentFragment();
     cards.filter((card) => !shown.has(card.id)).forEach((card, index) => fragment.append(post(issuer, partner, card, shown.size + index)));
     fragment.append(el("p", { class: "count" }, `共 ${shown.size + fragment.childElementCount} 条小程序分享`));
     container.append(fragment);
   } catch (error) {
-    notice(container, `无法加载信息流：${error.message}`, true);
+    if (shown.size === 0) notice(container, `无法加载信息流：${error.message}`, true);
+    else container.append(el("p", { class: "notice error", role: "alert" }, `无法加载更多：${error.message}`));
   } finally {
     container.setAttribute("aria-busy", "false");
   }
