@@ -94,8 +94,9 @@ ${tokens.map(cardTag).join("\n")}
       note: "ceiling: the same card as static HTML, page start → painted (staticPageStartToCardMs)",
     });
 
-    // The demo partner app's feed (`start --demo`: 220 live cards, fetched by the page's own
-    // script): embed.js requested → first verified card painted, on a first visit each time.
+    // The demo partner app's feed (`start --demo`: 220 live cards; the server sends the first
+    // screenful in the page with a preload of the keys, the page's script fetches the rest):
+    // embed.js requested → first verified card painted, on a first visit each time.
     const demo = await startPartnerServer({ args: ["--demo"] });
     try {
       const demoRuns = [];

@@ -21,6 +21,8 @@ test.beforeEach(async ({ page }) => {
 test("the feed shows 200+ live cards from several brands", async ({ demo, page }) => {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  const keyFetches: string[] = [];
+  page.on("request", (request) => request.url().endsWith("/.well-known/jwks.json") && keyFetches.push(request.url()));
   await demo.openFeed();
   await expect.poll(() => demo.cards().count()).toBeGreaterThanOrEqual(200);
   await demo.expectVerifiedCards(2);
@@ -45,6 +47,12 @@ test("the feed shows 200+ live cards from several brands", async ({ demo, page }
   console.log(`demo feed: embed.js loaded → first verified card in ${ms} ms`);
   expect(errors).toEqual([]);
   expect(await page.evaluate(() => (window as unknown as { __demo: { violations: string[] } }).__demo.violations)).toEqual([]);
+  // The page preloads the issuer's keys and the widget takes that answer: one request, not two.
+  expect(keyFetches).toHaveLength(1);
+  // The posts the server sent are dressed like the ones the script added: every post has its sharer.
+  const posts = page.locator("#feed > article.post");
+  expect(await posts.count()).toBe(await page.locator("#feed mini-program-card").count());
+  expect(await page.locator("#feed > article.post:not(:has(> header .name))").count()).toBe(0);
 });
 
 test("the group chat shows dm cards as chat bubbles", async ({ demo, page }) => {

@@ -4,8 +4,8 @@
 // widget's script answers HEAD and ranges, and each route group gets its own headers.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_CSP, FEED_FIRST_SCREEN, demoCsp, firstScreenPosts } from "../src/routes/demo.js";
-import { DEMO_BRAND, seedDemo } from "../src/demo/seed.js";
+import { DEMO_CSP, FEED_FIRST_SCREEN, demoCsp, firstScreenPosts, keysPreload } from "../src/routes/demo.js";
+import { seedDemo } from "../src/demo/seed.js";
 import type { StoredCard } from "../src/domain/model.js";
 import { startServer, type LocalServer } from "./support/server.js";
 
@@ -52,6 +52,10 @@ describe("demo pages", () => {
       expect(page.headers.get("content-security-policy"), path).toBe(demoCsp(server.url));
       const body = await page.text();
       expect(body, path).not.toContain("<!--first-screen-->");
+      // The issuer's keys are preloaded in the head, before embed.js.
+      const head = body.slice(0, body.indexOf("</head>"));
+      expect(head, path).toContain(`<link rel="preload" as="fetch" crossorigin href="${server.url}/.well-known/jwks.json">`);
+      expect(head.indexOf("jwks.json"), path).toBeLessThan(head.indexOf("/embed.js"));
       const feed = /<div id="feed"[^>]*>([\s\S]*?)<\/div>/.exec(body)?.[1] ?? "";
       const sent = [...feed.matchAll(/<mini-program-card token="([^"]+)" surface="feed" partner="weibo-demo" issuer="([^"]+)" data-card-id="([^"]+)">/g)];
       // The same cards, in the same order, as the card list the page's script reads next.
@@ -61,12 +65,17 @@ describe("demo pages", () => {
     }
     // A revoked card leaves the page it was on.
     const store = server.server.context.store;
-    const own = (await Promise.all(listed.cards.map((card) => store.cards.get(card.id)))).find((card) => card?.brandId === DEMO_BRAND);
-    expect(own, "a demo-brand card on the first screen").toBeDefined();
-    expect((await fetch(`${server.url}/demo/api/brand/cards/${own!.id}`, { method: "DELETE" })).status).toBe(204);
+    const first = (await store.cards.get(listed.cards[0]!.id))!;
+    expect(await store.cards.revoke(first.id, first.brandId, Date.now())).toBe(true);
     const after = await (await fetch(`${server.url}/demo/`)).text();
-    expect(after).not.toContain(`data-card-id="${own!.id}"`);
+    expect(after).not.toContain(`data-card-id="${first.id}"`);
     expect(after.match(/<mini-program-card /g)).toHaveLength(FEED_FIRST_SCREEN);
+  });
+
+  it("builds the keys preload from the issuer, and refuses to build it from a value that is not a URL", () => {
+    expect(keysPreload("https://cards.example/").value).toBe('<link rel="preload" as="fetch" crossorigin href="https://cards.example/.well-known/jwks.json">');
+    expect(keysPreload('https://cards.example/"><script>').value).not.toContain("<script>");
+    expect(() => keysPreload("not a url")).toThrow();
   });
 
   it("escapes every value it puts in the feed page", () => {

@@ -97,10 +97,20 @@ export function demoCsp(issuer: string): string {
 const DEMO_FILE = /^(?:[\w-]+\/)*[\w-]+\.\w+$/;
 
 /** How many posts the feed page carries as it is sent: a first screenful at every width. */
-export const FEED_FIRST_SCREEN = 12;
+export const FEED_FIRST_SCREEN = 4;
 
 /** Where, in the feed page's `index.html`, the server puts the first screenful of posts. */
 const FIRST_SCREEN_MARK = "<!--first-screen-->";
+/** Where, in its head, the server puts the preload of the issuer's keys. */
+const KEYS_PRELOAD_MARK = "<!--keys-preload-->";
+
+/**
+ * Fetches the issuer's JWKS alongside embed.js rather than after it has run: the widget's own
+ * request for the keys (credentials "same-origin") takes this preload's answer.
+ */
+export function keysPreload(issuer: string): SafeHtml {
+  return html`<link rel="preload" as="fetch" crossorigin href="${new URL("/.well-known/jwks.json", issuer).href}">`;
+}
 
 /**
  * The first screenful of the feed, as the partner's server sends it: one bare post per card
@@ -229,7 +239,11 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
         .type(TYPES[".html"]!)
         .header("cache-control", "private, no-store")
         .header("content-security-policy", demoCsp(context.config.issuer))
-        .send(page.replace(FIRST_SCREEN_MARK, () => firstScreenPosts(cards, context.config.issuer).value));
+        .send(
+          page
+            .replace(KEYS_PRELOAD_MARK, () => keysPreload(context.config.issuer).value)
+            .replace(FIRST_SCREEN_MARK, () => firstScreenPosts(cards, context.config.issuer).value),
+        );
     };
 
     app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(demoIndexPage().value));

@@ -73,7 +73,10 @@ export function createIssuerKeys(issuer: string, options: IssuerKeysOptions = {}
     try {
       // A redirect is refused, not followed: "manual" answers the 3xx (an opaque redirect,
       // status 0, in browsers), which is not ok. Not "error": workerd refuses that value.
-      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "omit", redirect: "manual" });
+      // Credentials "same-origin", the default: no cookie goes to an issuer on another origin,
+      // and the request matches a page's `<link rel="preload" as="fetch" crossorigin>` of the
+      // JWKS, so a page can fetch the keys alongside embed.js ("omit" would not match it).
+      const response = await fetchImpl(url, { headers: { accept: "application/json" }, credentials: "same-origin", redirect: "manual" });
       if (!response.ok) throw new Error(`the JWKS answered ${response.status}`);
       body = await response.json();
     } catch (cause) {

@@ -36,6 +36,17 @@ function post(issuer, partner, card, index) {
   return dress(el("article", { class: "post" }, cardElement(issuer, partner, card)), card.sharer, card.issuedAt, index);
 }
 
+/**
+ * Resolves once the first card on the page has painted, or after `ms`: the rest of the feed
+ * (a large answer to build and lay out) waits so it never competes with the first screen.
+ */
+function firstPaint(ms) {
+  return new Promise((resolve) => {
+    addEventListener("minicard:render", resolve, { once: true });
+    setTimeout(resolve, ms);
+  });
+}
+
 async function main() {
   const container = document.getElementById("feed");
   // The posts the server sent, in feed order.
@@ -43,6 +54,7 @@ async function main() {
   sent.forEach((article, index) => dress(article, article.dataset.sharer || null, article.dataset.issuedAt, index));
   const shown = new Set(sent.map((article) => article.querySelector("mini-program-card")?.dataset.cardId));
   try {
+    if (shown.size > 0) await firstPaint(1000);
     const { issuer, partner, cards } = await fetchCards("feed");
     const fragment = document.createDocumentFragment();
     cards.filter((card) => !shown.has(card.id)).forEach((card, index) => fragment.append(post(issuer, partner, card, shown.size + index)));

@@ -38,6 +38,8 @@ export function createCardRepository({ db, guard, options }: SqlContext): CardRe
     guard(async () => {
       const statements = cardStatements(writes);
       if (transact) await transact(statements.map((statement) => statement.compile()));
+      // One statement is atomic on its own: one round trip instead of BEGIN, INSERT, COMMIT.
+      else if (statements.length === 1) await db.executeQuery(statements[0]!.compile());
       else await db.transaction().execute(async (trx) => {
         for (const statement of statements) await trx.executeQuery(statement.compile());
       });
