@@ -28,7 +28,7 @@ const RULES = {
   "sdk/src": { allow: ["jose"], node: false },
   "embed-widget/src": { allow: ["@minicard/sdk", "preact", "uqr"], node: false },
   "partner-server/src": {
-    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "@fastify/helmet", "@fastify/static", "@fastify/swagger", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
+    allow: ["@minicard/sdk", "fastify", "@fastify/cors", "helmet", "@fastify/static", "@fastify/swagger", "prom-client", "kysely", "better-sqlite3", "pg", "ioredis", "ulid", "jose", "uqr", "isbot"],
     resolve: ["@minicard/widget"],
     node: true,
   },

@@ -4,6 +4,9 @@
 //                 KeyObject, and answers { token } — issuance without auth, validation,
 //                 limits or storage: what issuance would cost if everything else were free.
 //   POST /drop    parses the JSON body and answers 202: a bare route that accepts and drops.
+//                 Beacons come as `text/plain` (what `navigator.sendBeacon` sends without a
+//                 preflight), so it parses that as JSON too, as the events route does: Fastify's
+//                 own `text/plain` parser only reads the string.
 //   GET /static   answers a fixed JSON document shaped and sized like a 10-entry hot list
 //                 (GET /v1/trending, about 11 KB), serialized once at start: what the hot list
 //                 would cost if reading it were free.
@@ -84,6 +87,13 @@ const STATIC = JSON.stringify({
 app.get("/static", async (_request, reply) => {
   reply.header("content-type", "application/json; charset=utf-8");
   return STATIC;
+});
+app.addContentTypeParser("text/plain", { parseAs: "string" }, (_request, body, done) => {
+  try {
+    done(null, JSON.parse(body));
+  } catch (error) {
+    done(error, undefined);
+  }
 });
 app.post("/drop", async (_request, reply) => {
   reply.code(202);

@@ -85,6 +85,7 @@ export async function loadEvents({
 }) {
   if (cards.length === 0) throw new Error(`no live cards in ${file}: issue some first`);
   const { openSqliteStore } = await import(`${root}partner-server/dist/store/sqlite.js`);
+  const { dedupKey } = await import(`${root}partner-server/dist/domain/counting.js`);
   const store = openSqliteStore(file);
   await store.migrate();
   const random = prng(seed);
@@ -126,7 +127,7 @@ export async function loadEvents({
         viewer,
         placement: trending ? base32(Math.floor(random() * 2 ** 40), 8) + base32(made, 8) : undefined,
         at,
-        dedupKey: type === "impression" ? `${card.id}|${who}|${slot}|${Math.floor(at / 60_000)}` : undefined,
+        dedupKey: type === "impression" ? dedupKey(card.id, who, slot, at) : undefined,
       };
     }
     return events;

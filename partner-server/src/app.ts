@@ -8,13 +8,12 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import { audiences } from "./audiences.js";
 import type { AppContext } from "./context.js";
 import { LimitsUnavailableError } from "./limits/limiter.js";
 import { registerOpenApi } from "./openapi.js";
 import { Problem, validationProblem } from "./problems.js";
-import { appHeaders, DEFAULT_CSP, HSTS } from "./security-headers.js";
+import { DEFAULT_CSP, HSTS, securityHeaders } from "./security-headers.js";
 import { StoreUnavailableError } from "./store/store.js";
 
 declare module "fastify" {
@@ -118,8 +117,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(cors, { hook: "onRequest", origin: false });
 
   // Security headers (security-headers.ts): the app's set on every answer; the routes that
-  // other sites embed or load opt into theirs with the route option `helmet`.
-  await app.register(helmet, appHeaders);
+  // other sites embed or load opt into theirs with the route config `securityHeaders`.
+  securityHeaders(app);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);

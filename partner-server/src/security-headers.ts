@@ -1,14 +1,22 @@
 /**
- * The security headers every answer carries, as `@fastify/helmet` options: one set for the
- * whole app (the API, problems, health) and one a route group opts into with its route
- * option `helmet` (pages and files other sites embed or load).
+ * The security headers every answer carries: one set for the whole app (the API, problems,
+ * health) and one for what other sites embed or load, which a route opts into with its route
+ * config `securityHeaders: "embeddable"`. `helmet` writes them.
  *
- * Helmet writes its headers when a request arrives; a route that sets its own
+ * The headers are written when a request arrives; a route that sets its own
  * `Content-Security-Policy` (card pages, the demo's pages) replaces the default one, which
  * is how embeddable pages keep their own `frame-ancestors`.
  */
 
-import type { FastifyHelmetOptions } from "@fastify/helmet";
+import helmet, { type HelmetOptions } from "helmet";
+import type { FastifyInstance } from "fastify";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** `"embeddable"`: other sites load or frame this route's answers ({@link embeddableHeaders}). */
+    securityHeaders?: "embeddable";
+  }
+}
 
 /** The Content-Security-Policy of every answer that does not set its own: nothing may load, nothing may frame it. */
 export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -17,7 +25,7 @@ export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'";
 export const HSTS = "max-age=31536000; includeSubDomains";
 
 /** Helmet's options for the whole app. */
-export const appHeaders: FastifyHelmetOptions = {
+export const appHeaders: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   referrerPolicy: { policy: "strict-origin-when-cross-origin" },
   // Helmet would send HSTS on plain HTTP too; app.ts sends it only to clients on HTTPS.
@@ -28,11 +36,24 @@ export const appHeaders: FastifyHelmetOptions = {
 };
 
 /**
- * Route option `helmet` for what other sites embed or load: the widget's files, the card
- * pages (`/c/:id`, `/e/:id`) and their assets. Their resources may be loaded from any
- * origin (`Cross-Origin-Resource-Policy: cross-origin`: a partner page's `<script>` and
- * `<img>` are no-cors loads); the pages set their own CSP with their own `frame-ancestors`.
+ * Helmet's options for what other sites embed or load: the widget's files, the card pages
+ * (`/c/:id`, `/e/:id`) and their assets. Their resources may be loaded from any origin
+ * (`Cross-Origin-Resource-Policy: cross-origin`: a partner page's `<script>` and `<img>` are
+ * no-cors loads); the pages set their own CSP with their own `frame-ancestors`.
  */
-export const embeddableHeaders = {
-  crossOriginResourcePolicy: { policy: "cross-origin" },
-} as const satisfies FastifyHelmetOptions;
+export const embeddableHeaders: HelmetOptions = { ...appHeaders, crossOriginResourcePolicy: { policy: "cross-origin" } };
+
+/**
+ * Writes the security headers on every answer of `app` (call it before registering routes).
+ *
+ * Each set's helmet middleware is built once, here, and only run per request. (The Fastify
+ * plugin `@fastify/helmet` builds a new one for every request, parsing the CSP directives
+ * again: on the issuance path that cost as much CPU as the route's own code.)
+ */
+export function securityHeaders(app: FastifyInstance): void {
+  const sets = { app: helmet(appHeaders), embeddable: helmet(embeddableHeaders) };
+  app.addHook("onRequest", (request, reply, done) => {
+    const set = request.routeOptions.config.securityHeaders === "embeddable" ? sets.embeddable : sets.app;
+    set(request.raw, reply.raw, (error) => done(error as Error | undefined));
+  });
+}

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { CardInput, Surface } from "@minicard/sdk";
 import type { AppContext } from "../context.js";
 import type { Category, EventQuality, EventSlot, StoredEvent } from "../domain/model.js";
-import { DAY_MS, HOUR_MS } from "../domain/counting.js";
+import { DAY_MS, HOUR_MS, dedupKey } from "../domain/counting.js";
 import { newId } from "../domain/ids.js";
 import { addPartnerKey, createBrand, createPartner, putSharer, setRollout, rotateApiKey, type AdminContext } from "../services/admin.js";
 import { issueCard } from "../services/issue-card.js";
@@ -315,7 +315,7 @@ export function demoHistory(cards: readonly HistoryCard[], options: { now: numbe
           // A seeded paid impression stands for a placement of its own (one hot-list read).
           placement: trending ? `seed-${card.id}-${at}-${n}` : undefined,
           at,
-          dedupKey: `${card.id}|${visitor}|${slot}|${Math.floor(at / 60_000)}`,
+          dedupKey: dedupKey(card.id, visitor, slot, at),
         });
         // Bots rarely follow a link; everyone else at the card's rate.
         const clickAt = at + 5_000 + Math.floor(random() * 90_000);

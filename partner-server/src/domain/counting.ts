@@ -23,6 +23,22 @@ export const hourOf = (at: number) => Math.floor(at / HOUR_MS);
 /** The UTC day an instant falls in (days since the epoch). */
 export const dayOf = (at: number) => Math.floor(at / DAY_MS);
 
+/** An impression repeated by the same visitor on the same card and slot within a clock minute counts once. */
+export const DEDUP_WINDOW_MS = 60_000;
+
+/**
+ * The de-duplication key of an impression at `at` of `card`, seen by `who` (the attested
+ * viewer or the page's visitor id) in `slot`: unique among stored events, so a repeat within
+ * the same clock minute is skipped.
+ *
+ * The minute comes first. Keys then sort by time in the store's unique index, and the keys of
+ * the current minute sit together at its end: each insert touches the same few pages, not a
+ * random page of an index over every event of the retention window. On SQLite with 500 k
+ * events stored, a card-first key cost 58 µs per stored event (insert and commit), this one
+ * 13 µs (`bench/probes/sqlite-floor.mjs`).
+ */
+export const dedupKey = (card: string, who: string, slot: string, at: number) => `${Math.floor(at / DEDUP_WINDOW_MS)}|${card}|${who}|${slot}`;
+
 /**
  * A credited event's weight, decayed to the start of its hour: the hot list scores a card as
  * Σ over its hours of `score(hour) · 2^(−(now − hourStart) / HALF_LIFE_MS)`, which equals the

@@ -93,9 +93,11 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
         { partners: request.partners!, ip: request.ip, userAgent: request.headers["user-agent"] },
         request.body,
       );
+      const accepted = new Map<string, number>();
       for (const result of answer.results) {
-        if (result.status === "accepted") context.metrics.count("minicard_events_total", { quality: result.quality });
+        if (result.status === "accepted") accepted.set(result.quality, (accepted.get(result.quality) ?? 0) + 1);
       }
+      for (const [quality, n] of accepted) context.metrics.count("minicard_events_total", { quality }, n);
       return reply.code(202).send(answer);
     });
   };

@@ -18,7 +18,6 @@ import type { AppContext } from "../context.js";
 import type { StoredCard } from "../domain/model.js";
 import { body, cacheControl, fields, negotiated, problemResponses } from "../openapi.js";
 import { Problem } from "../problems.js";
-import { embeddableHeaders } from "../security-headers.js";
 import { ASSETS, cardPageCsp, embedPage, gonePage, landingPage, openScript, unknownPage } from "../services/card-page.js";
 import { pageLang, type PageLang } from "../services/page-lang.js";
 import { findCard } from "../services/find-card.js";
@@ -121,7 +120,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
     [openScript().path, { body: openScript().body, type: "text/javascript; charset=utf-8" }],
   ]);
   return async (app) => {
-    app.get<{ Params: { id: string } }>("/c/:id", { helmet: embeddableHeaders, schema: landingSchema }, async (request, reply) => {
+    app.get<{ Params: { id: string } }>("/c/:id", { config: { securityHeaders: "embeddable" }, schema: landingSchema }, async (request, reply) => {
       const id = request.params.id;
       const found = await findCard(context, id);
       reply.header("vary", "Accept").header("cache-control", "public, max-age=60");
@@ -137,7 +136,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     // Framed and linked, never read by scripts of other origins: no CORS, unlike the other public documents.
-    app.get<{ Params: { id: string } }>("/e/:id", { helmet: embeddableHeaders, config: { cors: false }, schema: embedSchema }, async (request, reply) => {
+    app.get<{ Params: { id: string } }>("/e/:id", { config: { cors: false, securityHeaders: "embeddable" }, schema: embedSchema }, async (request, reply) => {
       const found = await findCard(context, request.params.id);
       reply.header("cache-control", "public, max-age=60");
       const lang = negotiate(request, reply, found?.card);
@@ -147,7 +146,7 @@ export function shareRoutes(context: AppContext): FastifyPluginAsync {
       return page(reply, 200, embedPage(found.card, context.config.issuer, lang), frame);
     });
 
-    app.get<{ Params: { file: string } }>("/assets/:file", { helmet: embeddableHeaders, config: { cors: false }, schema: assetSchema }, async (request, reply) => {
+    app.get<{ Params: { file: string } }>("/assets/:file", { config: { cors: false, securityHeaders: "embeddable" }, schema: assetSchema }, async (request, reply) => {
       const path = `/assets/${request.params.file}`;
       const asset = assets.get(path);
       if (!asset) throw new Problem("not_found", `no asset ${request.params.file}`);

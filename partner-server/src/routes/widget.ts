@@ -13,7 +13,6 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { body, empty, fields, header, problemResponses } from "../openapi.js";
 import { Problem } from "../problems.js";
-import { embeddableHeaders } from "../security-headers.js";
 
 /** A file of the widget's build: its type and the ETag of its content. */
 interface Asset {
@@ -102,14 +101,14 @@ export function widgetRoutes(dir: string | undefined = widgetDistDir()): Fastify
     };
 
     // Partners paste this URL once: a short cache and an ETag let new versions reach them within minutes.
-    app.get("/embed.js", { helmet: embeddableHeaders, schema: embedJsSchema }, (request, reply) =>
+    app.get("/embed.js", { config: { securityHeaders: "embeddable" }, schema: embedJsSchema }, (request, reply) =>
       send(request, reply, "embed.js", "public, max-age=300, stale-while-revalidate=86400"),
     );
 
     // The source map embed.js names (`//# sourceMappingURL=embed.js.map`, relative to /embed.js); for devtools, so no CORS.
-    app.get("/embed.js.map", { helmet: embeddableHeaders, config: { cors: false }, schema: sourceMapSchema }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
+    app.get("/embed.js.map", { config: { cors: false, securityHeaders: "embeddable" }, schema: sourceMapSchema }, (request, reply) => send(request, reply, "embed.js.map", "public, max-age=300"));
 
-    app.get<{ Params: { file: string } }>("/widget/:file", { helmet: embeddableHeaders, schema: widgetFileSchema }, (request, reply) => {
+    app.get<{ Params: { file: string } }>("/widget/:file", { config: { securityHeaders: "embeddable" }, schema: widgetFileSchema }, (request, reply) => {
       const name = request.params.file;
       return send(request, reply, name, HASHED.test(name) ? "public, max-age=31536000, immutable" : "public, max-age=300");
     });

@@ -21,6 +21,7 @@
  */
 
 import { CARD_ID_PATTERN, MAX_EVENTS, validateSchema, type EventReason, type EventResult, type EventSlot, type EventsResponse, type Surface, type ViewerPassStatus } from "@minicard/sdk";
+import { dedupKey } from "../domain/counting.js";
 import { newId } from "../domain/ids.js";
 import { cardState, type CardStatusRow, type EventQuality, type EventType, type IngestOutcome, type StoredEvent } from "../domain/model.js";
 import { Problem, validationProblem } from "../problems.js";
@@ -36,8 +37,6 @@ import { ledgerOf } from "./brand-stats.js";
 /** Events older than this, or further in the future, are refused. */
 const MAX_AGE_MS = 24 * 3600 * 1000;
 const MAX_SKEW_MS = 5 * 60 * 1000;
-/** An impression repeated by the same visitor on the same card and slot within a clock minute counts once. */
-const DEDUP_WINDOW_MS = 60_000;
 
 /** One event of a batch (also the `EventBatch` schema's items in `/openapi.json`). */
 export const eventSchema = {
@@ -239,7 +238,7 @@ export async function ingestEvents(context: IngestContext, source: BeaconSource,
       viewer: candidate.quality === "credited" ? viewer : undefined,
       placement: candidate.placementId,
       at: candidate.at,
-      dedupKey: candidate.type === "impression" ? `${candidate.card.id}|${who}|${candidate.slot}|${Math.floor(candidate.at / DEDUP_WINDOW_MS)}` : undefined,
+      dedupKey: candidate.type === "impression" ? dedupKey(candidate.card.id, who, candidate.slot, candidate.at) : undefined,
     };
   });
   const outcomes = events.length > 0 ? await write(context, events) : [];

@@ -7,10 +7,10 @@ import { CompiledQuery, sql, type Insertable, type Kysely } from "kysely";
 import type { StoredEvent } from "../../domain/model.js";
 import { dayOf, hourOf, hourlyWeight } from "../../domain/counting.js";
 import type { Database } from "../schema.js";
-import { chunks } from "./context.js";
+import { chunks, ladderChunks } from "./context.js";
 
-/** Events per insert statement: 15 columns each stays under SQLite's 32,766 bound parameters. */
-const EVENTS_PER_STATEMENT = 1000;
+/** Rows per statement on PostgreSQL: 15 columns each stays under its 65,535 bound parameters. */
+const ROWS_PER_STATEMENT = 1000;
 /** The columns `eventInsert` binds, in its order. */
 const EVENT_COLUMNS = ["id", "type", "card_id", "brand_id", "partner_id", "surface", "slot", "quality", "visitor", "viewer", "placement", "at", "dedup_key", "ingest_batch", "day"] as const;
 
@@ -41,18 +41,25 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
   /** `INSERT INTO events` texts by row count: the one statement that grows with traffic is built as text, not as a query tree. */
   const eventInserts = new Map<number, string>();
   const placeholder = kind === "postgres" ? (n: number) => `$${n}` : () => "?";
+  /**
+   * How rows are cut into multi-row statements. SQLite: by a fixed ladder of lengths, so a few
+   * texts, each prepared once on the SQLite thread, serve every batch (`ladderChunks`; at most
+   * 1,024 rows of 15 columns stays under its 32,766 bound parameters). PostgreSQL runs each
+   * statement as a round trip and prepares nothing by text: as few statements as it takes.
+   */
+  const cut = kind === "sqlite" ? ladderChunks : <T>(rows: readonly T[]) => chunks(rows, ROWS_PER_STATEMENT);
 
   /** Counter upsert texts by table and row count (see `upsert`). */
   const upserts = new Map<string, string>();
 
   /**
-   * Adds `rows` to a counter table: one multi-row upsert per 1000 rows, which sets `keys`,
+   * Adds `rows` to a counter table: multi-row upserts (cut by `cut`), which set `keys`,
    * `others` and `sums`, and adds up the `sums` on a key already there. Built as text and kept per row count, like the events
    * INSERT, so a batch builds no query tree and the SQLite thread finds the text it prepared.
    */
   function upsert<Row extends object>(table: keyof Database & string, keys: readonly (keyof Row & string)[], others: readonly (keyof Row & string)[], sums: readonly (keyof Row & string)[], rows: ReadonlyMap<string, Row>): CompiledQuery[] {
     const columns = [...keys, ...others, ...sums];
-    return chunks([...rows.values()], 1000).map((chunk) => {
+    return cut([...rows.values()]).map((chunk) => {
       const cacheKey = `${table}|${chunk.length}`;
       let text = upserts.get(cacheKey);
       if (text === undefined) {
@@ -102,10 +109,10 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
    * 4. the trending impressions that lost their claim are stored as organic.
    */
   function claimStatements(events: readonly StoredEvent[], batch: number) {
-    const stored = chunks(events, EVENTS_PER_STATEMENT).map((chunk) => eventInsert(chunk, batch));
+    const stored = cut(events).map((chunk) => eventInsert(chunk, batch));
     const mine = (ids: readonly string[]) => sql`id IN (${sql.join(ids)}) AND ingest_batch = ${batch}`;
     const claims: CompiledQuery[] = [];
-    for (const ids of chunks(events.filter(earnsVisit).map((event) => event.id), EVENTS_PER_STATEMENT)) {
+    for (const ids of cut(events.filter(earnsVisit).map((event) => event.id))) {
       claims.push(
         sql`INSERT INTO credits (brand_id, day, viewer, event_id, card_id, partner_id, surface, at)
           SELECT brand_id, day, viewer, id, card_id, partner_id, surface, at FROM events WHERE ${mine(ids)} ORDER BY at, id
@@ -118,7 +125,7 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
           ON CONFLICT DO NOTHING RETURNING event_id, scope, item`.compile(db),
       );
     }
-    for (const ids of chunks(events.filter(claimsDebit).map((event) => event.id), EVENTS_PER_STATEMENT)) {
+    for (const ids of cut(events.filter(claimsDebit).map((event) => event.id))) {
       claims.push(
         sql`INSERT INTO debits (placement, viewer, event_id, brand_id, at)
           SELECT placement, viewer, id, brand_id, at FROM events WHERE ${mine(ids)} ORDER BY at, id
@@ -220,7 +227,7 @@ export function createEventStatements(db: Kysely<Database>, kind: "sqlite" | "po
       ...upsert("uniques_days", ["brand_id", "day", "scope", "item"], [], ["n"], uniqueDays),
       ...upsert("brand_days", ["brand_id", "day", "surface", "slot", "quality"], [], ["impressions", "clicks"], brandDays),
     );
-    for (const rows of chunks([...cardDays.values()], 1000)) {
+    for (const rows of cut([...cardDays.values()])) {
       // A day's row starts from the card's totals of its last earlier day; then every row from
       // each changed day on (at most yesterday's and today's) adds that day's change.
       const bigint = (value: number) => sql`CAST(${value} AS BIGINT)`;
