@@ -1,4 +1,4 @@
-// Static files and security headers as @fastify/static and @fastify/helmet serve them: the
+// Static files and security headers as @fastify/static and helmet serve them: the
 // demo's pages revalidate with a 304, odd paths are a 404 problem (never a file outside the
 // folder, never a 500), a missing page carries the app's CSP rather than the page's, the
 // widget's script answers HEAD and ranges, and each route group gets its own headers.
