@@ -8,6 +8,7 @@
 //
 //   npm run build && node bench/probes/sqlite-floor.mjs                 (KEY=minute, PREFILL=500000)
 //   KEY=card PREFILL=500000 node bench/probes/sqlite-floor.mjs
+//   KEY=card SPREAD_DAYS=90 PREFILL=2000000 node bench/probes/sqlite-floor.mjs   (the prefill spread over 90 days, oldest first)
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -65,7 +66,8 @@ function write(batch, n) {
   return { insert: b - a, commit: performance.now() - b };
 }
 
-for (let n = 0; n < PREFILL / PER_TRANSACTION; n++) write(events(now - 3_600_000 + n), n + 1);
+const SPREAD = Number(process.env.SPREAD_DAYS ?? 0) * 86_400_000;
+for (let n = 0; n < PREFILL / PER_TRANSACTION; n++) write(events(now - 3_600_000 - SPREAD + Math.floor((n * SPREAD) / (PREFILL / PER_TRANSACTION)) + n), n + 1);
 db.pragma("wal_checkpoint(TRUNCATE)");
 let insert = 0;
 let commit = 0;
