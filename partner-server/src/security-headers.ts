@@ -54,6 +54,7 @@ export function securityHeaders(app: FastifyInstance): void {
   const sets = { app: helmet(appHeaders), embeddable: helmet(embeddableHeaders) };
   app.addHook("onRequest", (request, reply, done) => {
     const set = request.routeOptions.config.securityHeaders === "embeddable" ? sets.embeddable : sets.app;
-    set(request.raw, reply.raw, (error) => done(error as Error | undefined));
+    // Helmet calls `next()` with nothing once its headers are set (it throws on a bad option).
+    set(request.raw, reply.raw, done as (error?: unknown) => void);
   });
 }
