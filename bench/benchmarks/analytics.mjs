@@ -4,8 +4,8 @@
 // should not slow down as they grow; and the server's memory should stay flat while it ingests.
 
 import { cpSync, readFileSync } from "node:fs";
-import { CONNECTIONS, SECONDS, quick } from "../lib/args.mjs";
-import { eventsJob, repeatLoad } from "../lib/http-load.mjs";
+import { CONNECTIONS, REPEATS, SECONDS, quick } from "../lib/args.mjs";
+import { eventsJob, load, repeatLoad } from "../lib/http-load.mjs";
 import { loadEvents, maintain, storeFigures } from "../lib/load-events.mjs";
 import { log } from "../lib/log.mjs";
 import { record } from "../lib/results.mjs";
@@ -94,6 +94,27 @@ async function repeatLoadWithRss(pid, job, label) {
   }
 }
 
+/**
+ * Ingestion on two servers in alternate windows: after a warm-up of each, REPEATS pairs of
+ * loads (the first server, then the second). Answers [first, second] results per pair.
+ */
+async function pairedIngestion(firstUrl, secondUrl, cards, label) {
+  const jobs = [eventsJob(firstUrl, "/v1/events", cards), eventsJob(secondUrl, "/v1/events", cards)];
+  for (const job of jobs) await load({ ...job, durationSeconds: Math.min(2, SECONDS) });
+  const pairs = [];
+  for (let i = 0; i < REPEATS; i += 1) {
+    const pair = [];
+    for (const job of jobs) {
+      const result = await load(job);
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      pair.push(result);
+    }
+    log(`ingestion, ${label}, alternate windows: ${Math.round(pair[0].perSecond)}/s vs ${Math.round(pair[1].perSecond)}/s (${(pair[1].perSecond / pair[0].perSecond).toFixed(2)} ×)`);
+    pairs.push(pair);
+  }
+  return pairs;
+}
+
 export async function benchAnalytics() {
   const SMALL = quick ? 20_000 : 100_000;
   const LARGE = quick ? 100_000 : 10_000_000;
@@ -116,12 +137,11 @@ export async function benchAnalytics() {
     } finally {
       await atSmall.server.stop();
     }
-    small.dir.remove();
 
     // The large store: hot list, its static-document ceiling, stats over 90 days and 1 day, then ingestion.
     const large = await loadStore(seeded[1], LARGE, "analytics, large store");
     const atLarge = await startAnalyticsServer(large);
-    let hotLarge, staticRoute, stats90, stats1, drop, ingestLarge;
+    let hotLarge, staticRoute, stats90, stats1, drop, ingestLarge, paired;
     try {
       hotLarge = await repeatLoad(hotListJob(atLarge.server.url), `hot list, ${LARGE.toLocaleString("en-US")} events`);
       staticRoute = await repeatLoad(hotListJob(ceilingServer.url, "/static"), "static JSON route");
@@ -139,6 +159,13 @@ export async function benchAnalytics() {
       stats1 = await repeatLoad(statsJob(day(1), day(1)), "stats, 1 day");
       drop = await repeatLoad(eventsJob(ceilingServer.url, "/drop", large.cards.slice(0, 50)), "accept-and-drop route");
       ingestLarge = await repeatLoadWithRss(atLarge.server.pid, eventsJob(atLarge.server.url, "/v1/events", large.cards.slice(0, 50)), `ingestion, ${LARGE.toLocaleString("en-US")} events`);
+      // The small store's server again, beside this one: the two ingest in alternate windows.
+      const again = await startAnalyticsServer(small);
+      try {
+        paired = await pairedIngestion(again.server.url, atLarge.server.url, small.cards.slice(0, 50), `${SMALL.toLocaleString("en-US")} vs ${LARGE.toLocaleString("en-US")} events`);
+      } finally {
+        await again.server.stop();
+      }
     } finally {
       await atLarge.server.stop();
     }
@@ -217,19 +244,36 @@ export async function benchAnalytics() {
 
     // 4. Ingestion (batches of 50, as in `events`) with 10 M events stored vs with 100 k: the
     // rollups it updates grow with history, its rate should not drop; and vs the bare route
-    // that accepts and drops (the same ceiling as `events`).
+    // that accepts and drops (the same ceiling as `events`). The ratio is taken from windows
+    // that alternate between the two servers (small, large, small, …), each pair within half a
+    // minute: the two stores' own runs are ten minutes apart, and on this shared machine the
+    // rate drifts more than the 10 % the target allows over that time (one store's successive
+    // 10 s windows read 640–930 batches/s in `bench/probes/ingest-long.mjs`). By then each
+    // store also holds what its own run ingested (about 1 M events more). The ratio of the two
+    // runs is kept beside it (`sequentialRatio`).
     const ingestSmallRate = ingestSmall.result.map((r) => r.perSecond * 50);
     const ingestLargeRate = ingestLarge.result.map((r) => r.perSecond * 50);
-    const vsSmall = stats(ingestLargeRate).median / stats(ingestSmallRate).median;
+    const pairSmallRate = paired.map(([atSmallStore]) => atSmallStore.perSecond * 50);
+    const pairLargeRate = paired.map(([, atLargeStore]) => atLargeStore.perSecond * 50);
+    const pairRatios = paired.map(([atSmallStore, atLargeStore]) => atLargeStore.perSecond / atSmallStore.perSecond);
+    const vsSmall = stats(pairRatios).median;
     record({
       name: `event ingestion at ${LARGE.toLocaleString("en-US")} events vs at ${SMALL.toLocaleString("en-US")}, batches of 50, 50 connections`,
       unit: "events/s",
-      value: ingestLargeRate,
-      ceiling: ingestSmallRate,
-      ceilingName: `the same load on the store with ${SMALL.toLocaleString("en-US")} events`,
+      value: pairLargeRate,
+      ceiling: pairSmallRate,
+      ceilingName: `the same load on the store with ${SMALL.toLocaleString("en-US")} events, in alternate windows`,
+      // The median of the pairs' ratios, not a ratio of medians: each pair shares its minute.
+      ratio: vsSmall,
       target: "≥ 0.9 × (does not slow down)",
       met: vsSmall >= 0.9,
-      extra: { p99Ms: stats(ingestLarge.result.map(p99)), p99AtSmallMs: stats(ingestSmall.result.map(p99)) },
+      extra: {
+        pairRatios,
+        sequentialRatio: stats(ingestLargeRate).median / stats(ingestSmallRate).median,
+        sequentialEventsPerSecond: { large: stats(ingestLargeRate), small: stats(ingestSmallRate) },
+        p99Ms: stats(paired.map(([, atLargeStore]) => p99(atLargeStore))),
+        p99AtSmallMs: stats(paired.map(([atSmallStore]) => p99(atSmallStore))),
+      },
     });
     const vsDrop = median(ingestLarge.result, "perSecond") / median(drop, "perSecond");
     record({
