@@ -13,7 +13,7 @@ import { CEILING_SERVER, issueCard, seedBench, spawnListening, startPartnerServe
 import { stats } from "../lib/stats.mjs";
 
 /** The server of these runs: beacon and credit limits lifted, raw events kept ten years (retention would delete loaded history). */
-const ANALYTICS_ENV = { MINICARD_EVENTS_PER_MINUTE: "10000000", MINICARD_EVENTS_RETENTION_DAYS: "3650", MINICARD_CREDITS_PER_IP_HOUR: "1000000" };
+export const ANALYTICS_ENV = { MINICARD_EVENTS_PER_MINUTE: "10000000", MINICARD_EVENTS_RETENTION_DAYS: "3650", MINICARD_CREDITS_PER_IP_HOUR: "1000000" };
 const ANALYTICS_CARDS = 200;
 const HOT_LIST_PATH = "/v1/trending?partner=bench&surface=feed&limit=10";
 

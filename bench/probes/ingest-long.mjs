@@ -13,17 +13,14 @@
 // node (`--max-semi-space-size=4`, `--trace-gc`); the server's output is printed at the end.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { ANALYTICS_ENV } from "../benchmarks/analytics.mjs";
 import { eventsJob, load } from "../lib/http-load.mjs";
 import { issueCard, seedBench, startPartnerServer, tempDir } from "../lib/servers.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const METRICS_TOKEN = "probe-metrics-token-0123456789";
-const ENV = {
-  MINICARD_EVENTS_PER_MINUTE: "10000000",
-  MINICARD_EVENTS_RETENTION_DAYS: "3650",
-  MINICARD_CREDITS_PER_IP_HOUR: "1000000",
-  MINICARD_METRICS_TOKEN: METRICS_TOKEN,
-};
+/** The analytics bench's server settings, and /metrics on. */
+const ENV = { ...ANALYTICS_ENV, MINICARD_METRICS_TOKEN: METRICS_TOKEN };
 
 const dir = process.env.DATA_DIR ? { path: process.env.DATA_DIR, remove() {} } : tempDir();
 const cardsFile = `${dir.path}/probe-cards.json`;
