@@ -112,8 +112,7 @@ async function authenticateAssertion(assertion: string, context: BrandAuthContex
  * credentials gets 401 whatever its body, as the contract's order of checks says.
  */
 export function authenticateBrands(app: FastifyInstance, context: Pick<AppContext, "credentialGuard" | "store" | "config" | "now">): void {
-  context.credentialGuard.protect(app);
-  app.addHook("onRequest", async (request) => {
+  context.credentialGuard.protect(app, async (request) => {
     request.brand = await authenticateBrand(request.headers.authorization, {
       store: context.store,
       issuer: context.config.issuer,

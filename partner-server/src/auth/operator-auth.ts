@@ -21,8 +21,7 @@ export function bearerMatches(authorization: string | undefined, expected: strin
  * request without it gets 401 before its body is read.
  */
 export function authenticateAdmin(app: FastifyInstance, context: Pick<AppContext, "credentialGuard" | "adminToken">): void {
-  context.credentialGuard.protect(app);
-  app.addHook("onRequest", async (request) => {
+  context.credentialGuard.protect(app, async (request) => {
     if (!bearerMatches(request.headers.authorization, context.adminToken)) {
       throw new Problem("unauthorized", "send Authorization: Bearer <admin token>", {
         headers: { "www-authenticate": 'Bearer realm="minicard-admin"' },

@@ -6,8 +6,10 @@
  *   `AUTH_FAILURES.max` answers of 401 to one client within `AUTH_FAILURES.windowSeconds`,
  *   every request of that client to those routes is answered 429 `too_many_auth_failures`
  *   with `Retry-After`, before any credential is looked at, until the window has room again.
- *   Keys are 256-bit random, so this is not what keeps them secret; it keeps a guesser from
- *   costing us a store lookup per try and makes guessing show up in metrics;
+ *   A failure is counted before its 401 is sent, by one check-and-charge, so guesses sent all
+ *   at once get no more 401s than guesses sent one by one (the rest get the 429). Keys are
+ *   256-bit random, so this is not what keeps them secret; it keeps a guesser from costing us
+ *   a store lookup per try and makes guessing show up in metrics;
  * - **beacon floods** (`routes/events.ts`): `POST /v1/events` is limited per partner and client
  *   (`MINICARD_EVENTS_PER_MINUTE`), 429 `rate_limited` with `Retry-After`, after the origin was
  *   found to be a partner's. One page sends a few batched beacons a minute;
@@ -25,7 +27,7 @@
 
 import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../context.js";
 import { Problem } from "../problems.js";
 import type { SharedRedis } from "../redis.js";
@@ -44,8 +46,6 @@ const MAX_CLIENTS = 50_000;
 export interface SlidingCounter {
   /** Seconds until `key` has room again (0 when it has room now). */
   wait(key: string, now: number): Promise<number>;
-  /** Counts one event for `key` at `now`. */
-  add(key: string, now: number): Promise<void>;
   /** Counts one event for `key` if it has room, all at once: answers 0, or the seconds until it has room (nothing counted). */
   take(key: string, now: number): Promise<number>;
 }
@@ -84,9 +84,6 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
     async wait(key, now) {
       return wait(key, now);
     },
-    async add(key, now) {
-      add(key, now);
-    },
     async take(key, now) {
       const seconds = wait(key, now);
       if (seconds === 0) add(key, now);
@@ -96,9 +93,9 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
 }
 
 /**
- * KEYS: the client's sorted set. ARGV: now (ms), window (ms), max, then the member to add, or
- * nothing to only look. Adds when ARGV[5] is `1` (always) or `2` (only if there is room).
- * Answers the ms until the key has room (0 when it had room before this call).
+ * KEYS: the client's sorted set. ARGV: now (ms), window (ms), max, the member to add, and
+ * `2` to add it if there is room (`0`: only look). Answers the ms until the key has room (0
+ * when it had room before this call).
  */
 const COUNT = `
 local now = tonumber(ARGV[1])
@@ -111,7 +108,7 @@ if count >= max then
   local freeing = redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')
   wait = math.max(1, tonumber(freeing[2]) + window - now)
 end
-if ARGV[5] == '1' or (ARGV[5] == '2' and wait == 0) then
+if ARGV[5] == '2' and wait == 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -max - 1)
   redis.call('PEXPIRE', KEYS[1], window)
@@ -136,9 +133,9 @@ export function createRedisSlidingCounter(
   const instance = randomUUID();
   let sequence = 0;
   /** Answers the ms until `client` has room, or undefined when Redis did not answer. */
-  async function count(client: string, now: number, mode: "look" | "add" | "take"): Promise<number | undefined> {
+  async function count(client: string, now: number, mode: "look" | "take"): Promise<number | undefined> {
     if (redis.status !== "ready") return undefined;
-    const args = [Math.floor(now), windowMs, max, `${Math.floor(now)}:${instance}:${sequence++}`, mode === "look" ? 0 : mode === "add" ? 1 : 2];
+    const args = [Math.floor(now), windowMs, max, `${Math.floor(now)}:${instance}:${sequence++}`, mode === "look" ? 0 : 2];
     try {
       try {
         return Number(await redis.evalsha(COUNT_SHA, 1, key(client), ...args));
@@ -156,10 +153,6 @@ export function createRedisSlidingCounter(
       const ms = await count(client, now, "look");
       return ms === undefined ? fallback.wait(client, now) : seconds(ms);
     },
-    async add(client, now) {
-      const ms = await count(client, now, "add");
-      if (ms === undefined) await fallback.add(client, now);
-    },
     async take(client, now) {
       const ms = await count(client, now, "take");
       return ms === undefined ? fallback.take(client, now) : seconds(ms);
@@ -175,27 +168,40 @@ export function slidingCounters(redis?: SharedRedis): SlidingCounters {
 
 /** The credential-guessing guard, shared by every credentialed plugin. */
 export interface CredentialGuard {
-  /** Adds the guard to `app`: a plugin whose routes all take credentials (call before its routes). */
-  protect(app: FastifyInstance): void;
+  /**
+   * Adds the guard and `authenticate` to `app`, a plugin whose routes all take credentials
+   * (call before its routes): one `onRequest` hook that refuses a client out of room, then
+   * authenticates. A 401 `authenticate` throws is counted before it is answered; when the
+   * count is full by then (other guesses of the client in flight), the answer is the 429.
+   */
+  protect(app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<void>): void;
 }
 
 /** Creates the credential guard (one per server: the brand and admin APIs share its counts). */
 export function createCredentialGuard(context: Pick<AppContext, "metrics" | "now"> & { counters: SlidingCounters }): CredentialGuard {
   const failures = context.counters("auth_failures", AUTH_FAILURES.max, AUTH_FAILURES.windowSeconds);
+  const refuse = (wait: number) => {
+    context.metrics.count("minicard_abuse_refused_total", { guard: "auth_failures" });
+    return new Problem("too_many_auth_failures", `too many failed authentications from this client; retry in ${wait} s`, {
+      headers: { "retry-after": String(wait) },
+      extra: { retryAfter: wait },
+    });
+  };
   return {
-    protect(app) {
+    protect(app, authenticate) {
       app.addHook("onRequest", async (request) => {
-        const wait = await failures.wait(clientOf(request.ip), context.now());
-        if (wait > 0) {
-          context.metrics.count("minicard_abuse_refused_total", { guard: "auth_failures" });
-          throw new Problem("too_many_auth_failures", `too many failed authentications from this client; retry in ${wait} s`, {
-            headers: { "retry-after": String(wait) },
-            extra: { retryAfter: wait },
-          });
+        const client = clientOf(request.ip);
+        const wait = await failures.wait(client, context.now());
+        if (wait > 0) throw refuse(wait);
+        try {
+          await authenticate(request);
+        } catch (error) {
+          if (error instanceof Problem && error.status === 401) {
+            const full = await failures.take(client, context.now());
+            if (full > 0) throw refuse(full);
+          }
+          throw error;
         }
-      });
-      app.addHook("onResponse", async (request, reply) => {
-        if (reply.statusCode === 401) await failures.add(clientOf(request.ip), context.now());
       });
     },
   };

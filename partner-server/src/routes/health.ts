@@ -67,8 +67,7 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
 
     // Its own scope: the bearer check and the failed-credential guard hold for this route only.
     await app.register(async (scope) => {
-      context.credentialGuard.protect(scope);
-      scope.addHook("onRequest", async (request) => {
+      context.credentialGuard.protect(scope, async (request) => {
         const token = context.config.metricsToken;
         if (token === undefined) throw new Problem("not_found", "metrics are served only when MINICARD_METRICS_TOKEN is set");
         if (!bearerMatches(request.headers.authorization, token)) {

@@ -64,6 +64,16 @@ describe("drill: abuse guards are cluster-wide", () => {
     for (const instance of instances) expect(await badLogin(instance.url)).toBe(429);
   });
 
+  it(`a burst of concurrent bad keys through nginx gets ${AUTH_FAILURES.max} answers in all, however the instances interleave`, async () => {
+    const { url, instances } = await cluster();
+    await seedWorld(url, { token: ADMIN_TOKEN });
+    // Every guess in flight at once: none waits for another's 401 to be counted.
+    const statuses = await Promise.all(Array.from({ length: AUTH_FAILURES.max + 60 }, () => badLogin(url)));
+    console.log(`[drill] guards: ${statuses.length} concurrent bad API keys from one client through nginx to 3 instances → ${JSON.stringify(tally(statuses))} (budget ${AUTH_FAILURES.max})`);
+    expect(tally(statuses)).toEqual({ 401: AUTH_FAILURES.max, 429: 60 });
+    for (const instance of instances) expect(await badLogin(instance.url)).toBe(429);
+  });
+
   it("with Redis stopped, each instance guards on its own (never failing closed) while issuance fails closed", async () => {
     const redis = await startRedisServer();
     stops.push(() => redis.stop());

@@ -79,6 +79,19 @@ describe("credential guessing is slowed per client", () => {
     expect((await postCard(server.url, apiKey, cardInput(), guesser)).status).toBe(201);
   });
 
+  it(`a burst of concurrent guesses gets no more than ${AUTH_FAILURES.max} answers to its keys`, async () => {
+    // An attacker does not wait for each 401: every guess in flight at once must count.
+    const guesser = from("203.0.113.10");
+    const burst = await Promise.all(
+      Array.from({ length: AUTH_FAILURES.max + 60 }, (_, i) => postCard(server.url, `mck_burst${i}`, cardInput(), guesser)),
+    );
+    const statuses = burst.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(AUTH_FAILURES.max);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(60);
+    for (const response of burst.filter((each) => each.status === 429)) expect(response.body.code).toBe("too_many_auth_failures");
+    expectProblem(await postCard(server.url, apiKey, cardInput(), guesser), 429, "too_many_auth_failures");
+  });
+
   it("behind a balancer, the client cannot pick its own IP with a forged X-Forwarded-For", async () => {
     // The balancer appends the real client address; whatever the client sent comes before it.
     for (let i = 0; i < AUTH_FAILURES.max; i += 1) {
