@@ -69,7 +69,12 @@ run_sdk_conformance() {
 
 for step in $steps; do
   case "$step" in
-    node) run_vitest_on "$bin/node22" && run_vitest_on "$bin/node24" ;;
+    # One command each, not `a && b`: bash ignores `set -e` inside a function called on the
+    # left of `&&`, so a failing suite on Node 22 used to be reported as passed.
+    node)
+      run_vitest_on "$bin/node22"
+      run_vitest_on "$bin/node24"
+      ;;
     sdk) run_sdk_conformance ;;
     *) echo "unknown step $step (node, sdk)" >&2 && exit 2 ;;
   esac
