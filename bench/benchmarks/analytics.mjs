@@ -5,7 +5,7 @@
 
 import { cpSync, readFileSync } from "node:fs";
 import { CONNECTIONS, REPEATS, SECONDS, quick } from "../lib/args.mjs";
-import { eventsJob, load, repeatLoad } from "../lib/http-load.mjs";
+import { checkedLoad, eventsJob, repeatLoad, warmUp } from "../lib/http-load.mjs";
 import { loadEvents, maintain, storeFigures } from "../lib/load-events.mjs";
 import { log } from "../lib/log.mjs";
 import { record } from "../lib/results.mjs";
@@ -100,15 +100,11 @@ async function repeatLoadWithRss(pid, job, label) {
  */
 async function pairedIngestion(firstUrl, secondUrl, cards, label) {
   const jobs = [eventsJob(firstUrl, "/v1/events", cards), eventsJob(secondUrl, "/v1/events", cards)];
-  for (const job of jobs) await load({ ...job, durationSeconds: Math.min(2, SECONDS) });
+  for (const job of jobs) await warmUp(job);
   const pairs = [];
   for (let i = 0; i < REPEATS; i += 1) {
     const pair = [];
-    for (const job of jobs) {
-      const result = await load(job);
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-      pair.push(result);
-    }
+    for (const job of jobs) pair.push(await checkedLoad(job, label));
     log(`ingestion, ${label}, alternate windows: ${Math.round(pair[0].perSecond)}/s vs ${Math.round(pair[1].perSecond)}/s (${(pair[1].perSecond / pair[0].perSecond).toFixed(2)} ×)`);
     pairs.push(pair);
   }

@@ -29,6 +29,16 @@ export const cardJob = (urls, apiKey, path = "/v1/cards") => ({
   durationSeconds: SECONDS,
 });
 
+/** A short load that is not measured: JIT, caches and connections settle first. */
+export const warmUp = (job) => load({ ...job, durationSeconds: Math.min(2, SECONDS) });
+
+/** One measured load of `job`; throws, naming `label`, when any request failed. */
+export async function checkedLoad(job, label) {
+  const result = await load(job);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
 /**
  * Warm-up, then REPEATS measured loads; throws when any request failed. `afterWarmUp` runs
  * between them. With `pid` (a server on this machine), each result also carries `cpu`: the
@@ -36,13 +46,12 @@ export const cardJob = (urls, apiKey, path = "/v1/cards") => ({
  * threads (a SQLite worker, GC and libuv helpers), read from /proc around the load.
  */
 export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
-  await load({ ...job, durationSeconds: Math.min(2, SECONDS) });
+  await warmUp(job);
   afterWarmUp?.();
   const results = [];
   for (let i = 0; i < REPEATS; i += 1) {
     const before = pid === undefined ? undefined : threadCpu(pid);
-    const result = await load(job);
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    const result = await checkedLoad(job, label);
     if (before) {
       const after = threadCpu(pid);
       const requests = result.perSecond * job.durationSeconds;

@@ -14,7 +14,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ANALYTICS_ENV } from "../benchmarks/analytics.mjs";
-import { eventsJob, load } from "../lib/http-load.mjs";
+import { checkedLoad, eventsJob } from "../lib/http-load.mjs";
 import { issueCard, seedBench, startPartnerServer, tempDir } from "../lib/servers.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
@@ -60,8 +60,7 @@ try {
   const began = Date.now();
   console.log(JSON.stringify({ seconds: 0, rssMb: Math.round(rssMb()), ...(await heapMb()) }));
   for (let round = 0; round < ROUNDS; round += 1) {
-    const result = await load({ ...eventsJob(server.url, "/v1/events", cards.slice(0, 50)), durationSeconds: 10 });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+    const result = await checkedLoad({ ...eventsJob(server.url, "/v1/events", cards.slice(0, 50)), durationSeconds: 10 }, `window ${round + 1}`);
     console.log(
       JSON.stringify({ seconds: Math.round((Date.now() - began) / 1000), batchesPerSecond: Math.round(result.perSecond), rssMb: Math.round(rssMb()), ...(await heapMb()) }),
     );
