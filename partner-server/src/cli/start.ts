@@ -8,6 +8,7 @@ import { DEMO_BRAND, DEMO_PARTNER, seedDemo } from "../demo/seed.js";
 import { loggerOptions, terminalLoggerOptions } from "../logging.js";
 import { createServer } from "../server.js";
 import { overrides, UsageError, version, type Command } from "./command.js";
+import { limitHeapGrowth } from "./heap.js";
 
 /** Hosts that only this machine reaches. */
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -25,6 +26,7 @@ export const startCommand: Command = {
   },
   async run(values) {
     const config = loadConfig(overrides(values));
+    limitHeapGrowth();
     // The demo runs in a terminal someone reads: one short line per record, not JSON.
     const server = await createServer(config, {
       logger: config.demo ? terminalLoggerOptions(config.logLevel) : loggerOptions(config.logLevel),
