@@ -99,7 +99,10 @@ test("the meta pass is read when the batch leaves, not when the event is queued"
   // The page's timers under the test's control: the impression's second of visibility, then the flush delay.
   await page.clock.install();
   await openHtml(page, server, cards.html([{ token: card.token, surface: "dm" }]));
-  await page.clock.pauseAt(Date.now() + 500);
+  // Paused half a second ahead of the page's own clock, read from the page: its fake clock has
+  // been running since install, and on a loaded machine the test process's Date.now() + 500
+  // was already behind it once (pauseAt then refuses: "Cannot fast-forward to the past").
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 500);
   await cards.expectVerified(0);
   // Once an observer of the test sees the card, the widget's has too (same rendering step).
   await page.evaluate(
