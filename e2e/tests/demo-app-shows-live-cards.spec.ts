@@ -23,6 +23,8 @@ test("the feed shows 200+ live cards from several brands", async ({ demo, page }
   page.on("pageerror", (error) => errors.push(error.message));
   const keyFetches: string[] = [];
   page.on("request", (request) => request.url().endsWith("/.well-known/jwks.json") && keyFetches.push(request.url()));
+  const scriptCodings: string[] = [];
+  page.on("response", (response) => response.url().endsWith("/embed.js") && scriptCodings.push(response.headers()["content-encoding"] ?? "none"));
   await demo.openFeed();
   await expect.poll(() => demo.cards().count()).toBeGreaterThanOrEqual(200);
   await demo.expectVerifiedCards(2);
@@ -40,8 +42,17 @@ test("the feed shows 200+ live cards from several brands", async ({ demo, page }
   // Script load → first verified card, from the page's own timings.
   const timing = await page.evaluate(() => {
     const script = performance.getEntriesByType("resource").find((entry) => entry.name.endsWith("/embed.js")) as PerformanceResourceTiming;
-    return { scriptLoaded: script.responseEnd, firstRender: (window as unknown as { __demo: { firstRender: number } }).__demo.firstRender };
+    return {
+      scriptLoaded: script.responseEnd,
+      firstRender: (window as unknown as { __demo: { firstRender: number } }).__demo.firstRender,
+      onTheWire: script.encodedBodySize,
+      decoded: script.decodedBodySize,
+    };
   });
+  // The widget script, which every card waits for, arrives in brotli: under the 16 KB budget on the wire.
+  expect(scriptCodings).toEqual(["br"]);
+  expect(timing.onTheWire).toBeLessThan(16 * 1024);
+  expect(timing.decoded).toBeGreaterThan(2 * timing.onTheWire);
   const ms = Math.round(timing.firstRender - timing.scriptLoaded);
   test.info().annotations.push({ type: "script-load→first-card", description: `${ms} ms` });
   console.log(`demo feed: embed.js loaded → first verified card in ${ms} ms`);

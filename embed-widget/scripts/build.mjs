@@ -5,9 +5,12 @@
 //   dist/status.<hash>.js   the revocation checker, loaded when the first check is due
 //   dist/trending.<hash>.js <mini-program-trending>, loaded when a page has one
 //   dist/index.js       the ESM entry of @minicard/widget for framework users (dependencies external)
+// and beside each script served to pages its brotli (`.br`) and gzip (`.gz`) forms, compressed
+// once here at the highest levels, which the partner server sends to browsers that accept them.
 // Then prints the sizes (`scripts/size.mjs` enforces the budget in `npm test`).
 
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { rollup } from "rollup";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
@@ -71,7 +74,7 @@ const compactCss = {
 };
 
 for (const name of readdirSync(dist)) {
-  if (/\.(js|map)$/.test(name)) rmSync(`${dist}/${name}`);
+  if (/\.(js|map|br|gz)$/.test(name)) rmSync(`${dist}/${name}`);
 }
 
 async function bundle(input, output, plugins, external) {
@@ -94,6 +97,13 @@ await bundle("embed.js", { format: "iife", entryFileNames: "embed.js", generated
   minify,
 ]);
 await bundle("index.js", { format: "es", entryFileNames: "index.js", chunkFileNames: "esm/[name].[hash].js" }, [], (id) => !id.startsWith(".") && !id.startsWith("/"));
+
+// The scripts pages load, precompressed (source maps are for devtools: sent as they are).
+for (const name of readdirSync(dist).filter((file) => file.endsWith(".js"))) {
+  const body = readFileSync(`${dist}/${name}`);
+  writeFileSync(`${dist}/${name}.br`, brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  writeFileSync(`${dist}/${name}.gz`, gzipSync(body, { level: 9 }));
+}
 
 // Report only: the budget is enforced by `node embed-widget/scripts/size.mjs` in `npm test`.
 await import("./size.mjs");

@@ -1,9 +1,13 @@
 // The widget's files as the server serves them: embed.js with an ETag and a short cache, its
-// source map where embed.js says it is, and the content-hashed lazy chunks cached for a year.
+// source map where embed.js says it is, the content-hashed lazy chunks cached for a year, and
+// the scripts precompressed (brotli, gzip) for clients that accept them.
 
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { widgetDistDir } from "../src/routes/widget.js";
+import { chooseCoding, widgetDistDir } from "../src/routes/widget.js";
 import { startServer, type LocalServer } from "./support/server.js";
 
 let server: LocalServer;
@@ -52,4 +56,70 @@ describe("widget files", () => {
       expect(missing.headers.get("content-type")).toContain("application/problem+json");
     }
   });
+
+  it("sends the scripts precompressed to clients that accept it, each coding with its own ETag", async () => {
+    const file = readFileSync(join(widgetDistDir()!, "embed.js"));
+    const br = await raw("/embed.js", { "accept-encoding": "gzip, deflate, br, zstd" }); // what Chromium sends
+    expect(br.status).toBe(200);
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(br.headers["vary"]).toMatch(/accept-encoding/i);
+    expect(br.body.length).toBeLessThan(16 * 1024);
+    expect(brotliDecompressSync(br.body).equals(file)).toBe(true);
+
+    const gzip = await raw("/embed.js", { "accept-encoding": "gzip" });
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gzip.body).equals(file)).toBe(true);
+
+    for (const acceptEncoding of [undefined, "identity", "deflate", "br;q=0, gzip;q=0"]) {
+      const plain = await raw("/embed.js", acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding });
+      expect(plain.headers["content-encoding"], String(acceptEncoding)).toBeUndefined();
+      expect(plain.body.equals(file)).toBe(true);
+      expect(plain.headers["vary"]).toMatch(/accept-encoding/i);
+    }
+    const tags = new Set([br.headers.etag, gzip.headers.etag, (await raw("/embed.js", {})).headers.etag]);
+    expect(tags.size).toBe(3);
+
+    // A 304 only for the representation the client would get: its coding's ETag.
+    expect((await raw("/embed.js", { "accept-encoding": "br", "if-none-match": br.headers.etag! })).status).toBe(304);
+    const other = await raw("/embed.js", { "accept-encoding": "gzip", "if-none-match": br.headers.etag! });
+    expect(other.status).toBe(200);
+    expect(other.headers["content-encoding"]).toBe("gzip");
+
+    // The lazy chunks too; source maps (devtools only) go as they are.
+    const sheet = readdirSync(widgetDistDir()!).find((name) => /^sheet\.[0-9a-f]+\.js$/.test(name))!;
+    const chunk = await raw(`/widget/${sheet}`, { "accept-encoding": "br" });
+    expect(chunk.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(chunk.body).equals(readFileSync(join(widgetDistDir()!, sheet)))).toBe(true);
+    const map = await raw("/embed.js.map", { "accept-encoding": "br, gzip" });
+    expect(map.headers["content-encoding"]).toBeUndefined();
+    expect(map.headers["vary"]).toBeUndefined();
+    // The compressed files themselves are not routes of their own.
+    expect((await raw("/widget/embed.js.br", {})).status).toBe(404);
+  });
+
+  it("reads Accept-Encoding by preference and q-value, and never fails on a malformed one", () => {
+    const both = new Set(["br", "gzip"] as const);
+    expect(chooseCoding(undefined, both)).toBeUndefined();
+    expect(chooseCoding("gzip, br", both)).toBe("br");
+    expect(chooseCoding("BR;Q=1", both)).toBe("br");
+    expect(chooseCoding("br;q=0, gzip;q=0.1", both)).toBe("gzip");
+    expect(chooseCoding("*", both)).toBe("br");
+    expect(chooseCoding("*;q=0, gzip", both)).toBe("gzip");
+    expect(chooseCoding("br", new Set(["gzip"] as const))).toBeUndefined();
+    for (const junk of ["br;q=abc", ";;,,", "br;q=", "\u0000", "x".repeat(10_000)]) expect(chooseCoding(junk, both)).toBeUndefined();
+  });
 });
+
+/** A request over plain `node:http`, so the body arrives as sent (fetch would decompress it). */
+function raw(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, server.url);
+    httpRequest(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers as Record<string, string | undefined>, body: Buffer.concat(chunks) }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
