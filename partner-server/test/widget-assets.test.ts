@@ -2,12 +2,15 @@
 // source map where embed.js says it is, the content-hashed lazy chunks cached for a year, and
 // the scripts precompressed (brotli, gzip) for clients that accept them.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync, gunzipSync } from "node:zlib";
+import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseCoding, widgetDistDir } from "../src/routes/widget.js";
+import { documentOnly } from "../src/openapi.js";
+import { chooseCoding, widgetDistDir, widgetRoutes } from "../src/routes/widget.js";
 import { startServer, type LocalServer } from "./support/server.js";
 
 let server: LocalServer;
@@ -95,6 +98,25 @@ describe("widget files", () => {
     expect(map.headers["vary"]).toBeUndefined();
     // The compressed files themselves are not routes of their own.
     expect((await raw("/widget/embed.js.br", {})).status).toBe(404);
+  });
+
+  it("ignores a compressed form that does not decode to the file as it is (stale or damaged)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mc-widget-"));
+    try {
+      writeFileSync(join(dir, "embed.js"), "console.log('new build');");
+      writeFileSync(join(dir, "embed.js.br"), brotliCompressSync("console.log('old build');")); // left from an earlier build
+      writeFileSync(join(dir, "embed.js.gz"), Buffer.from("not gzip at all"));
+      const app = Fastify();
+      documentOnly(app); // the route schemas only document, as in the server
+      await app.register(widgetRoutes(dir));
+      const answer = await app.inject({ url: "/embed.js", headers: { "accept-encoding": "br, gzip" } });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.headers["content-encoding"]).toBeUndefined();
+      expect(answer.body).toBe("console.log('new build');");
+      await app.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads Accept-Encoding by preference and q-value, and never fails on a malformed one", () => {

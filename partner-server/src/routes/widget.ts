@@ -14,6 +14,8 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
+import { promisify } from "node:util";
+import { brotliDecompress, gunzip } from "node:zlib";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { body, empty, fields, header, problemResponses } from "../openapi.js";
@@ -21,9 +23,9 @@ import { Problem } from "../problems.js";
 
 /** A content coding the build precompresses, in the server's order of preference. */
 type Coding = "br" | "gzip";
-const CODINGS: ReadonlyArray<{ coding: Coding; suffix: string }> = [
-  { coding: "br", suffix: ".br" },
-  { coding: "gzip", suffix: ".gz" },
+const CODINGS: ReadonlyArray<{ coding: Coding; suffix: string; decode: (body: Buffer) => Promise<Buffer> }> = [
+  { coding: "br", suffix: ".br", decode: promisify(brotliDecompress) },
+  { coding: "gzip", suffix: ".gz", decode: promisify(gunzip) },
 ];
 
 /** A file of the widget's build: its type, the ETag of its content, and its precompressed forms. */
@@ -73,9 +75,12 @@ async function catalogue(dir: string | undefined): Promise<Map<string, Asset>> {
       if (!type || !dir) return;
       const body = await readFile(join(dir, name));
       const encoded = new Map<Coding, { body: Buffer; etag: string }>();
-      for (const { coding, suffix } of CODINGS) {
+      for (const { coding, suffix, decode } of CODINGS) {
         const packed = await readFile(join(dir, name + suffix)).catch(() => undefined);
-        if (packed) encoded.set(coding, { body: packed, etag: etagOf(packed) });
+        // Only a form that decodes to the file as it is now: one left from an earlier build, or
+        // damaged, is ignored, and clients get the file itself.
+        const same = packed && (await decode(packed).catch(() => undefined))?.equals(body);
+        if (packed && same) encoded.set(coding, { body: packed, etag: etagOf(packed) });
       }
       assets.set(name, { type, etag: etagOf(body), encoded });
     }),
