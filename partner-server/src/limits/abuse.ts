@@ -94,7 +94,7 @@ export function createSlidingCounter(max: number, windowSeconds: number): Slidin
 
 /**
  * KEYS: the client's sorted set. ARGV: now (ms), window (ms), max, the member to add, and
- * `2` to add it if there is room (`0`: only look). Answers the ms until the key has room (0
+ * `1` to add it if there is room (`0`: only look). Answers the ms until the key has room (0
  * when it had room before this call).
  */
 const COUNT = `
@@ -108,7 +108,7 @@ if count >= max then
   local freeing = redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')
   wait = math.max(1, tonumber(freeing[2]) + window - now)
 end
-if ARGV[5] == '2' and wait == 0 then
+if ARGV[5] == '1' and wait == 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -max - 1)
   redis.call('PEXPIRE', KEYS[1], window)
@@ -135,7 +135,7 @@ export function createRedisSlidingCounter(
   /** Answers the ms until `client` has room, or undefined when Redis did not answer. */
   async function count(client: string, now: number, mode: "look" | "take"): Promise<number | undefined> {
     if (redis.status !== "ready") return undefined;
-    const args = [Math.floor(now), windowMs, max, `${Math.floor(now)}:${instance}:${sequence++}`, mode === "look" ? 0 : 2];
+    const args = [Math.floor(now), windowMs, max, `${Math.floor(now)}:${instance}:${sequence++}`, mode === "take" ? 1 : 0];
     try {
       try {
         return Number(await redis.evalsha(COUNT_SHA, 1, key(client), ...args));

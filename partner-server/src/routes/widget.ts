@@ -93,7 +93,7 @@ async function catalogue(dir: string | undefined): Promise<Map<string, Asset>> {
  * `Accept-Encoding` accepts with a q-value above 0, by name or by `*` (RFC 9110, section
  * 12.5.3); none (the file as it is) without the header or when nothing acceptable is available.
  */
-export function chooseCoding(acceptEncoding: string | undefined, available: ReadonlySet<Coding> | ReadonlyMap<Coding, unknown>): Coding | undefined {
+export function chooseCoding(acceptEncoding: string | undefined, available: { has(coding: Coding): boolean }): Coding | undefined {
   if (!acceptEncoding) return undefined;
   const weights = new Map<string, number>();
   for (const part of acceptEncoding.toLowerCase().split(",")) {
