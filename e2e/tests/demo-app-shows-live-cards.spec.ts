@@ -60,10 +60,18 @@ test("the feed shows 200+ live cards from several brands", async ({ demo, page }
   expect(await page.evaluate(() => (window as unknown as { __demo: { violations: string[] } }).__demo.violations)).toEqual([]);
   // The page preloads the issuer's keys and the widget takes that answer: one request, not two.
   expect(keyFetches).toHaveLength(1);
-  // The posts the server sent are dressed like the ones the script added: every post has its sharer.
+  // The posts the server sent are dressed like the ones the script added: every post has its
+  // sharer, and a sent post has the same elements, in the same order, as an added one.
   const posts = page.locator("#feed > article.post");
   expect(await posts.count()).toBe(await page.locator("#feed mini-program-card").count());
   expect(await page.locator("#feed > article.post:not(:has(> header .name))").count()).toBe(0);
+  const shapes = await posts.evaluateAll((articles) => {
+    const shape = (node: Element): string => `${node.tagName.toLowerCase()}.${node.classList[0] ?? ""}[${node.getAttribute("aria-hidden") ?? ""}](${Array.from(node.children, shape).join(",")})`;
+    return articles.map((article) => Array.from(article.children, (child) => (child.tagName === "MINI-PROGRAM-CARD" ? "card" : shape(child))).join(" "));
+  });
+  expect(shapes.length).toBeGreaterThan(4);
+  expect(new Set(shapes).size, shapes.slice(0, 6).join("\n")).toBe(1);
+  expect(shapes[0]).toMatch(/^header\.\[\]\(span\.avatar\[true\]\(\),div\.who\[\]\(span\.name\[\]\(\),span\.meta\[\]\(\)\)\) p\.text\[\]\(\) card footer\.\[true\]/);
 });
 
 test("the group chat shows dm cards as chat bubbles", async ({ demo, page }) => {

@@ -56,7 +56,7 @@ describe("demo pages", () => {
       const head = body.slice(0, body.indexOf("</head>"));
       expect(head, path).toContain(`<link rel="preload" as="fetch" crossorigin href="${server.url}/.well-known/jwks.json">`);
       expect(head.indexOf("jwks.json"), path).toBeLessThan(head.indexOf("/embed.js"));
-      const feed = /<div id="feed"[^>]*>([\s\S]*?)<\/div>/.exec(body)?.[1] ?? "";
+      const feed = /<div id="feed"[^>]*>([\s\S]*?)<\/div>\s*<\/main>/.exec(body)?.[1] ?? "";
       const sent = [...feed.matchAll(/<mini-program-card token="([^"]+)" surface="feed" partner="weibo-demo" issuer="([^"]+)" data-card-id="([^"]+)">/g)];
       // The same cards, in the same order, as the card list the page's script reads next.
       expect(sent.map((match) => match[3]), path).toEqual(listed.cards.map((card) => card.id));
@@ -86,7 +86,19 @@ describe("demo pages", () => {
     expect(out).not.toMatch(/"><x a=/);
     expect(out.match(/<article /g)).toHaveLength(1);
     expect(out.match(/<mini-program-card /g)).toHaveLength(1);
-    expect(out).toContain('data-issued-at="2026-12-01T00:00:00.000Z"');
+    // The sharer's id is shown as its name, escaped, in the post's label and header.
+    expect(out).toContain('aria-label="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x a=&quot; 的分享"');
+    expect(out).toContain('<span class="name">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x a=&quot;</span>');
+  });
+
+  it("dresses the first screenful's posts as the feed's script dresses the rest", () => {
+    const now = Date.UTC(2026, 11, 1, 12);
+    const cards = ["demo-alice", undefined].map((sharer, index) => ({ id: `01M8QQ7EXC1X0M3NEPJA5DZA0${index}`, token: "a.b.c", surface: "feed", partnerId: "weibo-demo", sharer, issuedAt: now - (index + 1) * 3 * 3600_000 }) as unknown as StoredCard);
+    const out = firstScreenPosts(cards, "https://issuer.example", now).value;
+    expect(out).toBe(
+      '<article class="post" aria-label="爱丽丝 Alice 的分享"><header><span class="avatar c0" aria-hidden="true">爱</span><div class="who"><span class="name">爱丽丝 Alice</span><span class="meta">3 小时前 · 来自 小程序分享</span></div></header><p class="text">周末安排上了，一起吗？</p><mini-program-card token="a.b.c" surface="feed" partner="weibo-demo" issuer="https://issuer.example" data-card-id="01M8QQ7EXC1X0M3NEPJA5DZA00"></mini-program-card><footer aria-hidden="true"><span>转发 0</span><span>评论 0</span><span>赞 0</span></footer></article>' +
+        '<article class="post" aria-label="访客 的分享"><header><span class="avatar c0" aria-hidden="true">访</span><div class="who"><span class="name">访客</span><span class="meta">6 小时前 · 来自 小程序分享</span></div></header><p class="text">这个真的好用，亲测推荐 👍</p><mini-program-card token="a.b.c" surface="feed" partner="weibo-demo" issuer="https://issuer.example" data-card-id="01M8QQ7EXC1X0M3NEPJA5DZA01"></mini-program-card><footer aria-hidden="true"><span>转发 7</span><span>评论 13</span><span>赞 31</span></footer></article>',
+    );
   });
 
   it("answers a path outside the folder, a dotfile or a folder with a 404 problem", async () => {

@@ -7,7 +7,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { extname, join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
@@ -64,6 +64,24 @@ ${link("/healthz", "Health", "liveness")}
 /** Where the demo's static pages live. */
 export const DEMO_PUBLIC_DIR = fileURLToPath(new URL("../../public/demo/", import.meta.url));
 
+/** What a feed post shows around its card (`feedPost` of the pages' `js/posts.js`). */
+interface FeedPost {
+  label: string;
+  name: string;
+  avatar: { initial: string; tone: string };
+  meta: string;
+  text: string;
+  counts: string[];
+}
+
+/**
+ * The pages' own post helpers, so the posts the server sends and those the feed's script
+ * adds look the same: one module, plain data, no DOM.
+ */
+const { feedPost } = (await import(pathToFileURL(join(DEMO_PUBLIC_DIR, "js/posts.js")).href)) as {
+  feedPost: (sharer: string | null | undefined, issuedAt: string, index: number, now?: number) => FeedPost;
+};
+
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -113,17 +131,18 @@ export function keysPreload(issuer: string): SafeHtml {
 }
 
 /**
- * The first screenful of the feed, as the partner's server sends it: one bare post per card
- * holding its `<mini-program-card>` (token included), so the widget verifies and paints the
- * first cards as soon as embed.js runs, without waiting for the page's own scripts or a
- * card-list request. The page's script dresses each post (sharer, time, text) and appends the
- * rest of the feed. Every value is escaped by `html`.
+ * The first screenful of the feed, as the partner's server sends it: each card in its post,
+ * dressed as the feed's script dresses the rest (who shared it and when, their words, the
+ * counts), its `<mini-program-card>` with its token. The widget verifies and paints the first
+ * cards as soon as embed.js runs, and the page's script has nothing to change on the first
+ * screen: it appends the rest of the feed after the first card has painted. Every value is
+ * escaped by `html`.
  */
-export function firstScreenPosts(cards: readonly StoredCard[], issuer: string): SafeHtml {
-  return html`${cards.map(
-    (card) =>
-      html`<article class="post" data-sharer="${card.sharer ?? ""}" data-issued-at="${new Date(card.issuedAt).toISOString()}"><mini-program-card token="${card.token}" surface="${card.surface}" partner="${card.partnerId}" issuer="${issuer}" data-card-id="${card.id}"></mini-program-card></article>`,
-  )}`;
+export function firstScreenPosts(cards: readonly StoredCard[], issuer: string, now = Date.now()): SafeHtml {
+  return html`${cards.map((card, index) => {
+    const post = feedPost(card.sharer, new Date(card.issuedAt).toISOString(), index, now);
+    return html`<article class="post" aria-label="${post.label}"><header><span class="avatar ${post.avatar.tone}" aria-hidden="true">${post.avatar.initial}</span><div class="who"><span class="name">${post.name}</span><span class="meta">${post.meta}</span></div></header><p class="text">${post.text}</p><mini-program-card token="${card.token}" surface="${card.surface}" partner="${card.partnerId}" issuer="${issuer}" data-card-id="${card.id}"></mini-program-card><footer aria-hidden="true">${post.counts.map((count) => html`<span>${count}</span>`)}</footer></article>`;
+  })}`;
 }
 
 /** The cookie that keeps a demo reader "signed in" (a random id: the demo has no accounts). */
@@ -242,7 +261,7 @@ export function demoRoutes(context: AppContext, publicDir = DEMO_PUBLIC_DIR): Fa
         .send(
           page
             .replace(KEYS_PRELOAD_MARK, () => keysPreload(context.config.issuer).value)
-            .replace(FIRST_SCREEN_MARK, () => firstScreenPosts(cards, context.config.issuer).value),
+            .replace(FIRST_SCREEN_MARK, () => firstScreenPosts(cards, context.config.issuer, context.now()).value),
         );
     };
 

@@ -1,39 +1,27 @@
 // The follow feed: every live feed card of the demo partner, as posts by the people who
-// shared them. The server sends the first screenful as bare posts holding their cards, so
-// the widget paints them at once; this script dresses those posts and appends the rest.
-// The widget only verifies and renders the cards near the viewport.
+// shared them. The server sends the first screenful of posts in the page, dressed and
+// holding their cards, so the widget paints them at once and this script has nothing to do
+// before it has; then it appends the rest. The widget only verifies and renders the cards
+// near the viewport.
 
 import { fetchCards, signIn } from "./api.js";
-import { avatar, cardElement, displayName, el, notice, timeAgo } from "./ui.js";
-
-const BLURBS = [
-  "周末安排上了，一起吗？",
-  "这个真的好用，亲测推荐 👍",
-  "刚在小程序里下单，十分钟就搞定了",
-  "Found this and thought of you all.",
-  "收藏了，回头再看",
-  "限时活动，手慢无！",
-  "Super handy, no app download needed.",
-];
+import { feedPost } from "./posts.js";
+import { avatar, cardElement, el, notice } from "./ui.js";
 
 /**
- * Puts a post's chrome around its card element: who shared it and when, their words above
- * the card, the counts below. The card element is never moved, so a card the widget is
- * already verifying or showing is left alone.
+ * A post for a card from the demo API: who shared it and when, their words above the card,
+ * the counts below (the server builds the first screenful's the same way, from `feedPost`).
  */
-function dress(article, sharer, issuedAt, index) {
-  article.setAttribute("aria-label", `${displayName(sharer)} 的分享`);
-  article.prepend(
-    el("header", {}, avatar(sharer), el("div", { class: "who" }, el("span", { class: "name" }, displayName(sharer)), el("span", { class: "meta" }, `${timeAgo(issuedAt)} · 来自 小程序分享`))),
-    el("p", { class: "text" }, BLURBS[index % BLURBS.length]),
-  );
-  article.append(el("footer", { "aria-hidden": "true" }, el("span", {}, `转发 ${(index * 7) % 90}`), el("span", {}, `评论 ${(index * 13) % 120}`), el("span", {}, `赞 ${(index * 31) % 900}`)));
-  return article;
-}
-
-/** A post for a card from the demo API. */
 function post(issuer, partner, card, index) {
-  return dress(el("article", { class: "post" }, cardElement(issuer, partner, card)), card.sharer, card.issuedAt, index);
+  const { label, name, meta, text, counts } = feedPost(card.sharer, card.issuedAt, index);
+  return el(
+    "article",
+    { class: "post", "aria-label": label },
+    el("header", {}, avatar(card.sharer), el("div", { class: "who" }, el("span", { class: "name" }, name), el("span", { class: "meta" }, meta))),
+    el("p", { class: "text" }, text),
+    cardElement(issuer, partner, card),
+    el("footer", { "aria-hidden": "true" }, ...counts.map((count) => el("span", {}, count))),
+  );
 }
 
 /**
@@ -49,10 +37,8 @@ function firstPaint(ms) {
 
 async function main() {
   const container = document.getElementById("feed");
-  // The posts the server sent, in feed order.
-  const sent = Array.from(container.querySelectorAll(":scope > article.post"));
-  sent.forEach((article, index) => dress(article, article.dataset.sharer || null, article.dataset.issuedAt, index));
-  const shown = new Set(sent.map((article) => article.querySelector("mini-program-card")?.dataset.cardId));
+  // The cards of the posts the server sent, in feed order.
+  const shown = new Set(Array.from(container.querySelectorAll(":scope > article.post mini-program-card"), (card) => card.dataset.cardId));
   try {
     if (shown.size > 0) await firstPaint(1000);
     const { issuer, partner, cards } = await fetchCards("feed");

@@ -1,6 +1,10 @@
 // Small DOM helpers for the demo pages. Text is always set as text (never innerHTML):
 // card titles and sharer names come from users.
 
+import { avatarOf, displayName } from "./posts.js";
+
+export { displayName };
+
 /** Creates an element with attributes and children (strings become text nodes). */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -15,31 +19,10 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-const NAMES = {
-  "demo-alice": "爱丽丝 Alice", "demo-bob": "鲍勃 Bob", "demo-carol": "卡罗 Carol", "demo-dave": "大卫 Dave",
-  "demo-erin": "艾琳 Erin", "demo-frank": "弗兰克 Frank", "demo-grace": "格蕾丝 Grace", "demo-heidi": "海蒂 Heidi",
-  "demo-ivan": "伊万 Ivan", "demo-judy": "朱迪 Judy", "demo-kim": "金 Kim", "demo-leo": "里奥 Leo",
-};
-
-/** A sharer's display name. */
-export function displayName(sharer) {
-  return NAMES[sharer] ?? sharer ?? "访客";
-}
-
 /** A round avatar with the sharer's initial, coloured by name. */
 export function avatar(sharer, extra = "") {
-  const name = displayName(sharer);
-  let hash = 0;
-  for (const char of sharer ?? "") hash = (hash * 31 + char.charCodeAt(0)) | 0;
-  return el("span", { class: `avatar c${Math.abs(hash) % 6} ${extra}`.trim(), "aria-hidden": "true" }, Array.from(name)[0] ?? "?");
-}
-
-/** "3 小时前" style relative time. */
-export function timeAgo(iso) {
-  const minutes = Math.max(1, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
-  if (minutes < 60) return `${minutes} 分钟前`;
-  const hours = Math.round(minutes / 60);
-  return hours < 24 ? `${hours} 小时前` : `${Math.round(hours / 24)} 天前`;
+  const { initial, tone } = avatarOf(sharer);
+  return el("span", { class: `avatar ${tone} ${extra}`.trim(), "aria-hidden": "true" }, initial);
 }
 
 /** A `<mini-program-card>` for a card from the demo API. */
