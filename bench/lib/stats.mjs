@@ -22,3 +22,13 @@ export function cpuPerRequest(runs, ceilingRuns) {
   };
   return { cpuUsPerRequest: summary(runs), ceilingCpuUsPerRequest: summary(ceilingRuns) };
 }
+
+/**
+ * `items` in the order for round `round` of an interleaved comparison: rotated by one each
+ * round, so each configuration runs first (and last) as often as the others. A fixed order
+ * biased our comparisons: whichever page Chromium visited first in each round read slower.
+ */
+export function rotated(items, round) {
+  const start = round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}

@@ -8,20 +8,24 @@
 //   noscript      without the page's own script (js/feed.js and what it imports)
 //   nohotlist     without the <mini-program-trending> module
 //
-// The variants take turns, ROUNDS times (default 8), so the machine's drift falls on all of
-// them alike. With TRACE=1 each visit is traced too and the line gives the milliseconds the
-// renderer spent in Layout before the first card painted.
+// The variants take turns, ROUNDS times (default 8), in an order rotated each round, so the
+// machine's drift, and the slower first visit of a round, fall on all of them alike. With
+// TRACE=1 each visit is traced too and the line gives the milliseconds the renderer spent in
+// Layout before the first card painted.
 //
 //   npm run build && node bench/probes/demo-feed-variants.mjs     (ONLY=page,noscript to choose)
 import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
 import { startPartnerServer } from "../lib/servers.mjs";
-import { stats } from "../lib/stats.mjs";
+import { rotated, stats } from "../lib/stats.mjs";
 
+// Every variant's page goes through the same routing, the page as served too: a page answered
+// by Playwright arrives differently from one the browser reads from the server itself, and
+// comparing the two measured the routing.
 const VARIANTS = {
-  page: {},
+  page: { html: (page) => page },
   nostylesheet: { html: (page) => page.replace(/<link rel="stylesheet" href="\.\/app\.css">/, "") },
-  noscript: { html: (page) => page.replace(/<script type="module" src="\.\/js\/feed\.js"><\/script>/, "").replace(/<link rel="modulepreload"[^>]*>/g, "") },
+  noscript: { html: (page) => page.replace(/<script type="module"[^>]*src="\.\/js\/feed\.js"><\/script>/, "").replace(/<link rel="modulepreload"[^>]*>/g, "") },
   nohotlist: { html: (page) => page.replace(/<mini-program-trending[^>]*><\/mini-program-trending>/, "") },
 };
 const only = process.env.ONLY?.split(",");
@@ -37,17 +41,19 @@ const demo = await startPartnerServer({ args: ["--demo"] });
 const results = Object.fromEntries(names.map((name) => [name, { ms: [], layout: [] }]));
 try {
   for (let round = 0; round < Number(process.env.ROUNDS ?? 8); round += 1) {
-    for (const name of names) {
+    for (const name of rotated(names, round)) {
       const { html } = VARIANTS[name];
       const visit = await browser.newContext({ viewport: { width: 420, height: 860 } });
       const page = await visit.newPage();
       await page.route(/^https:\/\//, (route) => route.abort()); // card images: no network here
-      if (html) {
-        await page.route(/\/demo\/$/, async (route) => {
-          const response = await route.fetch();
-          await route.fulfill({ response, body: html(await response.text()) });
-        });
-      }
+      await page.route(/\/demo\/$/, async (route) => {
+        const response = await route.fetch();
+        const served = await response.text();
+        const body = html(served);
+        // A variant whose pattern no longer matches the page would silently measure the page.
+        if (name !== "page" && body === served) throw new Error(`variant ${name} changed nothing: update its pattern`);
+        await route.fulfill({ response, body });
+      });
       await page.addInitScript(() => {
         addEventListener("minicard:render", () =>
           requestAnimationFrame(() => {

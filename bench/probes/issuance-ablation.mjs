@@ -8,8 +8,8 @@
 //             every card (the same size, so the answer and the stored row are unchanged)
 //   nolimits  the limiter answers "allowed" without counting
 //
-// The configurations run in turn, ROUNDS times (default 4), so the machine's drift from minute
-// to minute falls on all of them alike; each line gives the median rate, its ratio to the
+// The configurations run in turn, ROUNDS times (default 4), in an order rotated each round, so
+// the machine's drift from minute to minute falls on all of them alike; each line gives the median rate, its ratio to the
 // ceiling's median, and the server's CPU per card on its main thread and on its other threads.
 //
 //   npm run build && node bench/probes/issuance-ablation.mjs      (ONLY=full,nosign to choose)
@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { createServer, loadConfig, openSqliteStore } from "../../partner-server/dist/index.js";
 import { cardJob, load, threadCpu } from "../lib/http-load.mjs";
 import { ADMIN_TOKEN, issueCard, seedBench, spawnListening } from "../lib/servers.mjs";
-import { stats } from "../lib/stats.mjs";
+import { rotated, stats } from "../lib/stats.mjs";
 
 const MODES = {
   full: () => {},
@@ -72,8 +72,10 @@ const results = Object.fromEntries([...modes, "ceiling"].map((name) => [name, []
 const ceiling = await spawnListening(fileURLToPath(new URL("../lib/ceiling-server.mjs", import.meta.url)));
 try {
   for (let round = 0; round < Number(process.env.ROUNDS ?? 4); round += 1) {
-    results.ceiling.push(await measure({ ...cardJob([ceiling.url], "-", "/sign"), durationSeconds: SECONDS }, ceiling.pid));
-    for (const mode of modes) results[mode].push(await withServer(mode, (job) => measure({ ...job, durationSeconds: SECONDS }, process.pid)));
+    for (const name of rotated(["ceiling", ...modes], round)) {
+      if (name === "ceiling") results.ceiling.push(await measure({ ...cardJob([ceiling.url], "-", "/sign"), durationSeconds: SECONDS }, ceiling.pid));
+      else results[name].push(await withServer(name, (job) => measure({ ...job, durationSeconds: SECONDS }, process.pid)));
+    }
     console.log(`round ${round + 1}: ${Object.entries(results).map(([name, runs]) => `${name} ${Math.round(runs.at(-1).rate)}/s`).join(", ")}`);
   }
 } finally {

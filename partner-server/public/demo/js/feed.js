@@ -3,6 +3,12 @@
 // holding their cards, so the widget paints them at once and this script has nothing to do
 // before it has; then it appends the rest. The widget only verifies and renders the cards
 // near the viewport.
+//
+// The page loads this script `async`, unlike the other demo pages: a deferred module holds
+// back DOMContentLoaded until it and its imports have arrived and run, and the browser's work
+// at DOMContentLoaded (a forced style and layout of the page) then fell in the middle of the
+// first card's verification. Async, the script may run before the page is parsed, so it
+// waits for that itself.
 
 import { fetchCards, signIn } from "./api.js";
 import { feedPost } from "./posts.js";
@@ -35,12 +41,20 @@ function firstPaint(ms) {
   });
 }
 
+/** Resolves once the page is parsed (an async script may run before the parser is done). */
+function parsed() {
+  return document.readyState === "loading" ? new Promise((resolve) => addEventListener("DOMContentLoaded", resolve, { once: true })) : Promise.resolve();
+}
+
 async function main() {
+  // Listening before anything else: the first card may paint while the page is still parsing.
+  const painted = firstPaint(1000);
+  await parsed();
   const container = document.getElementById("feed");
   // The cards of the posts the server sent, in feed order.
   const shown = new Set(Array.from(container.querySelectorAll(":scope > article.post mini-program-card"), (card) => card.dataset.cardId));
   try {
-    if (shown.size > 0) await firstPaint(1000);
+    if (shown.size > 0) await painted;
     const { issuer, partner, cards } = await fetchCards("feed");
     const fragment = document.createDocumentFragment();
     cards.filter((card) => !shown.has(card.id)).forEach((card, index) => fragment.append(post(issuer, partner, card, shown.size + index)));
