@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { REPEATS, quick } from "../lib/args.mjs";
 import { log } from "../lib/log.mjs";
 import { record } from "../lib/results.mjs";
+import { deleteRedisPrefix } from "../lib/servers.mjs";
 import { stats } from "../lib/stats.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -83,8 +84,7 @@ export async function benchLimiter() {
       log(`limiter: Redis ${Math.round(redisRuns.at(-1))}/s, EVALSHA no-op ${Math.round(noopRuns.at(-1))}/s`);
     }
   } finally {
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length > 0) await raw.del(...keys);
+    await deleteRedisPrefix(redisUrl, prefix);
     await raw.quit();
     await limiter.close();
     connection.disconnect();

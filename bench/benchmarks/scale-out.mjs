@@ -4,7 +4,7 @@
 import os from "node:os";
 import { cardJob, repeatLoad } from "../lib/http-load.mjs";
 import { record } from "../lib/results.mjs";
-import { seedBench, startPartnerServer } from "../lib/servers.mjs";
+import { deleteRedisPrefix, seedBench, startPartnerServer } from "../lib/servers.mjs";
 import { stats } from "../lib/stats.mjs";
 
 export async function benchScaleOut() {
@@ -39,6 +39,7 @@ export async function benchScaleOut() {
         results[count === 1 ? "one" : "three"] = runs;
       } finally {
         await Promise.all(servers.map((s) => s.stop()));
+        await deleteRedisPrefix(redisUrl, prefix);
       }
     }
   } finally {

@@ -78,6 +78,21 @@ export async function startPartnerServer({ dataDir, env = {}, args = [], nodeArg
   };
 }
 
+/**
+ * Deletes every Redis key under `prefix` (what a bench's servers or limiter wrote there), so a
+ * run leaves nothing behind: streams carry no TTL of their own.
+ */
+export async function deleteRedisPrefix(redisUrl, prefix) {
+  const Redis = (await import("ioredis")).default;
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
+}
+
 /** Calls the admin API; throws on any status ≥ 300. */
 export async function adminCall(url, method, path, body) {
   const response = await fetch(`${url}/v1/admin${path}`, {
