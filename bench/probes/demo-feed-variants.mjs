@@ -40,6 +40,11 @@ const browser = await chromium.launch({
 const demo = await startPartnerServer({ args: ["--demo"] });
 const results = Object.fromEntries(names.map((name) => [name, { ms: [], layout: [] }]));
 try {
+  // A variant whose pattern no longer matches the page would silently measure the page.
+  const served = await (await fetch(`${demo.issuer}/demo/`)).text();
+  for (const name of names.filter((name) => name !== "page")) {
+    if (VARIANTS[name].html(served) === served) throw new Error(`variant ${name} changes nothing in the page: update its pattern`);
+  }
   for (let round = 0; round < Number(process.env.ROUNDS ?? 8); round += 1) {
     for (const name of rotated(names, round)) {
       const { html } = VARIANTS[name];
@@ -48,11 +53,7 @@ try {
       await page.route(/^https:\/\//, (route) => route.abort()); // card images: no network here
       await page.route(/\/demo\/$/, async (route) => {
         const response = await route.fetch();
-        const served = await response.text();
-        const body = html(served);
-        // A variant whose pattern no longer matches the page would silently measure the page.
-        if (name !== "page" && body === served) throw new Error(`variant ${name} changed nothing: update its pattern`);
-        await route.fulfill({ response, body });
+        await route.fulfill({ response, body: html(await response.text()) });
       });
       await page.addInitScript(() => {
         addEventListener("minicard:render", () =>

@@ -9,8 +9,9 @@
 //   nolimits  the limiter answers "allowed" without counting
 //
 // The configurations run in turn, ROUNDS times (default 4), in an order rotated each round, so
-// the machine's drift from minute to minute falls on all of them alike; each line gives the median rate, its ratio to the
-// ceiling's median, and the server's CPU per card on its main thread and on its other threads.
+// the machine's drift from minute to minute falls on all of them alike; each line gives the
+// median rate, its ratio to the ceiling's median, and the server's CPU per card on its main
+// thread and on its other threads.
 //
 //   npm run build && node bench/probes/issuance-ablation.mjs      (ONLY=full,nosign to choose)
 import { mkdtempSync, rmSync } from "node:fs";
