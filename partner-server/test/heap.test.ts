@@ -3,7 +3,7 @@
  * (`src/cli/heap.ts`). Each case runs a child process (the built module) that keeps a live set
  * and churns through garbage that survives long enough to be promoted, as a server under a
  * steady load does, and reports the largest old generation it saw. Measured on Node 20, 22
- * and 24: about 0.4–0.55 × the peak with a factor of 4.
+ * and 24: about 0.4–0.55 × the peak with a factor of 4, as the median of three runs.
  */
 
 import { execFile } from "node:child_process";
@@ -48,9 +48,18 @@ describe("the server's heap growth", () => {
   it("keeps the old generation near its live data, where V8's widest factor lets garbage pile up", async () => {
     // 300 % is the factor V8 picks by itself on a machine with a large memory (4 ×); given on
     // the command line, it is the operator's and is kept.
-    const [capped, wide] = await Promise.all([churn([]), churn(["--heap-growing-percent=300"])]);
-    expect(capped.set).toBe(true);
-    expect(wide.set).toBe(false);
-    expect(capped.peakMb, `capped ${capped.peakMb} MB, wide ${wide.peakMb} MB`).toBeLessThan(wide.peakMb * 0.75);
-  }, 120_000);
+    // Three pairs, compared by their medians: one run's peak depends on when its collections
+    // happen to fall, and on Node 24 a single run read anywhere from 34 to 200 MB either way.
+    const capped: number[] = [];
+    const wide: number[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const [cappedRun, wideRun] = await Promise.all([churn([]), churn(["--heap-growing-percent=300"])]);
+      expect(cappedRun.set).toBe(true);
+      expect(wideRun.set).toBe(false);
+      capped.push(cappedRun.peakMb);
+      wide.push(wideRun.peakMb);
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+    expect(median(capped), `capped ${capped.map(Math.round).join(", ")} MB, wide ${wide.map(Math.round).join(", ")} MB`).toBeLessThan(median(wide) * 0.75);
+  }, 180_000);
 });
