@@ -1,8 +1,8 @@
 /**
- * The Redis limiter, for several instances: every rolling window is a sorted set (score =
- * charge time in ms, member = card id), and one Lua script checks every window of a request
- * and charges all of them or none. Redis runs a script atomically, so decisions are exact
- * across any number of instances.
+ * The Redis limiter, for several instances: every rolling window is a list of its charges'
+ * times (ms, oldest first), and one Lua script checks every window of a request and charges
+ * all of them or none. Redis runs a script atomically, so decisions are exact across any
+ * number of instances.
  *
  * Fail closed, fast: the connection it is handed (`redis.ts`) keeps no offline queue and
  * gives each command a short timeout, so while Redis is unreachable every call throws
@@ -19,10 +19,10 @@
  * server's own (`INFO replication`) before every batch of decisions. A restart without persistence, a
  * `FLUSHALL`/`FLUSHDB`, or a replica promoted in a failover each leave it missing or
  * different, and the script answers "rebuild" instead of deciding: one instance (under a
- * lease) adds every stored card still inside its windows to Redis, sets the key, and only
- * then are decisions made again; the others wait for it (up to `rebuildWaitMs`), and
- * everyone fails closed while the store cannot be read. Rebuilding adds card ids, so charges
- * Redis kept are not counted twice.
+ * lease) writes every window the store has a card in anew, from the store's cards still
+ * inside it (so charges Redis kept are not counted twice), sets the key, and only then are
+ * decisions made again; the others wait for it (up to `rebuildWaitMs`), and everyone fails
+ * closed while the store cannot be read.
  *
  * One clock: the script also compares the decision's `now` with Redis's `TIME` and refuses
  * to decide (fail closed) when they differ by more than `clockToleranceMs`. Instances take
@@ -56,12 +56,12 @@ end
 
 /**
  * A batch of decisions, made one after another in one atomic run (as separate scripts run
- * back to back would make them). KEYS: the generation key, then every sorted set of the batch
- * once. ARGV: the clock tolerance (ms), then the batch as one MessagePack array (`packFlat`;
- * Redis decodes it in C, where an argument per value would cost a `tonumber`, i.e. a
- * `strtod`, each): the number of windows, each window as `key index (into KEYS), max,
- * windowMs (text)`, the number of decisions, and each decision as `now (ms, text: the
- * charge's score), id, its number of windows, their indices (1-based, into the windows)`.
+ * back to back would make them). KEYS: the generation key, then every window's list once.
+ * ARGV: the clock tolerance (ms), then the batch as one MessagePack array (`packFlat`; Redis
+ * decodes it in C, where an argument per value would cost a `tonumber`, i.e. a `strtod`,
+ * each): the number of windows, each window as `key index (into KEYS), max, windowMs (text)`,
+ * the number of decisions, and each decision as `now (ms, text: the charge's element), its
+ * number of windows, their indices (1-based, into the windows)`.
  *
  * Answers `{ -1, redisNow }` when the windows must be rebuilt first (the generation key is
  * missing or names another generation): nothing was decided. Otherwise `{ 1 }` followed, per
@@ -69,13 +69,20 @@ end
  * and oldest (ms, or -1 when empty) describing each window after the decision; a decision
  * whose `now` is off Redis's clock answers `-2, redisNow` instead (its counts and oldests 0).
  *
- * Each decision is all or nothing: every window is checked before any is charged. Fewer
- * commands than the trim, count, add, expire and oldest per window and decision of one
- * script per decision: a set's count and oldest charge are read once per batch (ZCARD,
- * ZRANGE) and then kept by the script from what it does itself (nothing else runs
- * meanwhile); a set is trimmed only when its oldest charge has left the window; the charges
- * of a batch go in with one ZADD per set (before anything reads or trims that set, and at the
- * end), then one PEXPIRE per set (the TTL counts from the script's start either way).
+ * Each decision is all or nothing: every window is checked before any is charged. A window's
+ * charges are its list's elements, in the order they reached Redis, so a charge is an append
+ * and the oldest is the head (a sorted set would also index every charge by member and by
+ * score: three times the Redis time per decision, and eight times the memory). Decisions
+ * from different instances can reach Redis a few milliseconds out of time order; an older
+ * charge that arrives after a newer one then waits behind it and leaves the window when that
+ * one does: it counts a few milliseconds longer, never shorter, so no window ever allows
+ * more than its max.
+ *
+ * Per batch and list: its length and head are read once (LLEN, LINDEX) and then kept by the
+ * script from what it does itself (nothing else runs meanwhile); it is trimmed only when its
+ * head has left the window; the charges of a batch go in with one RPUSH (before anything reads
+ * or trims that list, and at the end), then one PEXPIRE (the TTL counts from the script's
+ * start either way).
  */
 const ACQUIRE = `${GENERATION}
 local call, tonumber, unpack = redis.call, tonumber, unpack
@@ -85,8 +92,8 @@ if call('GET', KEYS[1]) ~= generation() then return { -1, clock } end
 local tolerance = tonumber(ARGV[1])
 -- The batch, decoded in C (no tonumber, which is strtod, per value).
 local a = cmsgpack.unpack(ARGV[2])
--- The windows: sorted set (KEYS index), max, and length (ms; also as text, for PEXPIRE:
--- Lua formats a number argument with sprintf).
+-- The windows: list (KEYS index), max, and length (ms; also as text, for PEXPIRE: Lua
+-- formats a number argument with sprintf).
 local wkey, wmax, wlen, wlenText = {}, {}, {}, {}
 local at = 2
 for w = 1, a[1] do
@@ -96,41 +103,63 @@ for w = 1, a[1] do
   wlen[w] = tonumber(wlenText[w])
   at = at + 3
 end
--- Per sorted set: its count and oldest charge (-1: empty) as the script left them, the
--- charges it has yet to write (score, id, …), and the TTL to give it at the end.
+-- Per list: its count and oldest charge (-1: empty) as the script left them, the charges it
+-- has yet to write (times, as text), and the TTL to give it at the end.
 local counts, oldests, adds, ttl, ttlText = {}, {}, {}, {}, {}
-local function oldest(k)
-  if counts[k] == 0 then return -1 end
-  return tonumber(call('ZRANGE', KEYS[k], '0', '0', 'WITHSCORES')[2])
-end
 local function load(k)
-  counts[k] = call('ZCARD', KEYS[k])
-  oldests[k] = oldest(k)
+  local count = call('LLEN', KEYS[k])
+  counts[k] = count
+  oldests[k] = count == 0 and -1 or tonumber(call('LINDEX', KEYS[k], 0))
 end
 -- Writes k's pending charges (before anything reads or trims k).
 local function settle(k)
   local pending = adds[k]
   if pending == nil then return end
   adds[k] = nil
-  -- Fewer added than pending: an id was charged already (ids are fresh, so only by misuse),
-  -- and the decisions since counted it twice: refusing rather than allowing too many.
-  if call('ZADD', KEYS[k], unpack(pending)) * 2 ~= #pending then load(k) end
+  call('RPUSH', KEYS[k], unpack(pending))
+end
+-- Drops k's charges at or before edge from its head, reading the head in growing chunks.
+local function trim(k, edge)
+  settle(k)
+  local dropped, chunk, oldest = 0, 16, -1
+  while true do
+    local head = call('LRANGE', KEYS[k], dropped, dropped + chunk - 1)
+    local n = #head
+    local kept = nil
+    for i = 1, n do
+      local t = tonumber(head[i])
+      if t > edge then
+        kept = i
+        oldest = t
+        break
+      end
+    end
+    if kept ~= nil then
+      dropped = dropped + kept - 1
+      break
+    end
+    dropped = dropped + n
+    if n < chunk then break end
+    chunk = chunk * 4
+  end
+  if dropped > 0 then call('LTRIM', KEYS[k], dropped, -1) end
+  counts[k] = counts[k] - dropped
+  oldests[k] = oldest
 end
 local result = { 1 }
 local out = 1
 local abs = math.abs
 local lastText, now
 for _ = 1, a[at] do
-  -- now (ms, as text: a charge's score), id, the number of windows, their indices
+  -- now (ms, as text: the charge's element), the number of windows, their indices
   local nowText = a[at + 1]
   if nowText ~= lastText then
     now = tonumber(nowText)
     lastText = nowText
   end
-  local id = a[at + 2]
-  local n = a[at + 3]
-  local first = at + 4
-  at = at + 3 + n
+  local n = a[at + 2]
+  local first = at + 3
+  at = at + 2 + n
   if abs(now - clock) > tolerance then
     result[out + 1] = -2
     result[out + 2] = clock
@@ -142,19 +171,14 @@ for _ = 1, a[at] do
       local w = a[i]
       local k = wkey[w]
       if counts[k] == nil then load(k) end
-      local edge = now - wlen[w]
-      if counts[k] > 0 and oldests[k] <= edge then
-        settle(k)
-        counts[k] = counts[k] - call('ZREMRANGEBYSCORE', KEYS[k], '-inf', edge)
-        oldests[k] = oldest(k)
-      end
+      if counts[k] > 0 and oldests[k] <= now - wlen[w] then trim(k, now - wlen[w]) end
       local count = counts[k]
       if count >= wmax[w] then
         refused = true
         local freeing = oldests[k]
         if count > wmax[w] then
           settle(k)
-          freeing = tonumber(call('ZRANGE', KEYS[k], count - wmax[w], count - wmax[w], 'WITHSCORES')[2])
+          freeing = tonumber(call('LINDEX', KEYS[k], count - wmax[w]))
         end
         local wait = freeing + wlen[w] - now
         if wait > retry then retry = wait end
@@ -170,9 +194,8 @@ for _ = 1, a[at] do
           adds[k] = pending
         end
         pending[#pending + 1] = nowText
-        pending[#pending + 1] = id
         counts[k] = counts[k] + 1
-        if oldests[k] < 0 or now < oldests[k] then oldests[k] = now end
+        if oldests[k] < 0 then oldests[k] = now end
         if (ttl[k] or 0) < wlen[w] then
           ttl[k] = wlen[w]
           ttlText[k] = wlenText[w]
@@ -198,6 +221,26 @@ return result
 const ACQUIRE_SHA = createHash("sha1").update(ACQUIRE).digest("hex");
 
 /**
+ * A past charge, put in its place in a window's list (restoring is rare: it walks back from
+ * the tail over the newer charges). KEYS: the list. ARGV: the charge's time (ms, text), the
+ * window's length (ms, text).
+ */
+const RESTORE = `
+local key, at = KEYS[1], tonumber(ARGV[1])
+local newer = {}
+while true do
+  local tail = redis.call('LINDEX', key, -1)
+  if not tail or tonumber(tail) <= at then break end
+  newer[#newer + 1] = redis.call('RPOP', key)
+end
+redis.call('RPUSH', key, ARGV[1])
+for i = #newer, 1, -1 do redis.call('RPUSH', key, newer[i]) end
+redis.call('PEXPIRE', key, ARGV[2])
+return 1
+`;
+const RESTORE_SHA = createHash("sha1").update(RESTORE).digest("hex");
+
+/**
  * KEYS: the rebuild lease, the generation key. ARGV: the lease's token, then `1` to mark the
  * windows rebuilt (the generation key takes the current generation) or `0` to give up.
  * Answers 1, or 0 when the lease is gone: Redis lost its data again during the rebuild.
@@ -215,7 +258,7 @@ const REBUILD = -1;
 const CLOCK_OFF = -2;
 /** How long one instance may hold the rebuild before another may take it over (it died). */
 const REBUILD_LEASE_MS = 15_000;
-/** Members per ZADD when seeding a window. */
+/** Charges per RPUSH when seeding a window. */
 const SEED_CHUNK = 500;
 /**
  * Most decisions in one script run. A full batch is sent at once, so under load Redis works on
@@ -229,7 +272,6 @@ const MAX_BATCH = 32;
 /** A decision waiting for its batch's reply. */
 interface Pending {
   checks: readonly LimitCheck[];
-  id: string;
   now: number;
   resolve(answer: Answer): void;
   reject(error: unknown): void;
@@ -299,9 +341,9 @@ function unavailable(error: unknown): LimitsUnavailableError {
  */
 export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): Limiter {
   const prefix = options.prefix ?? "minicard:";
-  const windowKey = (check: LimitCheck) => `${prefix}limit:${check.key}`;
-  const generationKey = `${prefix}limit:generation`;
-  const leaseKey = `${prefix}limit:rebuild`;
+  const windowKey = (check: LimitCheck) => `${prefix}window:${check.key}`;
+  const generationKey = `${prefix}window:generation`;
+  const leaseKey = `${prefix}window:rebuild`;
   const tolerance = options.clockToleranceMs ?? 10_000;
   const rebuildWaitMs = options.rebuildWaitMs ?? 5000;
   const maxBatch = options.maxBatch ?? MAX_BATCH;
@@ -327,17 +369,21 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
     }
   }
 
-  /** Adds every stored charge still inside its window at `now` to the windows in Redis. */
+  /**
+   * Writes every window a stored charge is still inside at `now` anew, from the store's
+   * charges (the store is the truth: what Redis kept of such a window is replaced, not added
+   * to). Runs while no decision is made (the generation key is not set).
+   */
   async function seed(now: number): Promise<void> {
-    const windows = new Map<string, { windowMs: number; members: (string | number)[] }>();
+    const windows = new Map<string, { windowMs: number; times: number[] }>();
     for (const charge of await options.history(now)) {
       for (const check of charge.checks) {
         const windowMs = check.windowSeconds * 1000;
         if (charge.at <= now - windowMs) continue;
         const key = windowKey(check);
         let window = windows.get(key);
-        if (window === undefined) windows.set(key, (window = { windowMs, members: [] }));
-        window.members.push(charge.at, charge.id);
+        if (window === undefined) windows.set(key, (window = { windowMs, times: [] }));
+        window.times.push(Math.floor(charge.at));
       }
     }
     let pipeline = redis.pipeline();
@@ -349,9 +395,10 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       pipeline = redis.pipeline();
       queued = 0;
     };
-    for (const [key, { windowMs, members }] of windows) {
-      // A member is a card id: a charge Redis still has (or got meanwhile) is not counted twice.
-      for (let at = 0; at < members.length; at += 2 * SEED_CHUNK) pipeline.zadd(key, ...members.slice(at, at + 2 * SEED_CHUNK));
+    for (const [key, { windowMs, times }] of windows) {
+      times.sort((a, b) => a - b);
+      pipeline.del(key);
+      for (let at = 0; at < times.length; at += SEED_CHUNK) pipeline.rpush(key, ...times.slice(at, at + SEED_CHUNK));
       pipeline.pexpire(key, windowMs);
       if ((queued += 1) >= 200) await flush();
     }
@@ -398,25 +445,25 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
     scheduled = false;
     if (queue.length > 0) sendQueued();
   }
-  function decide(checks: readonly LimitCheck[], id: string, now: number): Promise<Answer> {
+  function decide(checks: readonly LimitCheck[], now: number): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       // A full batch goes at once, while later decisions are still being asked for.
-      if (queue.push({ checks, id, now, resolve, reject }) >= maxBatch) sendQueued();
+      if (queue.push({ checks, now, resolve, reject }) >= maxBatch) sendQueued();
       else if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
       }
     });
   }
-  /** The script's arguments for `batch`: its sorted sets, then the tolerance and the packed batch. */
+  /** The script's arguments for `batch`: its lists, then the tolerance and the packed batch. */
   function encode(batch: Pending[]): { keys: string[]; args: (number | Buffer)[] } {
-    // Every sorted set once (KEYS), every window (set, max, length) once.
+    // Every list once (KEYS), every window (list, max, length) once.
     const keys = [generationKey];
     const sets = new Map<string, { k: number; windows: { max: number; windowMs: number; w: number }[] }>();
     const windows: (string | number)[] = [];
     const decisions: (string | number)[] = [batch.length];
-    for (const { checks, id, now } of batch) {
-      decisions.push(String(now), id, checks.length);
+    for (const { checks, now } of batch) {
+      decisions.push(String(now), checks.length);
       for (const check of checks) {
         const key = windowKey(check);
         const windowMs = check.windowSeconds * 1000;
@@ -443,7 +490,7 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       // so cards that were not issued do not use up a quota (a sharer's hour, say).
       try {
         const pipeline = redis.multi();
-        for (const { checks, id } of batch) for (const check of checks) pipeline.zrem(windowKey(check), id);
+        for (const { checks, now } of batch) for (const check of checks) pipeline.lrem(windowKey(check), -1, String(now));
         pipeline.exec().catch(() => {});
       } catch {
         // unreachable: nothing was charged either
@@ -466,13 +513,13 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
   return {
     durable: true,
 
-    async acquire(checks, id, now): Promise<LimitDecision> {
+    async acquire(checks, _id, now): Promise<LimitDecision> {
       if (checks.length === 0) return { allowed: true, states: [] };
       const at = Math.floor(now);
       const waitUntil = Date.now() + rebuildWaitMs;
       let answer: Answer;
       for (;;) {
-        answer = await decide(checks, id, at);
+        answer = await decide(checks, at);
         const { reply } = answer;
         if (answer.at === 0) {
           // Redis lost its windows (restart without persistence, FLUSHALL, failover): rebuild
@@ -501,25 +548,21 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       return { allowed: false, states, retryAfter: Math.max(1, Math.ceil(Number(reply[first + 1]) / 1000)) };
     },
 
-    async release(checks, id) {
+    async release(checks, _id, at) {
       if (checks.length === 0) return;
+      // Charges of one window at one time are alike: taking back the newest of them at `at`
+      // takes back this one.
+      const time = String(Math.floor(at));
       await call(() => {
         const pipeline = redis.multi();
-        for (const check of checks) pipeline.zrem(windowKey(check), id);
+        for (const check of checks) pipeline.lrem(windowKey(check), -1, time);
         return pipeline.exec();
       });
     },
 
-    async restore(checks, id, at) {
-      if (checks.length === 0) return;
-      await call(() => {
-        const pipeline = redis.multi();
-        for (const check of checks) {
-          pipeline.zadd(windowKey(check), at, id);
-          pipeline.pexpire(windowKey(check), check.windowSeconds * 1000);
-        }
-        return pipeline.exec();
-      });
+    async restore(checks, _id, at) {
+      const time = String(Math.floor(at));
+      for (const check of checks) await script(RESTORE, RESTORE_SHA, [windowKey(check)], [time, String(check.windowSeconds * 1000)]);
     },
 
     async ping() {

@@ -49,15 +49,15 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     expect(second!.allowed).toBe(false);
     // The refusal charged nothing: "c" finds one charge in the roomy window, not two.
     expect(third!.states[0]!.remaining).toBe(10 - 2);
-    expect(await limiter.redis.zcard(`${prefix.prefix}limit:${roomy.key}`)).toBe(2);
+    expect(await limiter.redis.llen(`${prefix.prefix}window:${roomy.key}`)).toBe(2);
   });
 
   it("charges each window once per set, and expires it", async () => {
     const shared = window(1000, 60);
     const decisions = await Promise.all(Array.from({ length: 100 }, (_, i) => limiter.acquire([shared, window(1, 60)], `s-${i}`, T + i)));
     expect(decisions.map((decision) => decision.states[0]!.remaining)).toEqual(Array.from({ length: 100 }, (_, i) => 1000 - 1 - i));
-    const key = `${prefix.prefix}limit:${shared.key}`;
-    expect(await limiter.redis.zcard(key)).toBe(100);
+    const key = `${prefix.prefix}window:${shared.key}`;
+    expect(await limiter.redis.llen(key)).toBe(100);
     expect(await limiter.redis.pttl(key)).toBeGreaterThan(55_000);
   });
 
@@ -65,13 +65,66 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     const onTime = await connectRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [] });
     try {
       const w = window(5, 60);
-      const [ahead, good] = await Promise.allSettled([onTime.acquire([w], "ahead", Date.now() + 5 * 60_000), onTime.acquire([w], "good", Date.now())]);
+      const now = Date.now();
+      const [ahead, good] = await Promise.allSettled([onTime.acquire([w], "ahead", now + 5 * 60_000), onTime.acquire([w], "good", now)]);
       expect(ahead.status).toBe("rejected");
       expect(good.status === "fulfilled" && good.value.allowed).toBe(true);
-      expect(await onTime.redis.zrange(`${prefix.prefix}limit:${w.key}`, 0, -1)).toEqual(["good"]);
+      expect(await onTime.redis.lrange(`${prefix.prefix}window:${w.key}`, 0, -1)).toEqual([String(now)]);
     } finally {
       await onTime.close();
     }
+  });
+
+  it("counts a charge that reached Redis after a newer one until that one leaves: longer, never shorter", async () => {
+    const w = window(2, 10);
+    // Another instance's decision at T + 1 s reaches Redis before this one's at T.
+    expect((await limiter.acquire([w], "newer", T + 1000)).allowed).toBe(true);
+    expect((await limiter.acquire([w], "older", T)).allowed).toBe(true);
+    expect((await limiter.acquire([w], "full", T + 5000)).allowed).toBe(false);
+    // At T + 10 s the charge at T has left the window by its own time, but it waits behind the
+    // one at T + 1 s: still refused, so the window never held more than 2.
+    const waiting = await limiter.acquire([w], "edge", T + 10_500);
+    expect(waiting.allowed).toBe(false);
+    // Both leave with the newer one: exactly when it does.
+    expect((await limiter.acquire([w], "early", T + 10_999)).allowed).toBe(false);
+    const after = await limiter.acquire([w], "after", T + 11_000);
+    expect(after.allowed).toBe(true);
+    expect(after.states[0]!.remaining).toBe(1);
+    expect(await limiter.redis.lrange(`${prefix.prefix}window:${w.key}`, 0, -1)).toEqual([String(T + 11_000)]);
+  });
+
+  it("restores a past charge in its place among newer ones, and releases by time", async () => {
+    const w = window(2, 60);
+    expect((await limiter.acquire([w], "new", T + 5000)).allowed).toBe(true);
+    await limiter.restore([w], "old", T);
+    const key = `${prefix.prefix}window:${w.key}`;
+    expect(await limiter.redis.lrange(key, 0, -1)).toEqual([String(T), String(T + 5000)]);
+    expect(await limiter.redis.pttl(key)).toBeGreaterThan(55_000);
+    const refused = await limiter.acquire([w], "third", T + 6000);
+    expect(refused.allowed).toBe(false);
+    // The restored charge is the oldest: it frees the window 54 s from now, not 59 s.
+    if (!refused.allowed) expect(refused.retryAfter).toBe(54);
+    // Releasing the charge at T + 5 s takes back that one, not the one at T.
+    await limiter.release([w], "new", T + 5000);
+    expect(await limiter.redis.lrange(key, 0, -1)).toEqual([String(T)]);
+    // A release of a time the window does not hold takes back nothing.
+    await limiter.release([w], "never", T + 7000);
+    expect(await limiter.redis.llen(key)).toBe(1);
+  });
+
+  it("trims a window whose many charges all left it at once, in one decision", async () => {
+    const w = window(5000, 1);
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => limiter.acquire([w], `burst-${i}`, T + Math.floor(i / 6))));
+    const key = `${prefix.prefix}window:${w.key}`;
+    expect(await limiter.redis.llen(key)).toBe(3000);
+    // 1506 charges to drop: the script reads the list's head in growing chunks, past several.
+    const later = await limiter.acquire([w], "later", T + 1250);
+    // Every charge up to T + 250 ms left; those from T + 250 ms to T + 499 ms are still in.
+    const inside = Array.from({ length: 3000 }, (_, i) => T + Math.floor(i / 6)).filter((t) => t > T + 250).length;
+    expect(later.states[0]!.remaining).toBe(5000 - inside - 1);
+    expect(await limiter.redis.llen(key)).toBe(inside + 1);
+    // The oldest left is at T + 251 ms: it leaves 1 ms from now.
+    expect(later.states[0]!.resetSeconds).toBe(1);
   });
 
   it("answers as the in-process limiter does, one decision at a time (random batches)", async () => {

@@ -117,8 +117,8 @@ describe("Redis limiter: windows lost in Redis are rebuilt from the store", () =
     await replica.client.replicaof("NO", "ONE");
     expect((await onPrimary.acquire(checks, "card-1", Date.now())).allowed).toBe(true);
     log.charges.push({ checks, id: "card-1", at: Date.now() });
-    expect(await replica.client.exists("loss:limit:weibo|sharer|feed|3600|alice")).toBe(0);
-    expect(await replica.client.exists("loss:limit:generation")).toBe(1);
+    expect(await replica.client.exists("loss:window:weibo|sharer|feed|3600|alice")).toBe(0);
+    expect(await replica.client.exists("loss:window:generation")).toBe(1);
 
     // Instances now reach the promoted replica: its generation differs, so it is rebuilt first.
     const onReplica = await open(replica.url, log.history);
