@@ -31,7 +31,7 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import { ReplyError, type Redis } from "ioredis";
 import {
   LimitsUnavailableError,
   type ChargeHistory,
@@ -72,7 +72,7 @@ end
  * Each decision is all or nothing: every window is checked before any is charged. A window's
  * charges are its list's elements, in the order they reached Redis, so a charge is an append
  * and the oldest is the head (a sorted set would also index every charge by member and by
- * score: three times the Redis time per decision, and eight times the memory). Decisions
+ * score: twice the Redis time per decision, and ten times the memory). Decisions
  * from different instances can reach Redis a few milliseconds out of time order; an older
  * charge that arrives after a newer one then waits behind it and leaves the window when that
  * one does: it counts a few milliseconds longer, never shorter, so no window ever allows
@@ -486,8 +486,14 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       const { keys, args } = encode(batch);
       reply = (await script(ACQUIRE, ACQUIRE_SHA, keys, args)) as number[];
     } catch (error) {
-      // A timed-out script may still have charged: take the charges back if Redis lets us,
-      // so cards that were not issued do not use up a quota (a sharer's hour, say).
+      // A script that timed out or lost its connection may still have charged: take the
+      // charges back if Redis lets us, so cards that were not issued do not use up a quota (a
+      // sharer's hour, say). Charges are times, and the same time may be another decision's:
+      // when Redis answered with an error, its script charged nothing, so nothing is taken.
+      if ((error as { cause?: unknown }).cause instanceof ReplyError) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
       try {
         const pipeline = redis.multi();
         for (const { checks, now } of batch) for (const check of checks) pipeline.lrem(windowKey(check), -1, String(now));

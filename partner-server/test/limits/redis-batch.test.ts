@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LimitCheck, LimitDecision } from "../../src/limits/limiter.js";
+import { LimitsUnavailableError, type LimitCheck, type LimitDecision } from "../../src/limits/limiter.js";
 import { createMemoryLimiter } from "../../src/limits/memory.js";
 import { connectRedisLimiter, type ConnectedLimiter } from "./redis-limiter.js";
 import { createRedisPrefix } from "../support/services.js";
@@ -110,6 +110,18 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     // A release of a time the window does not hold takes back nothing.
     await limiter.release([w], "never", T + 7000);
     expect(await limiter.redis.llen(key)).toBe(1);
+  });
+
+  it("takes back nothing when Redis answered the script with an error (its charges' times may be another decision's)", async () => {
+    const w = window(10, 60);
+    expect((await limiter.acquire([w], "kept", T)).allowed).toBe(true);
+    // A key of another type where a window should be: the script fails before charging.
+    const broken = window(10, 60);
+    await limiter.redis.set(`${prefix.prefix}window:${broken.key}`, "not a list");
+    await expect(limiter.acquire([w, broken], "failed", T)).rejects.toBeInstanceOf(LimitsUnavailableError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The charge at the same time by the decision before is still there.
+    expect(await limiter.redis.lrange(`${prefix.prefix}window:${w.key}`, 0, -1)).toEqual([String(T)]);
   });
 
   it("trims a window whose many charges all left it at once, in one decision", async () => {
