@@ -118,10 +118,11 @@ local function settle(k)
   adds[k] = nil
   call('RPUSH', KEYS[k], unpack(pending))
 end
--- Drops k's charges at or before edge from its head, reading the head in growing chunks.
+-- Drops k's charges at or before edge from its head, reading the head in chunks growing
+-- from 4 (most trims drop one or two charges, and each charge read costs a tonumber).
 local function trim(k, edge)
   settle(k)
-  local dropped, chunk, oldest = 0, 16, -1
+  local dropped, chunk, oldest = 0, 4, -1
   while true do
     local head = call('LRANGE', KEYS[k], dropped, dropped + chunk - 1)
     local n = #head
