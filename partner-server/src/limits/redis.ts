@@ -72,11 +72,12 @@ end
  * Each decision is all or nothing: every window is checked before any is charged. A window's
  * charges are its list's elements, in the order they reached Redis, so a charge is an append
  * and the oldest is the head (a sorted set would also index every charge by member and by
- * score: twice the Redis time per decision, and ten times the memory). Decisions
- * from different instances can reach Redis a few milliseconds out of time order; an older
- * charge that arrives after a newer one then waits behind it and leaves the window when that
- * one does: it counts a few milliseconds longer, never shorter, so no window ever allows
- * more than its max.
+ * score: twice the Redis time per decision, and ten times the memory). Decisions from
+ * different instances can reach Redis a few milliseconds out of time order; an older charge
+ * that arrives after a newer one then waits behind it and leaves the window when that one
+ * does (it counts a few milliseconds longer), and a decision that arrives after one with a
+ * later time finds the window as that one trimmed it (as with a sorted set). A window's edge
+ * moves by as much as the decisions crossed, no more.
  *
  * Per batch and list: its length and head are read once (LLEN, LINDEX) and then kept by the
  * script from what it does itself (nothing else runs meanwhile); it is trimmed only when its

@@ -139,6 +139,53 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     expect(later.states[0]!.resetSeconds).toBe(1);
   });
 
+  it("holds every window to its max but for how far two instances' decisions cross in time (random)", async () => {
+    const other = await connectRedisLimiter({ url: prefix.url, prefix: prefix.prefix, history: async () => [], clockToleranceMs: Number.MAX_SAFE_INTEGER });
+    const JITTER = 150;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ max: fc.integer({ min: 1, max: 4 }), windowSeconds: fc.integer({ min: 1, max: 3 }) }), { minLength: 2, maxLength: 2 }),
+          // Rounds: both instances send a batch at once; each decision's time is the round's
+          // time plus or minus up to JITTER ms (instances' clocks and queues disagree that much).
+          fc.array(
+            fc.record({
+              advanceMs: fc.integer({ min: 0, max: 1200 }),
+              decisions: fc.array(fc.record({ instance: fc.constantFrom(0, 1), windows: fc.subarray([0, 1], { minLength: 1 }), jitterMs: fc.integer({ min: -JITTER, max: JITTER }) }), { minLength: 1, maxLength: 10 }),
+            }),
+            { minLength: 1, maxLength: 15 },
+          ),
+          async (policies, rounds) => {
+            const run = unique++;
+            const checks = policies.map((policy, i): LimitCheck => ({ key: `disorder|${process.pid}|${run}|${i}`, name: `p${i}`, ...policy }));
+            const allowed: number[][] = checks.map(() => []);
+            let now = T;
+            let n = 0;
+            for (const round of rounds) {
+              now += round.advanceMs;
+              const asked = round.decisions.map((decision) => ({ ...decision, at: now + decision.jitterMs, id: `d${run}-${n++}` }));
+              const got = await Promise.all(asked.map(({ instance, windows, at, id }) => [limiter, other][instance]!.acquire(windows.map((w) => checks[w]!), id, at)));
+              for (const [i, { windows, at }] of asked.entries()) if (got[i]!.allowed) for (const w of windows) allowed[w]!.push(at);
+            }
+            for (const [w, times] of allowed.entries()) {
+              const { max, windowSeconds } = checks[w]!;
+              times.sort((a, b) => a - b);
+              // Decisions arrive out of time order by up to 2 × JITTER ms. A decision that came
+              // after one with a later time finds the window as that one left it (an older
+              // charge may have left it by the later time), so the window's edge moves by that
+              // much: every stretch of its length less 2 × JITTER holds at most max charges.
+              const stretch = windowSeconds * 1000 - 2 * JITTER;
+              for (const [i, end] of times.entries()) expect(times.slice(0, i + 1).filter((t) => t > end - stretch).length).toBeLessThanOrEqual(max);
+            }
+          },
+        ),
+        { numRuns: 80 },
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it("answers as the in-process limiter does, one decision at a time (random batches)", async () => {
     await fc.assert(
       fc.asyncProperty(
