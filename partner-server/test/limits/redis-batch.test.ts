@@ -75,7 +75,7 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     }
   });
 
-  it("counts a charge that reached Redis after a newer one until that one leaves: longer, never shorter", async () => {
+  it("counts a charge that reached Redis after a newer one until that one leaves", async () => {
     const w = window(2, 10);
     // Another instance's decision at T + 1 s reaches Redis before this one's at T.
     expect((await limiter.acquire([w], "newer", T + 1000)).allowed).toBe(true);
@@ -119,7 +119,8 @@ describe("Redis limiter, decisions batched in one round trip", () => {
     const broken = window(10, 60);
     await limiter.redis.set(`${prefix.prefix}window:${broken.key}`, "not a list");
     await expect(limiter.acquire([w, broken], "failed", T)).rejects.toBeInstanceOf(LimitsUnavailableError);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A take-back would be sent at once on the limiter's connection, which this one is: the
+    // read below comes after it.
     // The charge at the same time by the decision before is still there.
     expect(await limiter.redis.lrange(`${prefix.prefix}window:${w.key}`, 0, -1)).toEqual([String(T)]);
   });
