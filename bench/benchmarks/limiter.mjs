@@ -2,6 +2,7 @@
 
 import { fileURLToPath } from "node:url";
 import { REPEATS, quick } from "../lib/args.mjs";
+import { limiterChecks, runInFlight } from "../lib/limiter-load.mjs";
 import { log } from "../lib/log.mjs";
 import { record } from "../lib/results.mjs";
 import { deleteRedisPrefix } from "../lib/servers.mjs";
@@ -14,14 +15,10 @@ export async function benchLimiter() {
   const { createRedisLimiter } = await import(`${root}partner-server/dist/limits/redis.js`);
   const { connectRedis, whenReady } = await import(`${root}partner-server/dist/redis.js`);
   const Redis = (await import("ioredis")).default;
-  const checks = (i) => [
-    { key: `bench|sharer|dm|3600|s${i % 1000}`, name: "dm-sharer", max: 1_000_000_000, windowSeconds: 3600 },
-    { key: `bench|brand|*|3600|b${i % 10}`, name: "brand", max: 1_000_000_000, windowSeconds: 3600 },
-    { key: "bench|partner|*|3600|bench", name: "partner", max: 1_000_000_000, windowSeconds: 3600 },
-  ];
+
   const N = quick ? 20_000 : 300_000;
   // The checks of 1000 sharers × 10 brands × one partner, built once (a server builds them per request anyway).
-  const sets = Array.from({ length: 1000 }, (_, i) => checks(i));
+  const sets = Array.from({ length: 1000 }, (_, i) => limiterChecks(i));
   const ids = Array.from({ length: N }, (_, i) => `id${i}`);
   const memoryRuns = [];
   for (let r = -1; r < REPEATS; r += 1) {
@@ -55,19 +52,7 @@ export async function benchLimiter() {
   const noop = await raw.script("LOAD", "return 1");
   const M = quick ? 5_000 : 100_000;
   const inFlight = 64;
-  async function drive(operation) {
-    let next = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < M) {
-          const i = next++;
-          await operation(i);
-        }
-      }),
-    );
-    return M / ((performance.now() - start) / 1000);
-  }
+  const drive = async (operation) => M / (await runInFlight(M, inFlight, operation));
   const redisRuns = [];
   const noopRuns = [];
   try {
@@ -77,7 +62,7 @@ export async function benchLimiter() {
       // than 10 s off Redis's clock, so synthetic times (`now + i`) cannot be used here.
       redisRuns.push(
         await drive(async (i) => {
-          const decision = await limiter.acquire(checks(i), `r${r}-${i}`, Date.now());
+          const decision = await limiter.acquire(limiterChecks(i), `r${r}-${i}`, Date.now());
           if (!decision.allowed) throw new Error("Redis limiter refused");
         }),
       );

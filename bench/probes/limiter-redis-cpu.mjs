@@ -13,6 +13,7 @@
 //   WINDOW=1 node bench/probes/limiter-redis-cpu.mjs
 import { createRedisLimiter } from "../../partner-server/dist/limits/redis.js";
 import { connectRedis, whenReady } from "../../partner-server/dist/redis.js";
+import { limiterChecks, runInFlight } from "../lib/limiter-load.mjs";
 import { deleteRedisPrefix } from "../lib/servers.mjs";
 import { rotated, stats } from "../lib/stats.mjs";
 
@@ -29,11 +30,6 @@ const limiter = createRedisLimiter(connection, { prefix, history: async () => []
 const Redis = (await import("ioredis")).default;
 const raw = new Redis(url);
 const noop = await raw.script("LOAD", "return 1");
-const checks = (i) => [
-  { key: `probe|sharer|dm|${windowSeconds}|s${i % 1000}`, name: "dm-sharer", max: 1e9, windowSeconds },
-  { key: `probe|brand|*|${windowSeconds}|b${i % 10}`, name: "brand", max: 1e9, windowSeconds },
-  { key: `probe|partner|*|${windowSeconds}|probe`, name: "partner", max: 1e9, windowSeconds },
-];
 
 async function redisCpuSeconds() {
   const info = await raw.info("cpu");
@@ -42,16 +38,9 @@ async function redisCpuSeconds() {
 
 /** Runs M operations, IN_FLIGHT at a time: the rate, and Redis's and this process's CPU per operation (µs). */
 async function drive(operation) {
-  let next = 0;
   const redisBefore = await redisCpuSeconds();
   const ownBefore = process.cpuUsage();
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < M) await operation(next++);
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = await runInFlight(M, IN_FLIGHT, operation);
   const own = process.cpuUsage(ownBefore);
   const redis = (await redisCpuSeconds()) - redisBefore;
   return { rate: M / seconds, redisUs: (redis * 1e6) / M, clientUs: (own.user + own.system) / M };
@@ -60,7 +49,7 @@ async function drive(operation) {
 const configurations = {
   "EVALSHA no-op": () => raw.evalsha(noop, 0),
   "limiter decision": async (i) => {
-    const decision = await limiter.acquire(checks(i), `p${i}`, Date.now());
+    const decision = await limiter.acquire(limiterChecks(i, windowSeconds), `p${i}`, Date.now());
     if (!decision.allowed) throw new Error("the limiter refused");
   },
 };

@@ -461,7 +461,7 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
   function encode(batch: Pending[]): { keys: string[]; args: (number | Buffer)[] } {
     // Every list once (KEYS), every window (list, max, length) once.
     const keys = [generationKey];
-    const sets = new Map<string, { k: number; windows: { max: number; windowMs: number; w: number }[] }>();
+    const lists = new Map<string, { k: number; windows: { max: number; windowMs: number; w: number }[] }>();
     const windows: (string | number)[] = [];
     const decisions: (string | number)[] = [batch.length];
     for (const { checks, now } of batch) {
@@ -469,12 +469,12 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       for (const check of checks) {
         const key = windowKey(check);
         const windowMs = check.windowSeconds * 1000;
-        let set = sets.get(key);
-        if (set === undefined) sets.set(key, (set = { k: keys.push(key), windows: [] })); // KEYS is 1-based in Lua
-        let window = set.windows.find((known) => known.max === check.max && known.windowMs === windowMs);
+        let list = lists.get(key);
+        if (list === undefined) lists.set(key, (list = { k: keys.push(key), windows: [] })); // KEYS is 1-based in Lua
+        let window = list.windows.find((known) => known.max === check.max && known.windowMs === windowMs);
         if (window === undefined) {
-          set.windows.push((window = { max: check.max, windowMs, w: windows.length / 3 + 1 }));
-          windows.push(set.k, check.max, String(windowMs));
+          list.windows.push((window = { max: check.max, windowMs, w: windows.length / 3 + 1 }));
+          windows.push(list.k, check.max, String(windowMs));
         }
         decisions.push(window.w);
       }
@@ -492,16 +492,14 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       // charges back if Redis lets us, so cards that were not issued do not use up a quota (a
       // sharer's hour, say). Charges are times, and the same time may be another decision's:
       // when Redis answered with an error, its script charged nothing, so nothing is taken.
-      if ((error as { cause?: unknown }).cause instanceof ReplyError) {
-        for (const pending of batch) pending.reject(error);
-        return;
-      }
-      try {
-        const pipeline = redis.multi();
-        for (const { checks, now } of batch) for (const check of checks) pipeline.lrem(windowKey(check), -1, String(now));
-        pipeline.exec().catch(() => {});
-      } catch {
-        // unreachable: nothing was charged either
+      if (!((error as { cause?: unknown }).cause instanceof ReplyError)) {
+        try {
+          const pipeline = redis.multi();
+          for (const { checks, now } of batch) for (const check of checks) pipeline.lrem(windowKey(check), -1, String(now));
+          pipeline.exec().catch(() => {});
+        } catch {
+          // unreachable: nothing was charged either
+        }
       }
       for (const pending of batch) pending.reject(error);
       return;
