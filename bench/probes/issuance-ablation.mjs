@@ -7,6 +7,8 @@
 //   nosign    the card is not signed: the token of a card issued at start is answered for
 //             every card (the same size, so the answer and the stored row are unchanged)
 //   nolimits  the limiter answers "allowed" without counting
+//   mainsign  cards are signed on the main thread (MINICARD_SIGN_ON=main), as before
+//             2026-12-06, instead of on the signing thread
 //
 // The configurations run in turn, ROUNDS times (default 4), in an order rotated each round, so
 // the machine's drift from minute to minute falls on all of them alike; each line gives the
@@ -29,8 +31,9 @@ const MODES = {
     context.store.cards.insert = async () => {};
   },
   nosign: (context, signed) => {
-    context.keys.signCompact = () => signed;
+    context.keys.signCompact = async () => signed;
   },
+  mainsign: () => {},
   nolimits: (context) => {
     const states = [{ name: "partner", limit: 1_000_000, remaining: 999_999, reset: 3600, windowSeconds: 3600 }];
     context.limiter.acquire = async () => ({ allowed: true, states });
@@ -55,7 +58,7 @@ async function withServer(mode, run) {
   const dir = mkdtempSync(join(tmpdir(), "mc-ablation-"));
   const store = openSqliteStore(join(dir, "minicard.db"));
   await store.migrate();
-  const config = loadConfig({ dataDir: dir, adminToken: ADMIN_TOKEN, logLevel: "silent" }, {}, dir);
+  const config = loadConfig({ dataDir: dir, adminToken: ADMIN_TOKEN, logLevel: "silent", signOn: mode === "mainsign" ? "main" : "auto" }, {}, dir);
   const server = await createServer(config, { store });
   try {
     const url = (await server.app.listen({ port: 0, host: "127.0.0.1" })).replace(/\/$/, "");

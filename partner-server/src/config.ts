@@ -26,6 +26,8 @@ export interface Config {
   keyGraceSeconds: number;
   keySecret: string | undefined;
   signingAlg: "ES256" | "EdDSA";
+  /** Where cards are signed: `thread` (a worker thread, in batches), `main`, or `auto` (a thread with more than one core). */
+  signOn: "auto" | "thread" | "main";
   demo: boolean;
   exchangeRatio: number;
   /**
@@ -79,6 +81,7 @@ export const ENV = {
   MINICARD_KEY_GRACE_SECONDS: { key: "keyGraceSeconds", default: 600, meaning: "how long a retired key stays published past the last expiry of the cards it signed" },
   MINICARD_KEY_SECRET: { key: "keySecret", meaning: "seals private signing keys at rest; unset, they are stored unencrypted (with a warning)" },
   MINICARD_SIGNING_ALG: { key: "signingAlg", default: "ES256", meaning: "algorithm of new signing keys: ES256 or EdDSA" },
+  MINICARD_SIGN_ON: { key: "signOn", default: "auto", meaning: "where cards are signed: thread (a worker thread, in batches), main (the main thread) or auto (a thread when the process may use more than one core)" },
   MINICARD_DEMO: { key: "demo", default: false, meaning: "seed the demo partner, brands, sharers and cards, and serve /demo/" },
   MINICARD_EXCHANGE_RATIO: { key: "exchangeRatio", default: 3000, meaning: "PV of exposure granted per unique visitor a brand brings (traffic exchange)" },
   MINICARD_TRUST_PROXY: { key: "trustProxy", default: false, meaning: "trust X-Forwarded-* from proxies in front: true (or 1) is one balancer, a number that many hops" },
@@ -175,6 +178,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (signingAlg !== "ES256" && signingAlg !== "EdDSA") {
     throw new ConfigError(`MINICARD_SIGNING_ALG must be ES256 or EdDSA, not ${JSON.stringify(signingAlg)}`);
   }
+  const signOn = given("MINICARD_SIGN_ON");
+  if (signOn !== "auto" && signOn !== "thread" && signOn !== "main") {
+    throw new ConfigError(`MINICARD_SIGN_ON must be auto, thread or main, not ${JSON.stringify(signOn)}`);
+  }
   const logLevel = given("MINICARD_LOG_LEVEL") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
   const issuer = url("MINICARD_ISSUER", String(raw.issuer ?? `http://localhost:${port}`), ["http:", "https:"]).replace(/\/+$/, "");
@@ -206,6 +213,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     keyGraceSeconds: int("MINICARD_KEY_GRACE_SECONDS", given("MINICARD_KEY_GRACE_SECONDS"), 0, 86_400),
     keySecret: str(raw.keySecret),
     signingAlg,
+    signOn,
     demo,
     exchangeRatio: int("MINICARD_EXCHANGE_RATIO", given("MINICARD_EXCHANGE_RATIO"), 0, 1_000_000),
     trustProxy: proxyHops(given("MINICARD_TRUST_PROXY")),

@@ -24,6 +24,11 @@ export const METRICS = {
   minicard_events_total: { kind: "counter", help: "Widget events accepted, by quality.", labels: ["quality"] },
   minicard_abuse_refused_total: { kind: "counter", help: "Requests refused by an abuse guard, by guard.", labels: ["guard"] },
   minicard_signing_keys: { kind: "gauge", help: "Signing keys published in the JWKS.", labels: [] },
+  minicard_signing_thread_failures_total: {
+    kind: "counter",
+    help: "Times the signing thread failed (its cards were signed on the main thread; after three in a row, signing stays there).",
+    labels: [],
+  },
   minicard_events_backlog: { kind: "gauge", help: "Beacon batches in the event stream not yet folded into the store (Redis only).", labels: [] },
   minicard_events_stream_fallback_total: { kind: "counter", help: "Beacon batches stored directly because the event stream could not take them.", labels: [] },
 } as const satisfies Record<string, { kind: "counter" | "gauge" | "histogram"; help: string; labels: readonly string[] }>;

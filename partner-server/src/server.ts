@@ -96,11 +96,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // With Redis, the replay cache lives there too: a replayed assertion is refused by every instance.
     const assertions = redis ? createRedisReplayCache(redis.redis, redis.prefix) : store.assertions;
     const view: Store = withReadCache({ ...store, assertions }, { ttlMs: config.readCacheMs, now });
+    const metrics = createMetrics();
     const keys = await openKeyRing(store, {
       alg: config.signingAlg,
       secret: config.keySecret,
       now,
       graceMs: config.keyGraceSeconds * 1000,
+      signOn: config.signOn,
+      onSignerFailure: (error) => {
+        metrics.count("minicard_signing_thread_failures_total");
+        app?.log.error({ err: error }, "the signing thread failed; its cards were signed on the main thread");
+      },
       ...(redis ? { announce: () => announceRotation(redis.redis, redis.prefix) } : {}),
     });
     // Another instance (or the CLI) may rotate: hear it at once through Redis, and poll anyway.
@@ -108,7 +114,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     refreshTimer = setInterval(refresh, config.keyRefreshSeconds * 1000);
     refreshTimer.unref();
     if (redis) rotations = watchRotations(redis.redis, redis.prefix, refresh);
-    const metrics = createMetrics();
     const counters = slidingCounters(redis);
     const context: AppContext = {
       config,
@@ -158,6 +163,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await stream?.close();
         clock?.close();
         await limiter!.close();
+        await keys.close();
         redis?.redis.disconnect();
         await store.close();
       },

@@ -55,6 +55,8 @@ describe("/metrics", () => {
       'minicard_issuance_duration_seconds_count{outcome="issued"} 1',
       'minicard_issuance_duration_seconds_count{outcome="replayed"} 1',
       'minicard_issuance_duration_seconds_count{outcome="refused",code="validation_failed"} 1',
+      // The signing thread (where the card above was signed, with more than one core) has not failed.
+      "minicard_signing_thread_failures_total 0",
       "nodejs_eventloop_lag_seconds",
       "process_resident_memory_bytes",
       "nodejs_heap_size_used_bytes",

@@ -5,16 +5,19 @@
  *
  * Signing uses `node:crypto` with `KeyObject`s directly rather than jose's async `SignJWT`:
  * issuance signs on every request and this path is measured against a bare `crypto.sign`
- * (the JOSE encoding is a dozen lines, checked by verifying with jose in the tests).
- * ES256 signatures are normalised to low-S (`toLowS`), so each card has one token string.
+ * (the JOSE encoding is a dozen lines, checked by verifying with jose in the tests). The
+ * signature itself is made on the signing thread (`signer.ts`) when there is more than one
+ * core. ES256 signatures are normalised to low-S (`toLowS`), so each card has one token string.
  */
 
-import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { StoredSigningKey } from "../domain/model.js";
 import type { Store } from "../store/store.js";
 import { toLowS } from "./low-s.js";
 import { createSealer, type Sealer } from "./seal.js";
+import { createInlineSigner, createThreadSigner, type SignerKey } from "./signer.js";
 
 /** A signature algorithm of the server. */
 export type SigningAlg = "ES256" | "EdDSA";
@@ -25,6 +28,7 @@ export const PUBLISH_GRACE_MS = 10 * 60 * 1000;
 interface LoadedKey {
   stored: StoredSigningKey;
   privateKey: KeyObject;
+  signer: SignerKey;
 }
 
 /** Options of {@link openKeyRing}. */
@@ -36,6 +40,14 @@ export interface KeyRingOptions {
   graceMs?: number;
   /** Called after this ring rotated (e.g. to tell other instances at once). */
   announce?: () => Promise<void>;
+  /**
+   * Where cards are signed: on a thread of their own, in batches, or on the main thread;
+   * `auto` (the default) takes a thread when the process may use more than one core (with
+   * one, a thread only adds work).
+   */
+  signOn?: "auto" | "thread" | "main";
+  /** Hears why the signing thread failed (its cards are then signed on the main thread). */
+  onSignerFailure?: (error: unknown) => void;
 }
 
 /** Signs cards and publishes the public keys. */
@@ -43,7 +55,7 @@ export interface KeyRing {
   /** The key new cards are signed with. */
   readonly current: { kid: string; alg: SigningAlg };
   /** Signs `header.payload` as a compact JWS with the current key (ES256: low-S, see {@link toLowS}). */
-  signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): { token: string; kid: string };
+  signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<{ token: string; kid: string }>;
   /** The public keys to publish at `now`: next, current and still-needed retired ones. */
   jwks(now: number): { keys: JWK[] };
   /** Makes `next` current, retires the old current, publishes a new next. Returns the new current kid. */
@@ -52,6 +64,8 @@ export interface KeyRing {
   refresh(): Promise<void>;
   /** True when private keys are sealed at rest. */
   readonly sealed: boolean;
+  /** Stops the signing thread (cards still being signed are answered first). */
+  close(): Promise<void>;
 }
 
 const b64url = (input: string | Buffer) => Buffer.from(input).toString("base64url");
@@ -88,10 +102,10 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
     const stored = await store.signingKeys.list();
     // Opening a sealed key runs scrypt: reuse the keys already open (refresh runs every few seconds).
     const open = new Map(keys.map((key) => [`${key.stored.kid}\n${key.stored.privateKey}`, key.privateKey]));
-    const loaded = stored.map((key) => ({
-      stored: key,
-      privateKey: open.get(`${key.kid}\n${key.privateKey}`) ?? createPrivateKey(sealer.open(key.privateKey)),
-    }));
+    const loaded = stored.map((key) => {
+      const privateKey = open.get(`${key.kid}\n${key.privateKey}`) ?? createPrivateKey(sealer.open(key.privateKey));
+      return { stored: key, privateKey, signer: { id: key.kid, alg: key.alg, privateKey } };
+    });
     const currents = loaded.filter((key) => key.stored.state === "current");
     if (currents.length === 0) throw new Error("no current signing key");
     // Two instances racing on a first start may both create one: the oldest wins, both stay published.
@@ -160,6 +174,8 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
 
   await ensure();
   await load();
+  const signOn = options.signOn === undefined || options.signOn === "auto" ? (availableParallelism() > 1 ? "thread" : "main") : options.signOn;
+  const signer = signOn === "thread" ? createThreadSigner({ onFailure: options.onSignerFailure }) : createInlineSigner();
 
   return {
     get current() {
@@ -168,15 +184,14 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
     get sealed() {
       return sealer.sealing;
     },
-    signCompact(header, payload) {
+    async signCompact(header, payload) {
       const key = current;
       const input = `${b64url(JSON.stringify({ ...header, alg: key.stored.alg, kid: key.stored.kid }))}.${b64url(JSON.stringify(payload))}`;
-      const signature =
-        key.stored.alg === "ES256"
-          ? toLowS(sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" }))
-          : sign(null, Buffer.from(input), key.privateKey);
+      const raw = await signer.sign(key.signer, input);
+      const signature = key.stored.alg === "ES256" ? toLowS(raw) : raw;
       return { token: `${input}.${signature.toString("base64url")}`, kid: key.stored.kid };
     },
+    close: () => signer.close(),
     jwks(at) {
       return {
         keys: keys

@@ -204,7 +204,7 @@ export async function issueCard(
   const ttl = input.ttlSeconds ?? CARD_TTL.default;
   const issuedAt = Math.floor(now / 1000);
   const card = buildCard({ ...input, ...(sharer === undefined ? {} : { sharer }) }, brand);
-  const { token, kid } = context.keys.signCompact(
+  const { token, kid } = await context.keys.signCompact(
     { typ: CARD_TYPE },
     { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
   );
