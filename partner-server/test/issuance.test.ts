@@ -302,6 +302,27 @@ describe("idempotency keys", () => {
     expectProblem(await postCard(server.url, key, body, { "idempotency-key": "order-2" }), 429, "rate_limited");
   });
 
+  it("takes back the charge and the Idempotency-Key when signing fails: the same request, retried, issues", async () => {
+    const key = await brand("sign-fails");
+    const body = cardInput({ partner: "tight" }); // one card per brand and hour
+    const keys = server.server.context.keys;
+    const signCompact = keys.signCompact;
+    keys.signCompact = async () => {
+      throw new Error("the signer failed");
+    };
+    const before = countRows(server.config.dataDir, "cards");
+    try {
+      expect((await postCard(server.url, key, body, { "idempotency-key": "sign-1" })).status).toBe(500);
+    } finally {
+      keys.signCompact = signCompact;
+    }
+    expect(countRows(server.config.dataDir, "cards")).toBe(before);
+    // Neither 429 (the hour's one card still free) nor 409 (the key still held).
+    const retried = await postCard(server.url, key, body, { "idempotency-key": "sign-1" });
+    expect(retried.status).toBe(201);
+    expect(countRows(server.config.dataDir, "cards")).toBe(before + 1);
+  });
+
   it("answers 422 idempotency_key_reused for the same key with another body", async () => {
     const key = await brand("idem-reuse");
     expect((await postCard(server.url, key, cardInput(), { "idempotency-key": "k" })).status).toBe(201);

@@ -66,13 +66,20 @@ parentPort.on("message", (message) => {
   const { inputs, keyIds } = message;
   // Its own memory (not a slice of Buffer's shared pool), so it can be handed over whole.
   const out = new Uint8Array(inputs.length * ${SIGNATURE_BYTES});
-  for (let i = 0; i < inputs.length; i += 1) {
-    const key = keys.get(keyIds[i]);
-    const data = Buffer.from(inputs[i]);
-    const signature = key.alg === "ES256"
-      ? sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
-      : sign(null, data, key.privateKey);
-    out.set(signature, i * ${SIGNATURE_BYTES});
+  try {
+    for (let i = 0; i < inputs.length; i += 1) {
+      const key = keys.get(keyIds[i]);
+      const data = Buffer.from(inputs[i]);
+      const signature = key.alg === "ES256"
+        ? sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+        : sign(null, data, key.privateKey);
+      out.set(signature, i * ${SIGNATURE_BYTES});
+    }
+  } catch {
+    // An input that cannot be signed: the main thread signs this batch, and answers each
+    // input with its own signature or error.
+    parentPort.postMessage({ id: message.id, failed: true });
+    return;
   }
   parentPort.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]);
 });
@@ -146,12 +153,17 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
     const started = new Worker(code, { eval: true });
     // The thread keeps the process alive only while it owes signatures: an idle server may exit.
     started.unref();
-    started.on("message", (message: { id: number; signatures: ArrayBuffer }) => {
+    started.on("message", (message: { id: number; signatures?: ArrayBuffer; failed?: true }) => {
       const batch = inFlight.get(message.id);
       if (!batch) return;
       inFlight.delete(message.id);
       failures = 0;
-      const signatures = Buffer.from(message.signatures);
+      if (message.failed) {
+        signOnMain(batch);
+        answered();
+        return;
+      }
+      const signatures = Buffer.from(message.signatures!);
       for (let i = 0; i < batch.length; i += 1) {
         batch[i]!.resolve(signatures.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES));
       }

@@ -204,36 +204,37 @@ export async function issueCard(
   const ttl = input.ttlSeconds ?? CARD_TTL.default;
   const issuedAt = Math.floor(now / 1000);
   const card = buildCard({ ...input, ...(sharer === undefined ? {} : { sharer }) }, brand);
-  const { token, kid } = await context.keys.signCompact(
-    { typ: CARD_TYPE },
-    { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
-  );
   const expiresAt = (issuedAt + ttl) * 1000;
-  const issued: Issuance = {
-    kind: "issued",
-    card: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
-    limits: { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) },
-  };
-  const stored: StoredCard = {
-    id,
-    brandId: brand.id,
-    partnerId: partner!.id,
-    surface: input.surface,
-    kind: input.kind,
-    sharer,
-    card,
-    token,
-    kid,
-    issuedAt: now,
-    expiresAt,
-    revokedAt: undefined,
-  };
+  // Signing and the durable write: if either fails, the charge and the key are taken back.
   try {
+    const { token, kid } = await context.keys.signCompact(
+      { typ: CARD_TYPE },
+      { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
+    );
+    const issued: Issuance = {
+      kind: "issued",
+      card: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
+      limits: { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) },
+    };
+    const stored: StoredCard = {
+      id,
+      brandId: brand.id,
+      partnerId: partner!.id,
+      surface: input.surface,
+      kind: input.kind,
+      sharer,
+      card,
+      token,
+      kid,
+      issuedAt: now,
+      expiresAt,
+      revokedAt: undefined,
+    };
     await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response: toRecord(issued.card, issued.limits) });
+    return issued;
   } catch (error) {
     await context.limiter.release(checks, id, now).catch(() => {});
     await releaseKey();
     throw error;
   }
-  return issued;
 }
