@@ -82,6 +82,21 @@ describe("the signing thread", () => {
     }
   });
 
+  it("signs on the main thread when no thread can be started, or the thread's code does not even parse", async () => {
+    const keys = [keyPair("ES256", "es"), keyPair("EdDSA", "ed")];
+    // Worker's constructor throws at once for code that is not a string; a syntax error is reported later.
+    for (const code of [42 as unknown as string, "this is not javascript ("]) {
+      const failures: unknown[] = [];
+      const signer = createThreadSigner({ onFailure: (error) => failures.push(error), code });
+      try {
+        for (let round = 0; round < 4; round += 1) await signAndCheck(signer, keys, 10, `round-${round}`);
+        expect(failures).toHaveLength(3);
+      } finally {
+        await signer.close();
+      }
+    }
+  });
+
   it("closing answers the batches already sent, and signs later inputs on the main thread", async () => {
     const signer = createThreadSigner({ onFailure: (error) => expect.fail(String(error)) });
     const key = keyPair("ES256", "es");

@@ -182,7 +182,15 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
         signOnMain(batch);
         continue;
       }
-      worker ??= start();
+      try {
+        worker ??= start();
+      } catch (error) {
+        // No thread could be started (e.g. out of memory for one): this batch is signed here.
+        failures += 1;
+        onFailure(error);
+        signOnMain(batch);
+        continue;
+      }
       for (const { key } of batch) {
         if (sent.has(key.id)) continue;
         worker.postMessage({ key: { id: key.id, alg: key.alg, privateKey: key.privateKey } });
