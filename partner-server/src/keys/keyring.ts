@@ -10,7 +10,7 @@
  * core. ES256 signatures are normalised to low-S (`toLowS`), so each card has one token string.
  */
 
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { StoredSigningKey } from "../domain/model.js";
@@ -27,7 +27,7 @@ export const PUBLISH_GRACE_MS = 10 * 60 * 1000;
 
 interface LoadedKey {
   stored: StoredSigningKey;
-  privateKey: KeyObject;
+  /** The key as the signer takes it: the stored key's kid and algorithm, and its private key opened. */
   signer: SignerKey;
 }
 
@@ -101,10 +101,10 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
   async function load(): Promise<void> {
     const stored = await store.signingKeys.list();
     // Opening a sealed key runs scrypt: reuse the keys already open (refresh runs every few seconds).
-    const open = new Map(keys.map((key) => [`${key.stored.kid}\n${key.stored.privateKey}`, key.privateKey]));
+    const open = new Map(keys.map((key) => [`${key.stored.kid}\n${key.stored.privateKey}`, key.signer.privateKey]));
     const loaded = stored.map((key) => {
       const privateKey = open.get(`${key.kid}\n${key.privateKey}`) ?? createPrivateKey(sealer.open(key.privateKey));
-      return { stored: key, privateKey, signer: { id: key.kid, alg: key.alg, privateKey } };
+      return { stored: key, signer: { id: key.kid, alg: key.alg, privateKey } };
     });
     const currents = loaded.filter((key) => key.stored.state === "current");
     if (currents.length === 0) throw new Error("no current signing key");

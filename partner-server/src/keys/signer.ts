@@ -112,7 +112,7 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
   let sent = new Set<string>();
   /** Batches sent and not yet answered, by message id, in the order sent. */
   const inFlight = new Map<number, Pending[]>();
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
   let nextId = 0;
   let failures = 0;
@@ -158,14 +158,10 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
       if (!batch) return;
       inFlight.delete(message.id);
       failures = 0;
-      if (message.failed) {
-        signOnMain(batch);
-        answered();
-        return;
-      }
-      const signatures = Buffer.from(message.signatures!);
-      for (let i = 0; i < batch.length; i += 1) {
-        batch[i]!.resolve(signatures.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES));
+      if (message.failed) signOnMain(batch);
+      else {
+        const signatures = Buffer.from(message.signatures!);
+        batch.forEach((one, i) => one.resolve(signatures.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES)));
       }
       answered();
     });
@@ -176,8 +172,7 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
 
   function flush(): void {
     while (queue.length > 0) {
-      const batch = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH);
-      queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH);
+      const batch = queue.splice(0, MAX_BATCH);
       if (closed || failures >= MAX_FAILURES) {
         signOnMain(batch);
         continue;
