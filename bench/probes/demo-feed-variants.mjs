@@ -7,6 +7,9 @@
 //   nostylesheet  without app.css
 //   noscript      without the page's own script (js/feed.js and what it imports)
 //   nohotlist     without the <mini-program-trending> module
+//   latin         the page's own text (the posts, the header, the tab bar) with each non-ASCII
+//                 character written as "x": what laying out its Chinese text costs (the cards'
+//                 text is the widget's, and stays)
 //
 // The variants take turns, ROUNDS times (default 8), in an order rotated each round, so the
 // machine's drift, and the slower first visit of a round, fall on all of them alike. With
@@ -27,6 +30,7 @@ const VARIANTS = {
   nostylesheet: { html: (page) => page.replace(/<link rel="stylesheet" href="\.\/app\.css">/, "") },
   noscript: { html: (page) => page.replace(/<script type="module"[^>]*src="\.\/js\/feed\.js"><\/script>/, "").replace(/<link rel="modulepreload"[^>]*>/g, "") },
   nohotlist: { html: (page) => page.replace(/<mini-program-trending[^>]*><\/mini-program-trending>/, "") },
+  latin: { html: (page) => page.replace(/<body[\s\S]*/, (body) => body.replace(/>([^<]*)</g, (_, text) => `>${text.replace(/[^\x00-\x7f]/g, "x")}<`)) },
 };
 const only = process.env.ONLY?.split(",");
 const names = Object.keys(VARIANTS).filter((name) => !only || only.includes(name));

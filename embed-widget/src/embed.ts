@@ -32,14 +32,16 @@ try {
     config.loadSheet = () => import(sheet);
     const status = new URL(`widget/${__STATUS_FILE__}`, base).href;
     config.loadStatus = () => import(status);
-    defineTrending(new URL(`widget/${__TRENDING_FILE__}`, base).href);
   }
   if (script?.hasAttribute("data-no-track")) config.noTrack = true;
   const interval = Number(script?.dataset.statusInterval);
   if (interval > 0) config.statusIntervalMs = interval;
   const global = window as unknown as { Minicard?: object };
   global.Minicard = { version: __VERSION__, config, render: renderCard };
+  // The cards already on the page are upgraded first, so their keys are asked for before the
+  // hot list's element starts loading its own code.
   defineElement();
+  if (base) defineTrending(new URL(`widget/${__TRENDING_FILE__}`, base).href);
 } catch (error) {
   warn("embed.js failed to start", error);
 }
