@@ -43,7 +43,9 @@ export async function checkedLoad(job, label) {
  * Warm-up, then REPEATS measured loads; throws when any request failed. `afterWarmUp` runs
  * between them. With `pid` (a server on this machine), each result also carries `cpu`: the
  * server's CPU time per request in microseconds, on its main thread and on all its other
- * threads (a SQLite worker, GC and libuv helpers), read from /proc around the load.
+ * threads (a SQLite worker, GC and libuv helpers), and the whole machine's (every process:
+ * the server, the load generator, the kernel's loopback), with the share of the machine
+ * left idle, read from /proc around the load.
  */
 export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
   await warmUp(job);
@@ -51,16 +53,24 @@ export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
   const results = [];
   for (let i = 0; i < REPEATS; i += 1) {
     const before = pid === undefined ? undefined : threadCpu(pid);
+    const machineBefore = pid === undefined ? undefined : machineCpu();
     const result = await checkedLoad(job, label);
     if (before) {
       const after = threadCpu(pid);
+      const machineAfter = machineCpu();
       const requests = result.perSecond * job.durationSeconds;
       if (after && requests > 0) {
         result.cpu = { mainUs: (after.main - before.main) / requests, otherUs: (after.other - before.other) / requests };
+        if (machineBefore && machineAfter) {
+          const busy = machineAfter.busy - machineBefore.busy;
+          result.cpu.machineUs = busy / requests;
+          result.cpu.machineIdle = 1 - busy / (busy + machineAfter.idle - machineBefore.idle);
+        }
       }
     }
     results.push(result);
-    const cpu = result.cpu ? `, CPU ${Math.round(result.cpu.mainUs)} µs main + ${Math.round(result.cpu.otherUs)} µs other threads per request` : "";
+    const machine = result.cpu?.machineUs === undefined ? "" : `; machine ${Math.round(result.cpu.machineUs)} µs per request, ${Math.round(result.cpu.machineIdle * 100)} % idle`;
+    const cpu = result.cpu ? `, CPU ${Math.round(result.cpu.mainUs)} µs main + ${Math.round(result.cpu.otherUs)} µs other threads per request${machine}` : "";
     log(`${label}: ${Math.round(result.perSecond)}/s, p99 ${result.p99} ms${cpu}`);
   }
   return results;
@@ -85,6 +95,20 @@ export function threadCpu(pid) {
       else other += used;
     }
     return { main, other };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Microseconds of CPU the whole machine has spent busy and idle, over all its cores (Linux /proc/stat; undefined elsewhere). */
+export function machineCpu() {
+  const TICK_US = 10_000;
+  try {
+    const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/);
+    // user nice system idle iowait irq softirq (steal, time the host gave to others, is
+    // neither; guest time is already in user and nice)
+    const [user, nice, system, idle, iowait, irq, softirq] = fields.map(Number);
+    return { busy: (user + nice + system + irq + softirq) * TICK_US, idle: (idle + iowait) * TICK_US };
   } catch {
     return undefined;
   }

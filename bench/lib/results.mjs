@@ -39,7 +39,9 @@ export function printTable() {
     const ceiling = f.ceiling ? `${fmt(f.ceiling.median, f.unit)}: ${f.ceiling.name}` : "—";
     console.log(`| ${f.name} | ${value} | ${ceiling} | ${f.ratio !== undefined ? f.ratio.toFixed(2) + " ×" : "—"} | ${f.target} | ${f.met ? "yes" : "no"} |`);
   }
-  const cpu = (use) => `${use.main} µs on the main thread + ${use.other} µs on other threads`;
+  const cpu = (use) =>
+    `${use.main} µs on the main thread + ${use.other} µs on other threads` +
+    (use.machine === undefined ? "" : ` (the machine: ${use.machine} µs, ${Math.round(use.machineIdle * 100)} % idle)`);
   const withCpu = figures.filter((f) => f.cpuUsPerRequest && f.ceilingCpuUsPerRequest);
   if (withCpu.length > 0) console.log("\nServer CPU per request (median of runs):");
   for (const f of withCpu) console.log(`- ${f.name}: ${cpu(f.cpuUsPerRequest)}; its ceiling: ${cpu(f.ceilingCpuUsPerRequest)}`);

@@ -8,16 +8,25 @@ export function stats(values) {
 
 /**
  * The server's CPU per request (`repeatLoad` with a pid), median over runs, for a figure and
- * its ceiling: `{ cpuUsPerRequest: { main, other }, ceilingCpuUsPerRequest: { main, other } }`.
+ * its ceiling: `{ cpuUsPerRequest: { main, other, machine, machineIdle }, ceilingCpuUsPerRequest:
+ * … }` (`machine`: the whole machine's CPU per request, every process included; `machineIdle`:
+ * the share of the machine left idle meanwhile).
  * It tells whether a ratio is bound by work the server does or by something it waits for.
  */
 export function cpuPerRequest(runs, ceilingRuns) {
   const summary = (list) => {
     const measured = list.filter((run) => run.cpu);
     if (measured.length === 0) return undefined;
+    const machine = measured.filter((run) => run.cpu.machineUs !== undefined);
     return {
       main: Math.round(stats(measured.map((run) => run.cpu.mainUs)).median),
       other: Math.round(stats(measured.map((run) => run.cpu.otherUs)).median),
+      ...(machine.length > 0
+        ? {
+            machine: Math.round(stats(machine.map((run) => run.cpu.machineUs)).median),
+            machineIdle: Math.round(stats(machine.map((run) => run.cpu.machineIdle)).median * 100) / 100,
+          }
+        : {}),
     };
   };
   return { cpuUsPerRequest: summary(runs), ceilingCpuUsPerRequest: summary(ceilingRuns) };
