@@ -61,10 +61,11 @@ export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
       const requests = result.perSecond * job.durationSeconds;
       if (after && requests > 0) {
         result.cpu = { mainUs: (after.main - before.main) / requests, otherUs: (after.other - before.other) / requests };
-        if (machineBefore && machineAfter) {
-          const busy = machineAfter.busy - machineBefore.busy;
+        const busy = machineAfter && machineBefore ? machineAfter.busy - machineBefore.busy : 0;
+        const idle = machineAfter && machineBefore ? machineAfter.idle - machineBefore.idle : 0;
+        if (busy + idle > 0) {
           result.cpu.machineUs = busy / requests;
-          result.cpu.machineIdle = 1 - busy / (busy + machineAfter.idle - machineBefore.idle);
+          result.cpu.machineIdle = idle / (busy + idle);
         }
       }
     }
