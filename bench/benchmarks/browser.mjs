@@ -3,19 +3,14 @@
 
 import { createServer } from "node:http";
 import { quick } from "../lib/args.mjs";
+import { launchChromium } from "../lib/chromium.mjs";
 import { log } from "../lib/log.mjs";
 import { record } from "../lib/results.mjs";
 import { CARD_REQUEST, ORIGIN, adminCall, issueCard, seedBench, startPartnerServer } from "../lib/servers.mjs";
 import { stats } from "../lib/stats.mjs";
 
 export async function benchBrowser() {
-  const { chromium } = await import("@playwright/test");
-  const { existsSync } = await import("node:fs");
-  const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((path) => path && existsSync(path));
-  const browser = await chromium.launch({
-    ...(executablePath ? { executablePath } : {}),
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   const server = await startPartnerServer();
   const pages = createServer((request, response) => {
     const body = pageBodies.get(request.url ?? "/");

@@ -11,15 +11,10 @@
 //   painted         the frame after the first render (what the bench reads)
 //
 //   npm run build && node bench/probes/demo-feed-timeline.mjs      (ROUNDS=4 by default)
-import { existsSync } from "node:fs";
-import { chromium } from "@playwright/test";
+import { launchChromium } from "../lib/chromium.mjs";
 import { startPartnerServer } from "../lib/servers.mjs";
 
-const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((path) => path && existsSync(path));
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
+const browser = await launchChromium();
 const demo = await startPartnerServer({ args: ["--demo"] });
 try {
   for (let round = 0; round < Number(process.env.ROUNDS ?? 4); round += 1) {

@@ -17,8 +17,7 @@
 // Layout before the first card painted.
 //
 //   npm run build && node bench/probes/demo-feed-variants.mjs     (ONLY=page,noscript to choose)
-import { existsSync } from "node:fs";
-import { chromium } from "@playwright/test";
+import { launchChromium } from "../lib/chromium.mjs";
 import { startPartnerServer } from "../lib/servers.mjs";
 import { rotated, stats } from "../lib/stats.mjs";
 
@@ -36,11 +35,7 @@ const only = process.env.ONLY?.split(",");
 const names = Object.keys(VARIANTS).filter((name) => !only || only.includes(name));
 const trace = process.env.TRACE === "1";
 
-const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((path) => path && existsSync(path));
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
+const browser = await launchChromium();
 const demo = await startPartnerServer({ args: ["--demo"] });
 const results = Object.fromEntries(names.map((name) => [name, { ms: [], layout: [] }]));
 try {
