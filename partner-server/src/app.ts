@@ -85,8 +85,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     trustProxy: proxyTrust(context.config.trustProxy),
     requestIdHeader: false,
     genReqId: requestIdOf(context.config.trustProxy),
-    // The demo logs one line per request itself (below); Fastify's own are two records.
-    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: context.config.demo }),
+    // One record per request, written when it is answered (below); Fastify's own are two.
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     forceCloseConnections: "idle",
     // A request that reached us while shutting down is served (with `Connection: close`),
     // not refused: behind a balancer a refusal would be answered to the client, while the
@@ -120,8 +120,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   // other sites embed or load opt into theirs with the route config `securityHeaders`.
   securityHeaders(app);
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   // While closing, requests still arriving on keep-alive connections are served, but each
@@ -132,30 +133,36 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
     closing = true;
   });
 
-  app.addHook("onSend", async (request, reply, payload) => {
+  // The hooks every request runs take a callback, not a promise: one fewer allocation each.
+  app.addHook("onSend", (request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
     // HTTPS as the client sees it: our public issuer, or a balancer's X-Forwarded-Proto when
     // MINICARD_TRUST_PROXY is set (request.protocol ignores the header otherwise).
     if (context.config.issuer.startsWith("https:") || request.protocol === "https") {
       reply.header("strict-transport-security", HSTS);
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     const labels = { route, method: request.method, status: String(reply.statusCode) };
     context.metrics.count("minicard_http_requests_total", labels);
     context.metrics.observe("minicard_http_request_duration_seconds", reply.elapsedTime / 1000, { route });
+    done();
   });
 
-  if (context.config.demo) {
-    // `npm start` runs in a terminal: one short line per request keeps its banner in view.
-    app.addHook("onResponse", async (request, reply) => {
-      const url = request.url.length > 120 ? `${request.url.slice(0, 119)}…` : request.url;
-      request.log.info({ code: request.problemCode }, `${request.method} ${url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
-    });
-  }
+  // The access log: one record per request, once it is answered (the method, URL, client, status,
+  // time and the problem's code), instead of Fastify's pair ("incoming request", "request
+  // completed"). Its message is the line `npm start` shows in a terminal (logging.ts).
+  app.addHook("onResponse", (request, reply, done) => {
+    const { method, url } = request;
+    const status = reply.statusCode;
+    const ms = Math.round(reply.elapsedTime);
+    const shown = url.length > 120 ? `${url.slice(0, 119)}…` : url;
+    request.log.info({ method, url, ip: request.ip, statusCode: status, responseTime: ms, code: request.problemCode }, `${method} ${shown} ${status} ${ms} ms`);
+    done();
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let problem: Problem;

@@ -172,9 +172,17 @@ describe("logs never hold a secret", () => {
     const output = server.output();
     // The logs are there (so the grep below could find something): requests, each with its id.
     const lines = output.split("\n").filter((line) => line.startsWith("{"));
-    const requestLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req);
+    const entries = lines.map((line) => JSON.parse(line));
+    const requestLines = entries.filter((entry) => entry.requestId !== undefined);
     expect(requestLines.length).toBeGreaterThan(10);
     for (const entry of requestLines) expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // One access record per request, written when it is answered (not Fastify's pair of records).
+    const access = entries.filter((entry) => entry.statusCode !== undefined);
+    expect(new Set(access.map((entry) => entry.requestId)).size).toBe(access.length);
+    expect(entries.filter((entry) => entry.msg === "incoming request" || entry.msg === "request completed")).toEqual([]);
+    const refused = access.find((entry) => entry.method === "POST" && entry.url === "/v1/cards" && entry.statusCode === 400);
+    expect(refused).toMatchObject({ code: "validation_failed", ip: "127.0.0.1", msg: expect.stringMatching(/^POST \/v1\/cards 400 \d+ ms$/) });
+    expect(access.filter((entry) => entry.url === "/v1/cards" && entry.statusCode === 201).length).toBe(2);
     for (const secret of secrets) {
       expect(output.includes(secret), `a secret (${secret.slice(0, 8)}…) is in the logs`).toBe(false);
       // Nor a recognisable piece of it (a JWT's signature part, a key's body).

@@ -3,7 +3,11 @@
 // folder, never a 500), a missing page carries the app's CSP rather than the page's, the
 // widget's script answers HEAD and ranges, and each route group gets its own headers.
 
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import helmet, { type HelmetOptions } from "helmet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appHeaders, embeddableHeaders } from "../src/security-headers.js";
 import { DEMO_CSP, FEED_FIRST_SCREEN, demoCsp, firstScreenPosts, keysPreload } from "../src/routes/demo.js";
 import { seedDemo } from "../src/demo/seed.js";
 import type { StoredCard } from "../src/domain/model.js";
@@ -143,6 +147,28 @@ describe("security headers by route group", () => {
       expect(response.headers.get("referrer-policy"), path).toBe("strict-origin-when-cross-origin");
       // CSP frame-ancestors decides who may frame a page; X-Frame-Options could only contradict it.
       expect(response.headers.get("x-frame-options"), path).toBeNull();
+    }
+  });
+
+  it("writes, on every answer, what helmet's own middleware writes for the route's set", async () => {
+    // helmet run per request on a bare node:http server: the reference the precomputed sets copy.
+    const reference = async (options: HelmetOptions) => {
+      const middleware = helmet(options);
+      const bare = createHttpServer((request, response) => middleware(request, response, () => response.end()));
+      await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
+      try {
+        const headers = (await fetch(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`)).headers;
+        return Object.fromEntries([...headers].filter(([name]) => !["date", "connection", "keep-alive", "content-length", "transfer-encoding"].includes(name)));
+      } finally {
+        bare.close();
+      }
+    };
+    const pick = (headers: Headers, names: string[]) => Object.fromEntries(names.map((name) => [name, headers.get(name)]));
+    for (const [path, options] of [["/healthz", appHeaders], ["/nope", appHeaders], ["/embed.js", embeddableHeaders]] as const) {
+      const expected = await reference(options);
+      expect(Object.keys(expected).length, "helmet writes a dozen headers").toBeGreaterThan(8);
+      const names = Object.keys(expected).filter((name) => name !== "content-security-policy" || path !== "/embed.js");
+      expect(pick((await fetch(`${server.url}${path}`)).headers, names), path).toEqual(pick(new Headers(expected), names));
     }
   });
 

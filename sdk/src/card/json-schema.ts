@@ -146,7 +146,9 @@ function checkString(schema: StringSchema, value: string, path: string, errors: 
     return;
   }
   const maxBytes = schema["x-maxBytes"];
-  if (maxBytes !== undefined && encoder.encode(value).length > maxBytes) {
+  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4): most values
+  // are short enough that they need not be encoded to be counted.
+  if (maxBytes !== undefined && value.length * 3 > maxBytes && encoder.encode(value).length > maxBytes) {
     errors.push({ path, message: `must be at most ${maxBytes} bytes` });
     return;
   }
@@ -204,11 +206,12 @@ function check(schema: Schema, value: unknown, path: string, errors: FieldError[
       for (const name of schema.required ?? []) {
         if (value[name] === undefined) errors.push({ path: `${path}/${name}`, message: "is required" });
       }
-      for (const [name, field] of Object.entries(value)) {
-        const fieldSchema = Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
-        const fieldPath = `${path}/${escapePointer(name)}`;
-        if (fieldSchema === undefined) errors.push({ path: fieldPath, message: "is not a known field" });
-        else if (field !== undefined) check(fieldSchema, field, fieldPath, errors, extension);
+      for (const name in value) {
+        if (!Object.hasOwn(value, name)) continue;
+        const field = value[name];
+        if (!Object.hasOwn(schema.properties, name)) errors.push({ path: `${path}/${escapePointer(name)}`, message: "is not a known field" });
+        // The schema's own names need no escaping (none holds `~` or `/`).
+        else if (field !== undefined) check(schema.properties[name]!, field, `${path}/${name}`, errors, extension);
       }
       return;
     }
