@@ -493,5 +493,23 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(before.ledger).toEqual([{ brandId: "purge", uv: 4, pvDelivered: 0 }]);
       expect(await store.events.purge(cutoff, 3, now)).toBe(0);
     });
+
+    // Last: its cards would show in the earlier tests' lists.
+    it("cards: group-commit batches of one size share one statement, whatever their rows hold", async () => {
+      // The insert's SQL is compiled once per batch size (five and six cards: sizes no earlier
+      // test wrote); later batches of that size only bring their values, in the same column
+      // order, with absent fields as NULL, whichever fields the first batch of the size lacked.
+      const batch = (prefix: string, size: number, absent: (i: number) => boolean) =>
+        Array.from({ length: size }, (_, i) =>
+          card(`${prefix}-${i}`, absent(i) ? { sharer: undefined, surface: "dm", revokedAt: undefined } : { kind: "product", kid: `kid-${i}`, revokedAt: T + i, issuedAt: T + i }),
+        );
+      const first = batch("bs-a", 5, (i) => i === 0);
+      const second = batch("bs-b", 5, (i) => i !== 0);
+      const third = batch("bs-c", 6, (i) => i % 2 === 1);
+      for (const cards of [first, second, third, batch("bs-d", 6, (i) => i % 2 === 0)]) {
+        await Promise.all(cards.map((one) => store.cards.insert(one)));
+        for (const one of cards) expect(await store.cards.get(one.id)).toEqual(one);
+      }
+    });
   });
 }
