@@ -40,35 +40,43 @@ export async function checkedLoad(job, label) {
 }
 
 /**
- * Warm-up, then REPEATS measured loads; throws when any request failed. `afterWarmUp` runs
- * between them. With `pid` (a server on this machine), each result also carries `cpu`: the
- * server's CPU time per request in microseconds, on its main thread and on all its other
- * threads (a SQLite worker, GC and libuv helpers), and the whole machine's (every process:
- * the server, the load generator, the kernel's loopback), with the share of the machine
- * left idle, read from /proc around the load.
+ * One measured load of `job` (as {@link checkedLoad}). With `pid` (a server on this machine),
+ * the result also carries `cpu`: the server's CPU time per request in microseconds, on its
+ * main thread and on all its other threads (a SQLite worker, GC and libuv helpers), and the
+ * whole machine's (every process: the server, the load generator, the kernel's loopback),
+ * with the share of the machine left idle, read from /proc around the load.
+ */
+export async function measuredLoad(job, label, pid) {
+  const before = pid === undefined ? undefined : threadCpu(pid);
+  const machineBefore = pid === undefined ? undefined : machineCpu();
+  const result = await checkedLoad(job, label);
+  if (before) {
+    const after = threadCpu(pid);
+    const machineAfter = machineCpu();
+    const requests = result.perSecond * job.durationSeconds;
+    if (after && requests > 0) {
+      result.cpu = { mainUs: (after.main - before.main) / requests, otherUs: (after.other - before.other) / requests };
+      const busy = machineAfter && machineBefore ? machineAfter.busy - machineBefore.busy : 0;
+      const idle = machineAfter && machineBefore ? machineAfter.idle - machineBefore.idle : 0;
+      if (busy + idle > 0) {
+        result.cpu.machineUs = busy / requests;
+        result.cpu.machineIdle = idle / (busy + idle);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Warm-up, then REPEATS measured loads ({@link measuredLoad}, `cpu` included with `pid`);
+ * throws when any request failed. `afterWarmUp` runs between them.
  */
 export async function repeatLoad(job, label, afterWarmUp, { pid } = {}) {
   await warmUp(job);
   afterWarmUp?.();
   const results = [];
   for (let i = 0; i < REPEATS; i += 1) {
-    const before = pid === undefined ? undefined : threadCpu(pid);
-    const machineBefore = pid === undefined ? undefined : machineCpu();
-    const result = await checkedLoad(job, label);
-    if (before) {
-      const after = threadCpu(pid);
-      const machineAfter = machineCpu();
-      const requests = result.perSecond * job.durationSeconds;
-      if (after && requests > 0) {
-        result.cpu = { mainUs: (after.main - before.main) / requests, otherUs: (after.other - before.other) / requests };
-        const busy = machineAfter && machineBefore ? machineAfter.busy - machineBefore.busy : 0;
-        const idle = machineAfter && machineBefore ? machineAfter.idle - machineBefore.idle : 0;
-        if (busy + idle > 0) {
-          result.cpu.machineUs = busy / requests;
-          result.cpu.machineIdle = idle / (busy + idle);
-        }
-      }
-    }
+    const result = await measuredLoad(job, label, pid);
     results.push(result);
     const machine = result.cpu?.machineUs === undefined ? "" : `; machine ${Math.round(result.cpu.machineUs)} µs per request, ${Math.round(result.cpu.machineIdle * 100)} % idle`;
     const cpu = result.cpu ? `, CPU ${Math.round(result.cpu.mainUs)} µs main + ${Math.round(result.cpu.otherUs)} µs other threads per request${machine}` : "";

@@ -57,11 +57,14 @@ export async function spawnListening(script, args = [], env = {}, nodeArgs = [])
   };
 }
 
-/** `minicard-server start` on a free port with its own data folder (SQLite unless `env` says otherwise). */
-export async function startPartnerServer({ dataDir, env = {}, args = [], nodeArgs = [] } = {}) {
+/**
+ * `minicard-server start` on a free port with its own data folder (SQLite unless `env` says
+ * otherwise); `cli` runs another build's `bin.js` instead of this tree's.
+ */
+export async function startPartnerServer({ dataDir, env = {}, args = [], nodeArgs = [], cli = CLI } = {}) {
   const dir = dataDir ? undefined : tempDir();
   const server = await spawnListening(
-    CLI,
+    cli,
     ["start", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir ?? dir.path, ...args],
     { MINICARD_ADMIN_TOKEN: ADMIN_TOKEN, MINICARD_KEY_SECRET: "bench-key-secret-0123456789abcdef", ...env },
     nodeArgs,

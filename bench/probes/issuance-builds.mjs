@@ -13,8 +13,8 @@
 //   npm run build && cp -a . /tmp/base && git checkout <change> && npm run build
 //   VARIANTS="base=cli:/tmp/base/partner-server/dist/bin.js;new" node bench/probes/issuance-builds.mjs
 //   VARIANTS="thread;main=MINICARD_SIGN_ON:main" ROUNDS=6 SECONDS=8 node bench/probes/issuance-builds.mjs
-import { cardJob, load, machineCpu, threadCpu } from "../lib/http-load.mjs";
-import { ADMIN_TOKEN, CLI, seedBench, spawnListening, tempDir } from "../lib/servers.mjs";
+import { cardJob, measuredLoad, warmUp } from "../lib/http-load.mjs";
+import { CLI, seedBench, startPartnerServer } from "../lib/servers.mjs";
 import { stats } from "../lib/stats.mjs";
 
 const variants = (process.env.VARIANTS ?? "current").split(";").map((spec) => {
@@ -34,31 +34,14 @@ const SECONDS = Number(process.env.SECONDS ?? 8);
 
 /** One variant's server, warmed up and loaded once: its rate, p99 and CPU per card. */
 async function measure(variant) {
-  const dir = tempDir();
-  const server = await spawnListening(
-    variant.cli,
-    ["start", "--host", "127.0.0.1", "--port", "0", "--data-dir", dir.path],
-    { MINICARD_ADMIN_TOKEN: ADMIN_TOKEN, MINICARD_KEY_SECRET: "bench-key-secret-0123456789abcdef", ...variant.env },
-    variant.node,
-  );
+  const server = await startPartnerServer({ cli: variant.cli, env: variant.env, nodeArgs: variant.node });
   try {
-    const job = cardJob([server.url], await seedBench(server.url));
-    await load({ ...job, durationSeconds: 2 });
-    const [before, machineBefore] = [threadCpu(server.pid), machineCpu()];
-    const result = await load({ ...job, durationSeconds: SECONDS });
-    const [after, machineAfter] = [threadCpu(server.pid), machineCpu()];
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    const cards = result.perSecond * SECONDS;
-    return {
-      rate: result.perSecond,
-      p99: result.p99,
-      main: (after.main - before.main) / cards,
-      other: (after.other - before.other) / cards,
-      machine: (machineAfter.busy - machineBefore.busy) / cards,
-    };
+    const job = { ...cardJob([server.url], await seedBench(server.url)), durationSeconds: SECONDS };
+    await warmUp(job);
+    const { perSecond, p99, cpu } = await measuredLoad(job, variant.name, server.pid);
+    return { rate: perSecond, p99, main: cpu.mainUs, other: cpu.otherUs, machine: cpu.machineUs };
   } finally {
     await server.stop();
-    dir.remove();
   }
 }
 
