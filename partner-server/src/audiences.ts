@@ -10,7 +10,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { authenticateBrands } from "./auth/brand-auth.js";
 import { authenticateAdmin } from "./auth/operator-auth.js";
 import type { AppContext } from "./context.js";
-import { allowCors, OPEN_CORS, partnerCors } from "./cors.js";
+import { allowCors, NO_CORS, OPEN_CORS, partnerCors } from "./cors.js";
 import { describeRoutes, SECURITY, TAGS } from "./openapi.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { cardRoutes, statusRoutes } from "./routes/cards.js";
@@ -56,6 +56,7 @@ export function widgetApi(context: AppContext): FastifyPluginAsync {
 /** The brand API: server to server (no CORS), every route behind the failed-credential guard and brand authentication. */
 export function brandApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    allowCors(app, NO_CORS);
     authenticateBrands(app, context);
     describeRoutes(app, { tag: TAGS.brand, security: SECURITY.brand });
     await app.register(cardRoutes(context));
@@ -66,6 +67,7 @@ export function brandApi(context: AppContext): FastifyPluginAsync {
 /** The operator's admin API (mount under `/v1/admin`): no CORS, every route behind the failed-credential guard and the admin token. */
 export function adminApi(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    allowCors(app, NO_CORS);
     authenticateAdmin(app, context);
     describeRoutes(app, { tag: TAGS.admin, security: SECURITY.admin });
     await app.register(adminRoutes(context));
@@ -75,6 +77,7 @@ export function adminApi(context: AppContext): FastifyPluginAsync {
 /** Operators: probes open to whoever reaches the port; `/metrics` takes its own token (`health.ts`). */
 export function operations(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    allowCors(app, NO_CORS);
     describeRoutes(app, { tag: TAGS.operations });
     await app.register(healthRoutes(context));
   };
@@ -83,6 +86,7 @@ export function operations(context: AppContext): FastifyPluginAsync {
 /** The demo (`--demo`): same-origin pages and their JSON API, no CORS. Not part of the contract, so left out of `/openapi.json`. */
 export function demo(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    allowCors(app, NO_CORS);
     describeRoutes(app, { hide: true });
     await app.register(demoRoutes(context));
   };
