@@ -1,15 +1,20 @@
 // Signing on a thread of its own (keys/signer.ts): real worker threads and real keys. The
-// signatures of a batch verify under their own keys, a thread that dies loses no card (its
-// batches are signed on the main thread), closing answers what was sent first, and the key
-// ring's tokens verify with jose whichever thread signed them.
+// signatures of a batch verify under their own keys, one batch is out at a time, a thread
+// that dies loses no card (its batches are signed on the main thread), the SQLite store's
+// thread can sign instead of one of the signer's own, closing answers what was sent first, and
+// the key ring's tokens verify with jose whichever thread signed them.
 
 import { createSecretKey, generateKeyPairSync, verify, type KeyObject } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { openKeyRing } from "../src/keys/keyring.js";
 import { createThreadSigner, type Signer, type SignerKey } from "../src/keys/signer.js";
 import { createMemoryStore } from "../src/store/memory.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 
 function keyPair(alg: "ES256" | "EdDSA", id: string): SignerKey & { publicKey: KeyObject } {
   const { privateKey, publicKey } = alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
@@ -97,6 +102,83 @@ describe("the signing thread", () => {
     }
   });
 
+  it("keeps one batch out at a time: inputs that come while it is signed go together in the next message", async () => {
+    // A thread that answers each batch 50 ms late, every "signature" naming its batch: the
+    // message's number and how many inputs it held.
+    const slow = `
+      const { parentPort } = require("node:worker_threads");
+      let batches = 0;
+      parentPort.on("message", (message) => {
+        if (message.key) return;
+        const out = new Uint8Array(message.inputs.length * 64);
+        for (let i = 0; i < message.inputs.length; i += 1) out.set([batches, message.inputs.length], i * 64);
+        batches += 1;
+        setTimeout(() => parentPort.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]), 50);
+      });
+    `;
+    const signer = createThreadSigner({ onFailure: (error) => expect.fail(String(error)), code: slow });
+    const key = keyPair("ES256", "es");
+    try {
+      const first = signer.sign(key, "first");
+      const later: Promise<Buffer>[] = [];
+      // Five inputs, each in a turn of its own, all while the first batch is out.
+      for (let i = 0; i < 5; i += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        later.push(signer.sign(key, `later-${i}`));
+      }
+      expect([...(await first).subarray(0, 2)]).toEqual([0, 1]);
+      for (const signature of await Promise.all(later)) expect([...signature.subarray(0, 2)]).toEqual([1, 5]);
+      // And with none out, an input goes at the end of its own turn.
+      expect([...(await signer.sign(key, "alone")).subarray(0, 2)]).toEqual([2, 1]);
+    } finally {
+      await signer.close();
+    }
+  });
+
+  it("signs on the SQLite store's thread when given its port, and on a thread of its own once that thread stops", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mc-signer-"));
+    const store = openSqliteStore(join(dir, "minicard.db"));
+    const failures: unknown[] = [];
+    // The signer's own thread, if it started one, would die at its first batch: it must not
+    // start one while the store's thread signs.
+    const dying = `
+      const { parentPort } = require("node:worker_threads");
+      parentPort.on("message", (message) => { if (!message.key) process.exit(3); });
+    `;
+    const signer = createThreadSigner({ onFailure: (error) => failures.push(error), host: store.signingPort, code: dying });
+    const keys = [keyPair("ES256", "es"), keyPair("EdDSA", "ed")];
+    try {
+      await store.migrate(); // the store's thread is busy with its own work too
+      for (let round = 0; round < 3; round += 1) await signAndCheck(signer, keys, 40, `hosted-${round}`);
+      expect(failures).toEqual([]);
+      await store.close(); // the store's thread ends, and with it the port
+      await vi.waitFor(() => expect(failures.map(String)).toEqual(["Error: the thread hosting the signing service stopped"]));
+      // Nothing is lost: the signer's own thread (dying here) takes over, and the main thread after it.
+      await signAndCheck(signer, keys, 10, "after");
+      expect(String(failures[1])).toContain("exited with code 3");
+    } finally {
+      await signer.close();
+      await store.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("starts a thread of its own when the host cannot open a port", async () => {
+    const failures: unknown[] = [];
+    const signer = createThreadSigner({
+      onFailure: (error) => failures.push(error),
+      host: () => {
+        throw new Error("no thread to host signing");
+      },
+    });
+    try {
+      await signAndCheck(signer, [keyPair("ES256", "es")], 20, "own-thread");
+      expect(failures).toEqual([]);
+    } finally {
+      await signer.close();
+    }
+  });
+
   it("closing answers the batches already sent, and signs later inputs on the main thread", async () => {
     const signer = createThreadSigner({ onFailure: (error) => expect.fail(String(error)) });
     const key = keyPair("ES256", "es");
@@ -122,7 +204,7 @@ describe("the key ring's tokens, signed on a thread or on the main thread", () =
         const ring = await openKeyRing(createMemoryStore(), { alg, secret: undefined, signOn, onSignerFailure: (error) => failures.push(error) });
         try {
           const jwks = createLocalJWKSet(ring.jwks(Date.now()));
-          const signed = await Promise.all(Array.from({ length: 50 }, (_, i) => ring.signCompact({ typ: "minicard+jwt" }, { jti: `card-${i}`, n: i })));
+          const signed = await Promise.all(Array.from({ length: 50 }, (_, i) => ring.signCompact("minicard+jwt", { jti: `card-${i}`, n: i })));
           for (const [i, { token, kid }] of signed.entries()) {
             expect(kid).toBe(ring.current.kid);
             expect(decodeProtectedHeader(token)).toEqual({ typ: "minicard+jwt", alg, kid });

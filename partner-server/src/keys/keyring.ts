@@ -12,6 +12,7 @@
 
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { availableParallelism } from "node:os";
+import type { MessagePort } from "node:worker_threads";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { StoredSigningKey } from "../domain/model.js";
 import type { Store } from "../store/store.js";
@@ -29,6 +30,8 @@ interface LoadedKey {
   stored: StoredSigningKey;
   /** The key as the signer takes it: the stored key's kid and algorithm, and its private key opened. */
   signer: SignerKey;
+  /** The JWS protected headers this key signs under, base64url-encoded, by `typ`. */
+  headers: Map<string, string>;
 }
 
 /** Options of {@link openKeyRing}. */
@@ -48,14 +51,22 @@ export interface KeyRingOptions {
   signOn?: "auto" | "thread" | "main";
   /** Hears why the signing thread failed (its cards are then signed on the main thread). */
   onSignerFailure?: (error: unknown) => void;
+  /**
+   * Signs on this port's thread instead of starting one (the store's `signingPort`: SQLite's
+   * thread), when signing is on a thread at all.
+   */
+  signingPort?: () => MessagePort;
 }
 
 /** Signs cards and publishes the public keys. */
 export interface KeyRing {
   /** The key new cards are signed with. */
   readonly current: { kid: string; alg: SigningAlg };
-  /** Signs `header.payload` as a compact JWS with the current key (ES256: low-S, see {@link toLowS}). */
-  signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<{ token: string; kid: string }>;
+  /**
+   * Signs `payload` as a compact JWS of type `typ` with the current key (protected header
+   * `{ typ, alg, kid }`; ES256: low-S, see {@link toLowS}).
+   */
+  signCompact(typ: string, payload: Record<string, unknown>): Promise<{ token: string; kid: string }>;
   /** The public keys to publish at `now`: next, current and still-needed retired ones. */
   jwks(now: number): { keys: JWK[] };
   /** Makes `next` current, retires the old current, publishes a new next. Returns the new current kid. */
@@ -104,7 +115,7 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
     const open = new Map(keys.map((key) => [`${key.stored.kid}\n${key.stored.privateKey}`, key.signer.privateKey]));
     const loaded = stored.map((key) => {
       const privateKey = open.get(`${key.kid}\n${key.privateKey}`) ?? createPrivateKey(sealer.open(key.privateKey));
-      return { stored: key, signer: { id: key.kid, alg: key.alg, privateKey } };
+      return { stored: key, signer: { id: key.kid, alg: key.alg, privateKey }, headers: new Map<string, string>() };
     });
     const currents = loaded.filter((key) => key.stored.state === "current");
     if (currents.length === 0) throw new Error("no current signing key");
@@ -175,7 +186,7 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
   await ensure();
   await load();
   const signOn = options.signOn === undefined || options.signOn === "auto" ? (availableParallelism() > 1 ? "thread" : "main") : options.signOn;
-  const signer = signOn === "thread" ? createThreadSigner({ onFailure: options.onSignerFailure }) : createInlineSigner();
+  const signer = signOn === "thread" ? createThreadSigner({ onFailure: options.onSignerFailure, host: options.signingPort }) : createInlineSigner();
 
   return {
     get current() {
@@ -184,9 +195,11 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
     get sealed() {
       return sealer.sealing;
     },
-    async signCompact(header, payload) {
+    async signCompact(typ, payload) {
       const key = current;
-      const input = `${b64url(JSON.stringify({ ...header, alg: key.stored.alg, kid: key.stored.kid }))}.${b64url(JSON.stringify(payload))}`;
+      let header = key.headers.get(typ);
+      if (header === undefined) key.headers.set(typ, (header = b64url(JSON.stringify({ typ, alg: key.stored.alg, kid: key.stored.kid }))));
+      const input = `${header}.${b64url(JSON.stringify(payload))}`;
       const raw = await signer.sign(key.signer, input);
       const signature = key.stored.alg === "ES256" ? toLowS(raw) : raw;
       return { token: `${input}.${signature.toString("base64url")}`, kid: key.stored.kid };

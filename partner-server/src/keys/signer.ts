@@ -2,12 +2,15 @@
  * Signing on a thread of its own, in batches.
  *
  * An ES256 signature costs about 30 µs of CPU, the largest single step of issuing a card, and
- * on the main thread nothing else runs meanwhile. Here the requests of one event-loop turn
- * hand their JWS inputs to a worker thread in one message, and it answers their signatures in
- * one buffer (64 bytes each: ES256's `r‖s` and Ed25519's signature are both that long), so
- * the main thread goes on parsing, validating and limiting the next requests while the
- * worker signs. One message per batch, not one job per card: signing each card on libuv's
- * pool (`crypto.sign` with a callback) measured no faster than the main thread.
+ * on the main thread nothing else runs meanwhile. Here requests hand their JWS inputs to a
+ * worker thread in batches, one message each, and it answers a batch's signatures in one
+ * buffer (64 bytes each: ES256's `r‖s` and Ed25519's signature are both that long), so the
+ * main thread goes on parsing, validating and limiting the next requests while the worker
+ * signs. One batch is out at a time: the requests that reach signing meanwhile form the next,
+ * sent as soon as the last is answered (the first goes at the end of its event-loop turn), so
+ * a busy server sends fewer, larger batches and wakes the thread less often. One message per
+ * batch, not one job per card: signing each card on libuv's pool (`crypto.sign` with a
+ * callback) measured no faster than the main thread.
  *
  * Nothing is lost when the thread fails: the batches it had not answered are signed on the
  * main thread, and the next batch starts a new thread (after three failures in a row,
@@ -15,7 +18,7 @@
  */
 
 import { sign, type KeyObject } from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { Worker, type MessagePort } from "node:worker_threads";
 
 /** A signing key as the signer uses it. */
 export interface SignerKey {
@@ -51,39 +54,45 @@ export function createInlineSigner(): Signer {
 }
 
 /**
- * The thread's code (plain JavaScript, so it runs the same from `src` under the tests and from
- * `dist`); it signs as {@link signHere} does.
+ * The signing service, as the source of a plain JavaScript function (so it runs the same from
+ * `src` under the tests and from `dist`) that answers the signing messages arriving on the
+ * port it is given, signing as {@link signHere} does. The signer's own thread runs it on its
+ * `parentPort`; a thread that exists anyway (the SQLite store's) may run it too, on a port it
+ * is handed (see {@link ThreadSignerOptions.host}), so issuance keeps one thread busy instead
+ * of two.
  */
-const WORKER = `
-const { parentPort } = require("node:worker_threads");
-const { sign } = require("node:crypto");
-const keys = new Map();
-parentPort.on("message", (message) => {
-  if (message.key) {
-    keys.set(message.key.id, message.key);
-    return;
-  }
-  const { inputs, keyIds } = message;
-  // Its own memory (not a slice of Buffer's shared pool), so it can be handed over whole.
-  const out = new Uint8Array(inputs.length * ${SIGNATURE_BYTES});
-  try {
-    for (let i = 0; i < inputs.length; i += 1) {
-      const key = keys.get(keyIds[i]);
-      const data = Buffer.from(inputs[i]);
-      const signature = key.alg === "ES256"
-        ? sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
-        : sign(null, data, key.privateKey);
-      out.set(signature, i * ${SIGNATURE_BYTES});
+export const SIGNING_SERVICE = `function serveSigning(port) {
+  const { sign } = require("node:crypto");
+  const keys = new Map();
+  port.on("message", (message) => {
+    if (message.key) {
+      keys.set(message.key.id, message.key);
+      return;
     }
-  } catch {
-    // An input that cannot be signed: the main thread signs this batch, and answers each
-    // input with its own signature or error.
-    parentPort.postMessage({ id: message.id, failed: true });
-    return;
-  }
-  parentPort.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]);
-});
-`;
+    const { inputs, keyIds } = message;
+    // Its own memory (not a slice of Buffer's shared pool), so it can be handed over whole.
+    const out = new Uint8Array(inputs.length * ${SIGNATURE_BYTES});
+    try {
+      for (let i = 0; i < inputs.length; i += 1) {
+        const key = keys.get(keyIds[i]);
+        const data = Buffer.from(inputs[i]);
+        const signature = key.alg === "ES256"
+          ? sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+          : sign(null, data, key.privateKey);
+        out.set(signature, i * ${SIGNATURE_BYTES});
+      }
+    } catch {
+      // An input that cannot be signed: the main thread signs this batch, and answers each
+      // input with its own signature or error.
+      port.postMessage({ id: message.id, failed: true });
+      return;
+    }
+    port.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]);
+  });
+}`;
+
+/** The signer's own thread: the signing service on its `parentPort`. */
+const WORKER = `(${SIGNING_SERVICE})(require("node:worker_threads").parentPort);`;
 
 interface Pending {
   key: SignerKey;
@@ -101,13 +110,24 @@ const MAX_FAILURES = 3;
 export interface ThreadSignerOptions {
   /** Hears why the thread stopped (its batches are then signed on the main thread). */
   onFailure?: (error: unknown) => void;
+  /**
+   * Opens a port to a thread that exists anyway and runs {@link SIGNING_SERVICE} on it (the
+   * SQLite store's thread: `Store.signingPort`). The signer signs there instead of starting a
+   * thread of its own, until that port closes (its thread stopped); it then starts its own.
+   */
+  host?: () => MessagePort;
   /** @internal The thread's code, for tests that make it fail. */
   code?: string;
 }
 
-/** A signer that signs on a worker thread, one message per event-loop turn's requests. */
-export function createThreadSigner({ onFailure = () => {}, code = WORKER }: ThreadSignerOptions = {}): Signer {
-  let worker: Worker | undefined;
+/** Where batches go: the signer's own thread, or a port to a host thread's signing service. */
+type SigningThread = Worker | MessagePort;
+
+/** A signer that signs on a worker thread, one batch of requests at a time. */
+export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }: ThreadSignerOptions = {}): Signer {
+  let worker: SigningThread | undefined;
+  /** Set once the host's port has closed: later threads are the signer's own. */
+  let hostGone = host === undefined;
   /** The keys the current thread holds. */
   let sent = new Set<string>();
   /** Batches sent and not yet answered, by message id, in the order sent. */
@@ -136,7 +156,10 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
     }
   }
 
-  function fail(failed: Worker, error: unknown): void {
+  /** Lets a thread go: a port is closed, the signer's own thread ended. */
+  const release = (thread: SigningThread): Promise<unknown> => (thread instanceof Worker ? thread.terminate() : Promise.resolve(thread.close()));
+
+  function fail(failed: SigningThread, error: unknown): void {
     if (worker !== failed) return;
     worker = undefined;
     sent = new Set();
@@ -146,11 +169,24 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
     inFlight.clear();
     for (const batch of unanswered) signOnMain(batch);
     answered();
-    void failed.terminate().catch(() => {});
+    if (queue.length > 0) flush();
+    void release(failed).catch(() => {});
   }
 
-  function start(): Worker {
-    const started = new Worker(code, { eval: true });
+  /** The host's port while it has one (a host that cannot open one is gone), else a new thread. */
+  function open(): SigningThread {
+    if (!hostGone) {
+      try {
+        return host!();
+      } catch {
+        hostGone = true;
+      }
+    }
+    return new Worker(code, { eval: true });
+  }
+
+  function start(): SigningThread {
+    const started = open();
     // The thread keeps the process alive only while it owes signatures: an idle server may exit.
     started.unref();
     started.on("message", (message: { id: number; signatures?: ArrayBuffer; failed?: true }) => {
@@ -164,9 +200,19 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
         batch.forEach((one, i) => one.resolve(signatures.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES)));
       }
       answered();
+      if (queue.length > 0) flush();
     });
-    started.on("error", (error) => fail(started, error));
-    started.on("exit", (code) => fail(started, new Error(`the signing thread exited with code ${code}`)));
+    if (started instanceof Worker) {
+      started.on("error", (error) => fail(started, error));
+      started.on("exit", (code) => fail(started, new Error(`the signing thread exited with code ${code}`)));
+    } else {
+      // Either side closing closes the port: here that is the host thread stopping (the
+      // signer lets go of `worker` before it closes the port itself).
+      started.on("close", () => {
+        hostGone = true;
+        fail(started, new Error("the thread hosting the signing service stopped"));
+      });
+    }
     return started;
   }
 
@@ -202,8 +248,9 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
     sign(key, input) {
       return new Promise<Buffer>((resolve, reject) => {
         queue.push({ key, input, resolve, reject });
-        // Every request that reaches signing in this turn of the event loop joins the batch.
-        if (!scheduled) {
+        // Every request that reaches signing in this turn of the event loop joins the batch;
+        // while one is out, they wait for its answer (which sends them) instead.
+        if (!scheduled && inFlight.size === 0) {
           scheduled = true;
           setImmediate(() => {
             scheduled = false;
@@ -218,7 +265,7 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
       if (inFlight.size > 0) await new Promise<void>((resolve) => (onDrained = resolve));
       const stopping = worker;
       worker = undefined;
-      await stopping?.terminate();
+      if (stopping) await release(stopping);
     },
   };
 }

@@ -208,7 +208,7 @@ export async function issueCard(
   // Signing and the durable write: if either fails, the charge and the key are taken back.
   try {
     const { token, kid } = await context.keys.signCompact(
-      { typ: CARD_TYPE },
+      CARD_TYPE,
       { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
     );
     const issued: Issuance = {

@@ -41,6 +41,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     assertions: createAssertionRepository(context),
     signingKeys: createSigningKeyRepository(context),
     events: createEventRepository(context),
+    ...(options.signingPort ? { signingPort: options.signingPort } : {}),
 
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });

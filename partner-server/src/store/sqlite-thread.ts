@@ -13,7 +13,7 @@
  */
 
 import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import {
   CompiledQuery,
   SelectQueryNode,
@@ -27,9 +27,17 @@ import {
   type QueryResult,
 } from "kysely";
 
-/** The worker's code (plain JavaScript, so it runs the same from `src` under the tests and from `dist`). */
-const WORKER = `
+/**
+ * The worker's code (plain JavaScript, so it runs the same from `src` under the tests and from
+ * `dist`), with the services it also runs on ports it is handed (see `openPort`).
+ */
+const workerCode = (services: Readonly<Record<string, string>>) => `
 const { parentPort, workerData } = require("node:worker_threads");
+const services = { ${Object.entries(services)
+  .map(([name, code]) => `${JSON.stringify(name)}: (${code})`)
+  .join(", ")} };
+/** The ports services were started on: closed with the database, so the thread can end. */
+const served = [];
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 for (const pragma of workerData.pragmas) db.pragma(pragma);
@@ -66,7 +74,13 @@ function rollback() {
   } catch {}
 }
 parentPort.on("message", (message) => {
+  if (message.serve) {
+    services[message.serve](message.port);
+    served.push(message.port);
+    return;
+  }
   if (message.close) {
+    for (const port of served) port.close();
     db.close();
     parentPort.close();
     return;
@@ -155,6 +169,12 @@ export interface SqliteThreadOptions {
   file: string;
   /** Run once on open, in order, e.g. `journal_mode = WAL`. */
   pragmas: readonly string[];
+  /**
+   * Services the thread also runs, by name: the source of a plain JavaScript function that
+   * answers the messages of the `MessagePort` it is given (the signer's `SIGNING_SERVICE`).
+   * Their messages wait while a statement runs, as statements wait for them.
+   */
+  services?: Readonly<Record<string, string>>;
 }
 
 function result<R>(reply: Reply): QueryResult<R> {
@@ -237,12 +257,28 @@ class ThreadDriver implements Driver {
   constructor(private readonly options: SqliteThreadOptions) {}
 
   async init(): Promise<void> {
+    this.start();
+  }
+
+  /** Starts the thread unless it runs already (the store being closed, throws). */
+  private start(): Worker {
     if (this.closed) throw new SqliteThreadError("the SQLite store is closed", "SQLITE_CANTOPEN");
-    if (this.worker) return;
+    if (this.worker) return this.worker;
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.worker = new Worker(WORKER, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
+    const code = workerCode(this.options.services ?? {});
+    this.worker = new Worker(code, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
     this.connection = new ThreadConnection(this.worker);
     // Opening errors (a bad path, a locked file) surface on the first query, as with the in-thread driver.
+    return this.worker;
+  }
+
+  /** A port to the thread's `service` (one of `options.services`); it closes when the thread ends. */
+  openPort(service: string): MessagePort {
+    if (!this.options.services?.[service]) throw new Error(`the SQLite thread runs no service ${service}`);
+    const worker = this.start();
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ serve: service, port: port2 }, [port2]);
+    return port1;
   }
 
   /** Runs `queries` as one transaction in one message to the thread, holding the connection meanwhile. */
@@ -343,6 +379,10 @@ export class SqliteThreadDialect implements Dialect {
    */
   transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
     return this.driver.transact(queries);
+  }
+  /** A port to the thread's `service`, one of `options.services` (see the driver's `openPort`). */
+  openPort(service: string): MessagePort {
+    return this.driver.openPort(service);
   }
   /** An interactive transaction in one message per step (see the driver's `transaction`). */
   transaction<T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely } from "kysely";
+import { SIGNING_SERVICE } from "../keys/signer.js";
 import type { Database as Schema } from "./schema.js";
 import { createSqlStore } from "./sql.js";
 import { SqliteThreadDialect } from "./sqlite-thread.js";
@@ -20,6 +21,7 @@ export function openSqliteStore(file: string): Store {
   const dialect = new SqliteThreadDialect({
     file,
     pragmas: ["journal_mode = WAL", "synchronous = FULL", "busy_timeout = 5000", "foreign_keys = ON"],
+    services: { signing: SIGNING_SERVICE },
   });
   const db = new Kysely<Schema>({ dialect });
   return createSqlStore({
@@ -29,6 +31,7 @@ export function openSqliteStore(file: string): Store {
     transaction: (work) => dialect.transaction(work),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
     isUnavailable: isSqliteUnavailable,
+    signingPort: () => dialect.openPort("signing"),
   });
 }
 

@@ -7,6 +7,7 @@
  * is durable when its promise resolves.
  */
 
+import type { MessagePort } from "node:worker_threads";
 import type { EventQuality, EventSlot, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -265,6 +266,12 @@ export interface Store {
   readonly signingKeys: SigningKeyRepository;
   readonly secrets: SecretRepository;
   readonly events: EventRepository;
+  /**
+   * Opens a port to the signing service of the store's own thread, when the store has one
+   * that runs it (SQLite: the thread that holds the connection). The key ring signs there
+   * instead of on a thread of its own, so issuing a card keeps one thread busy, not two.
+   */
+  readonly signingPort?: () => MessagePort;
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   /** Resolves when the database answers; throws {@link StoreUnavailableError} otherwise. */
