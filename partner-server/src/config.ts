@@ -81,7 +81,7 @@ export const ENV = {
   MINICARD_KEY_GRACE_SECONDS: { key: "keyGraceSeconds", default: 600, meaning: "how long a retired key stays published past the last expiry of the cards it signed" },
   MINICARD_KEY_SECRET: { key: "keySecret", meaning: "seals private signing keys at rest; unset, they are stored unencrypted (with a warning)" },
   MINICARD_SIGNING_ALG: { key: "signingAlg", default: "ES256", meaning: "algorithm of new signing keys: ES256 or EdDSA" },
-  MINICARD_SIGN_ON: { key: "signOn", default: "auto", meaning: "where cards are signed: thread (a worker thread, in batches), main (the main thread) or auto (a thread when the process may use more than one core)" },
+  MINICARD_SIGN_ON: { key: "signOn", default: "auto", meaning: "where cards are signed: thread (a worker thread, in batches; with SQLite, the store's own thread), main (the main thread) or auto (a thread when the process may use more than one core)" },
   MINICARD_DEMO: { key: "demo", default: false, meaning: "seed the demo partner, brands, sharers and cards, and serve /demo/" },
   MINICARD_EXCHANGE_RATIO: { key: "exchangeRatio", default: 3000, meaning: "PV of exposure granted per unique visitor a brand brings (traffic exchange)" },
   MINICARD_TRUST_PROXY: { key: "trustProxy", default: false, meaning: "trust X-Forwarded-* from proxies in front: true (or 1) is one balancer, a number that many hops" },
