@@ -206,9 +206,10 @@ export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }
       started.on("error", (error) => fail(started, error));
       started.on("exit", (code) => fail(started, new Error(`the signing thread exited with code ${code}`)));
     } else {
-      // Either side closing closes the port: here that is the host thread stopping (the
-      // signer lets go of `worker` before it closes the port itself).
+      // Either side closing closes the port: unless the signer closed it itself (letting go of
+      // it first), the host thread has stopped.
       started.on("close", () => {
+        if (worker !== started) return;
         hostGone = true;
         fail(started, new Error("the thread hosting the signing service stopped"));
       });

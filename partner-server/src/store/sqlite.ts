@@ -3,7 +3,8 @@
  * acknowledged with 201 has been fsynced and survives `kill -9` and power loss. Group commit
  * (`batch.ts`) keeps that affordable: one fsync per batch of cards, not per card; and the
  * connection lives on its own thread (`sqlite-thread.ts`), so the fsync never stops the
- * event loop.
+ * event loop. That thread signs cards too (`signingPort`, the signer's `SIGNING_SERVICE`), so
+ * issuing a card keeps one helper thread busy, not two.
  */
 
 import { mkdirSync } from "node:fs";
