@@ -22,9 +22,6 @@ export function connectRedis(url: string, options: { commandTimeoutMs?: number; 
     commandTimeout: options.commandTimeoutMs ?? 2000,
     connectTimeout: 1000,
     enableReadyCheck: true,
-    // Commands asked for in one turn of the event loop go out in one write (the abuse guards'
-    // counters, the replay cache, the viewer cap: one each per request), not one write each.
-    enableAutoPipelining: true,
     // Reconnect forever, at most every 500 ms: issuance comes back soon after Redis does.
     retryStrategy: (times) => Math.min(50 * times, 500),
   });
