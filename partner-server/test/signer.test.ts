@@ -163,6 +163,23 @@ describe("the signing thread", () => {
     }
   });
 
+  it("signs on a thread of its own when the store's thread has already stopped (no port is sent to a thread that cannot answer), and the store still closes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mc-signer-"));
+    const store = openSqliteStore(dir); // a folder: the thread cannot open it as a database, and stops
+    const failures: unknown[] = [];
+    const signer = createThreadSigner({ onFailure: (error) => failures.push(error), host: store.signingPort });
+    try {
+      await expect(store.ping()).rejects.toThrow();
+      await signAndCheck(signer, [keyPair("ES256", "es")], 10, "own-thread");
+      expect(failures).toEqual([]);
+      await store.close(); // resolves, though its thread ended long before
+    } finally {
+      await signer.close();
+      await store.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("starts a thread of its own when the host cannot open a port", async () => {
     const failures: unknown[] = [];
     const signer = createThreadSigner({

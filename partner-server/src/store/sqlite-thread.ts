@@ -192,6 +192,11 @@ class ThreadConnection implements DatabaseConnection {
   private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private failure: Error | undefined;
 
+  /** Why the thread can no longer be reached (it failed or stopped); undefined while it runs. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
   constructor(private readonly worker: Worker) {
     worker.on("message", (reply: Reply) => {
       const pending = this.waiting.get(reply.id);
@@ -248,6 +253,8 @@ class ThreadConnection implements DatabaseConnection {
 
 class ThreadDriver implements Driver {
   private worker: Worker | undefined;
+  /** Resolves when the current thread has ended (heard from its start, so an early end is not missed). */
+  private exited: Promise<void> = Promise.resolve();
   private connection: ThreadConnection | undefined;
   /** Set by `destroy()`: the store was closed, and is never reopened behind its owner's back. */
   private closed = false;
@@ -266,8 +273,10 @@ class ThreadDriver implements Driver {
     if (this.worker) return this.worker;
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     const code = workerCode(this.options.services ?? {});
-    this.worker = new Worker(code, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
-    this.connection = new ThreadConnection(this.worker);
+    const worker = new Worker(code, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
+    this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
+    this.worker = worker;
+    this.connection = new ThreadConnection(worker);
     // Opening errors (a bad path, a locked file) surface on the first query, as with the in-thread driver.
     return this.worker;
   }
@@ -276,6 +285,8 @@ class ThreadDriver implements Driver {
   openPort(service: string): MessagePort {
     if (!this.options.services?.[service]) throw new Error(`the SQLite thread runs no service ${service}`);
     const worker = this.start();
+    // A port sent to a thread that has stopped would never be answered: refuse instead.
+    if (this.connection?.failed) throw this.connection.failed;
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ serve: service, port: port2 }, [port2]);
     return port1;
@@ -361,9 +372,9 @@ class ThreadDriver implements Driver {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    // A thread that has already ended (it could not open the database) does not end again.
     worker.postMessage({ close: true });
-    await exited;
+    await this.exited;
   }
 }
 
