@@ -41,7 +41,6 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     assertions: createAssertionRepository(context),
     signingKeys: createSigningKeyRepository(context),
     events: createEventRepository(context),
-    ...(options.signingPort ? { signingPort: options.signingPort } : {}),
 
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });

@@ -25,15 +25,16 @@ export function openSqliteStore(file: string): Store {
     services: { signing: SIGNING_SERVICE },
   });
   const db = new Kysely<Schema>({ dialect });
-  return createSqlStore({
+  const store = createSqlStore({
     kind: "sqlite",
     db,
     transact: (queries) => dialect.transact(queries),
     transaction: (work) => dialect.transaction(work),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
     isUnavailable: isSqliteUnavailable,
-    signingPort: () => dialect.openPort("signing"),
   });
+  // The repositories never sign: the port is the SQLite store's own addition, not SQL context.
+  return { ...store, signingPort: () => dialect.openPort("signing") };
 }
 
 /** SQLite's result codes that mean "not now" rather than "wrong": extended codes included (`SQLITE_IOERR_WRITE`). */

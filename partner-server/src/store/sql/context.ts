@@ -3,7 +3,6 @@
  * guard, and the batching helper. Internal to `store/sql/`; `createSqlStore` builds it once.
  */
 
-import type { MessagePort } from "node:worker_threads";
 import type { CompiledQuery, Kysely, QueryResult } from "kysely";
 import type { Database } from "../schema.js";
 import { ConflictError, StoreUnavailableError } from "../store.js";
@@ -28,8 +27,6 @@ export interface SqlStoreOptions {
   transaction?: <T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>) => Promise<T>;
   /** Runs after `close()` has destroyed the Kysely instance. */
   onClose?: () => Promise<void> | void;
-  /** The store's `signingPort`, when its driver has a thread that signs too (SQLite). */
-  signingPort?: () => MessagePort;
   /**
    * PostgreSQL: `events` is partitioned by day. The store creates a day's partition before
    * the first insert into it, and retention drops whole partitions.
