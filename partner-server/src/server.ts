@@ -103,7 +103,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       now,
       graceMs: config.keyGraceSeconds * 1000,
       signOn: config.signOn,
-      signingPort: store.signingPort,
       onSignerFailure: (error) => {
         metrics.count("minicard_signing_thread_failures_total");
         app?.log.error({ err: error }, "the signing thread failed; its cards were signed on the main thread");

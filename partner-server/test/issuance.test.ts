@@ -4,6 +4,7 @@
  * that fail several checks at once, idempotency keys, and client assertions.
  */
 
+import { createSecretKey } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { MinicardError, createBrandClient } from "@minicard/sdk";
@@ -306,15 +307,22 @@ describe("idempotency keys", () => {
     const key = await brand("sign-fails");
     const body = cardInput({ partner: "tight" }); // one card per brand and hour
     const keys = server.server.context.keys;
-    const signCompact = keys.signCompact;
+    const { signCompact, prepareCompact } = keys;
     keys.signCompact = async () => {
       throw new Error("the signer failed");
+    };
+    // Where the SQLite store's thread signs as it writes, a key it cannot sign with fails there.
+    const broken = { id: "broken", alg: "ES256" as const, privateKey: createSecretKey(Buffer.alloc(32)) };
+    keys.prepareCompact = (typ, payload) => {
+      const prepared = prepareCompact(typ, payload);
+      return prepared && { ...prepared, job: { ...prepared.job, key: broken } };
     };
     const before = countRows(server.config.dataDir, "cards");
     try {
       expect((await postCard(server.url, key, body, { "idempotency-key": "sign-1" })).status).toBe(500);
     } finally {
       keys.signCompact = signCompact;
+      keys.prepareCompact = prepareCompact;
     }
     expect(countRows(server.config.dataDir, "cards")).toBe(before);
     // Neither 429 (the hour's one card still free) nor 409 (the key still held).

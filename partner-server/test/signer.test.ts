@@ -1,8 +1,8 @@
 // Signing on a thread of its own (keys/signer.ts): real worker threads and real keys. The
 // signatures of a batch verify under their own keys, one batch is out at a time, a thread
-// that dies loses no card (its batches are signed on the main thread), the SQLite store's
-// thread can sign instead of one of the signer's own, closing answers what was sent first, and
-// the key ring's tokens verify with jose whichever thread signed them.
+// that dies loses no card (its batches are signed on the main thread), closing answers what
+// was sent first, the key ring's tokens verify with jose whichever thread signed them, and on
+// SQLite issuance signs each card in the store's thread as it writes it.
 
 import { createSecretKey, generateKeyPairSync, verify, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,11 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from "jose";
 import { describe, expect, it, vi } from "vitest";
+import { createVerifier } from "@minicard/sdk";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { openKeyRing } from "../src/keys/keyring.js";
 import { createThreadSigner, type Signer, type SignerKey } from "../src/keys/signer.js";
 import { createMemoryStore } from "../src/store/memory.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import { cardInput, postCard, seedWorld, startServer } from "./support/server.js";
 
 function keyPair(alg: "ES256" | "EdDSA", id: string): SignerKey & { publicKey: KeyObject } {
   const { privateKey, publicKey } = alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
@@ -135,67 +137,6 @@ describe("the signing thread", () => {
     }
   });
 
-  it("signs on the SQLite store's thread when given its port, and on a thread of its own once that thread stops", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mc-signer-"));
-    const store = openSqliteStore(join(dir, "minicard.db"));
-    const failures: unknown[] = [];
-    // The signer's own thread, if it started one, would die at its first batch: it must not
-    // start one while the store's thread signs.
-    const dying = `
-      const { parentPort } = require("node:worker_threads");
-      parentPort.on("message", (message) => { if (!message.key) process.exit(3); });
-    `;
-    const signer = createThreadSigner({ onFailure: (error) => failures.push(error), host: store.signingPort, code: dying });
-    const keys = [keyPair("ES256", "es"), keyPair("EdDSA", "ed")];
-    try {
-      await store.migrate(); // the store's thread is busy with its own work too
-      for (let round = 0; round < 3; round += 1) await signAndCheck(signer, keys, 40, `hosted-${round}`);
-      expect(failures).toEqual([]);
-      await store.close(); // the store's thread ends, and with it the port
-      await vi.waitFor(() => expect(failures.map(String)).toEqual(["Error: the thread hosting the signing service stopped"]));
-      // Nothing is lost: the signer's own thread (dying here) takes over, and the main thread after it.
-      await signAndCheck(signer, keys, 10, "after");
-      expect(String(failures[1])).toContain("exited with code 3");
-    } finally {
-      await signer.close();
-      await store.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("signs on a thread of its own when the store's thread has already stopped (no port is sent to a thread that cannot answer), and the store still closes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mc-signer-"));
-    const store = openSqliteStore(dir); // a folder: the thread cannot open it as a database, and stops
-    const failures: unknown[] = [];
-    const signer = createThreadSigner({ onFailure: (error) => failures.push(error), host: store.signingPort });
-    try {
-      await expect(store.ping()).rejects.toThrow();
-      await signAndCheck(signer, [keyPair("ES256", "es")], 10, "own-thread");
-      expect(failures).toEqual([]);
-      await store.close(); // resolves, though its thread ended long before
-    } finally {
-      await signer.close();
-      await store.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("starts a thread of its own when the host cannot open a port", async () => {
-    const failures: unknown[] = [];
-    const signer = createThreadSigner({
-      onFailure: (error) => failures.push(error),
-      host: () => {
-        throw new Error("no thread to host signing");
-      },
-    });
-    try {
-      await signAndCheck(signer, [keyPair("ES256", "es")], 20, "own-thread");
-      expect(failures).toEqual([]);
-    } finally {
-      await signer.close();
-    }
-  });
-
   it("closing answers the batches already sent, and signs later inputs on the main thread", async () => {
     const signer = createThreadSigner({ onFailure: (error) => expect.fail(String(error)) });
     const key = keyPair("ES256", "es");
@@ -238,6 +179,34 @@ describe("the key ring's tokens, signed on a thread or on the main thread", () =
         }
       });
     }
+  }
+});
+
+describe("issuance on SQLite: the store's thread signs each card as it writes it", () => {
+  for (const signOn of ["thread", "main"] as const) {
+    it(`with MINICARD_SIGN_ON=${signOn}: every card verifies and is stored with its token; ${signOn === "thread" ? "each is signed in its write (one hand-off per card)" : "the main thread signs"}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mc-signed-write-"));
+      const opened = openSqliteStore(join(dir, "minicard.db"));
+      await opened.migrate();
+      const insertSigned = vi.fn(opened.cards.insertSigned!);
+      const store = { ...opened, cards: { ...opened.cards, insertSigned } };
+      const server = await startServer({ store, config: { signOn } });
+      try {
+        const { apiKey } = await seedWorld(server.url, { limits: [{ scope: "brand", max: 10_000, windowSeconds: 3600 }] });
+        const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => postCard(server.url, apiKey, cardInput({ title: `Card ${i}` }))));
+        const verifier = createVerifier({ issuer: server.url, audience: "weibo" });
+        for (const response of responses) {
+          expect(response.status, JSON.stringify(response.body)).toBe(201);
+          const token = response.body.token as string;
+          await expect(verifier.verify(token, { surface: "dm" })).resolves.toMatchObject({ alg: "ES256" });
+          expect((await store.cards.get(response.body.id as string))?.token).toBe(token);
+        }
+        expect(insertSigned).toHaveBeenCalledTimes(signOn === "thread" ? 30 : 0);
+      } finally {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   }
 });
 

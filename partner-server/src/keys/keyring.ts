@@ -8,17 +8,17 @@
  * (the JOSE encoding is a dozen lines, checked by verifying with jose in the tests). The
  * signature itself is made on the signing thread (`signer.ts`) when there is more than one
  * core. ES256 signatures are normalised to low-S (`toLowS`), so each card has one token string.
+ * Where the store's own thread signs (SQLite: `CardRepository.insertSigned`), a card is signed
+ * and written there in one hand-off, from the signing input {@link KeyRing.prepareCompact} gives.
  */
 
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type { MessagePort } from "node:worker_threads";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { StoredSigningKey } from "../domain/model.js";
 import type { Store } from "../store/store.js";
-import { toLowS } from "./low-s.js";
 import { createSealer, type Sealer } from "./seal.js";
-import { createInlineSigner, createThreadSigner, type SignerKey } from "./signer.js";
+import { createInlineSigner, createThreadSigner, type SignerKey, type SigningJob } from "./signer.js";
 
 /** A signature algorithm of the server. */
 export type SigningAlg = "ES256" | "EdDSA";
@@ -51,11 +51,6 @@ export interface KeyRingOptions {
   signOn?: "auto" | "thread" | "main";
   /** Hears why the signing thread failed (its cards are then signed on the main thread). */
   onSignerFailure?: (error: unknown) => void;
-  /**
-   * Signs on this port's thread instead of starting one (the store's `signingPort`: SQLite's
-   * thread), when signing is on a thread at all.
-   */
-  signingPort?: () => MessagePort;
 }
 
 /** Signs cards and publishes the public keys. */
@@ -64,9 +59,15 @@ export interface KeyRing {
   readonly current: { kid: string; alg: SigningAlg };
   /**
    * Signs `payload` as a compact JWS of type `typ` with the current key (protected header
-   * `{ typ, alg, kid }`; ES256: low-S, see {@link toLowS}).
+   * `{ typ, alg, kid }`; ES256: low-S, see `toLowS`).
    */
   signCompact(typ: string, payload: Record<string, unknown>): Promise<{ token: string; kid: string }>;
+  /**
+   * What {@link signCompact} would sign, for a store that signs where it writes
+   * (`CardRepository.insertSigned`: one hand-off to its thread instead of two). Undefined when
+   * cards are signed on the main thread (`signOn`), where {@link signCompact} signs them.
+   */
+  prepareCompact(typ: string, payload: Record<string, unknown>): { job: SigningJob; kid: string } | undefined;
   /** The public keys to publish at `now`: next, current and still-needed retired ones. */
   jwks(now: number): { keys: JWK[] };
   /** Makes `next` current, retires the old current, publishes a new next. Returns the new current kid. */
@@ -183,10 +184,18 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
     if (updated.length > 0) await store.signingKeys.save([], updated);
   }
 
+  /** `payload`'s JWS signing input under the current key (protected header `{ typ, alg, kid }`). */
+  function compact(typ: string, payload: Record<string, unknown>): { job: SigningJob; kid: string } {
+    const key = current;
+    let header = key.headers.get(typ);
+    if (header === undefined) key.headers.set(typ, (header = b64url(JSON.stringify({ typ, alg: key.stored.alg, kid: key.stored.kid }))));
+    return { job: { key: key.signer, input: `${header}.${b64url(JSON.stringify(payload))}` }, kid: key.stored.kid };
+  }
+
   await ensure();
   await load();
   const signOn = options.signOn === undefined || options.signOn === "auto" ? (availableParallelism() > 1 ? "thread" : "main") : options.signOn;
-  const signer = signOn === "thread" ? createThreadSigner({ onFailure: options.onSignerFailure, host: options.signingPort }) : createInlineSigner();
+  const signer = signOn === "thread" ? createThreadSigner({ onFailure: options.onSignerFailure }) : createInlineSigner();
 
   return {
     get current() {
@@ -196,14 +205,11 @@ export async function openKeyRing(store: Store, options: KeyRingOptions): Promis
       return sealer.sealing;
     },
     async signCompact(typ, payload) {
-      const key = current;
-      let header = key.headers.get(typ);
-      if (header === undefined) key.headers.set(typ, (header = b64url(JSON.stringify({ typ, alg: key.stored.alg, kid: key.stored.kid }))));
-      const input = `${header}.${b64url(JSON.stringify(payload))}`;
-      const raw = await signer.sign(key.signer, input);
-      const signature = key.stored.alg === "ES256" ? toLowS(raw) : raw;
-      return { token: `${input}.${signature.toString("base64url")}`, kid: key.stored.kid };
+      const { job, kid } = compact(typ, payload);
+      const signature = await signer.sign(job.key, job.input);
+      return { token: `${job.input}.${signature.toString("base64url")}`, kid };
     },
+    prepareCompact: (typ, payload) => (signOn === "thread" ? compact(typ, payload) : undefined),
     close: () => signer.close(),
     jwks(at) {
       return {

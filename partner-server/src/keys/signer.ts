@@ -18,7 +18,8 @@
  */
 
 import { sign, type KeyObject } from "node:crypto";
-import { Worker, type MessagePort } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
+import { toLowS } from "./low-s.js";
 
 /** A signing key as the signer uses it. */
 export interface SignerKey {
@@ -28,9 +29,15 @@ export interface SignerKey {
   readonly privateKey: KeyObject;
 }
 
+/** A JWS signing input and the key to sign it with. */
+export interface SigningJob {
+  readonly key: SignerKey;
+  readonly input: string;
+}
+
 /** Signs JWS signing inputs. */
 export interface Signer {
-  /** The raw signature of `input` under `key`: 64 bytes (ES256 as `r‖s`, not yet low-S; Ed25519). */
+  /** The signature of `input` under `key`: 64 bytes (ES256 as `r‖s` in low-S form, see `toLowS`; Ed25519). */
   sign(key: SignerKey, input: string): Promise<Buffer>;
   /** Ends the thread; later calls sign on the main thread. */
   close(): Promise<void>;
@@ -38,10 +45,10 @@ export interface Signer {
 
 const SIGNATURE_BYTES = 64;
 
-/** Signs on the calling thread. */
+/** Signs on the calling thread, as {@link SIGNING_CODE} does on another. */
 export function signHere(key: SignerKey, input: string): Buffer {
   return key.alg === "ES256"
-    ? sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+    ? toLowS(sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" }))
     : sign(null, Buffer.from(input), key.privateKey);
 }
 
@@ -54,45 +61,63 @@ export function createInlineSigner(): Signer {
 }
 
 /**
- * The signing service, as the source of a plain JavaScript function (so it runs the same from
- * `src` under the tests and from `dist`) that answers the signing messages arriving on the
- * port it is given, signing as {@link signHere} does. The signer's own thread runs it on its
- * `parentPort`; a thread that exists anyway (the SQLite store's) may run it too, on a port it
- * is handed (see {@link ThreadSignerOptions.host}), so issuance keeps one thread busy instead
- * of two.
+ * Signing as a thread does it, as the source of a plain JavaScript function (so it runs the same
+ * from `src` under the tests and from `dist`): `createSigning()` returns `{ add(key), sign(keyId,
+ * input) }`, `sign` answering 64 bytes as {@link signHere} does, ES256 in low-S form (as
+ * `toLowS` makes it). The signer's own thread and the SQLite thread's signed writes
+ * (`SqliteThreadOptions.signing`) are both built on it.
  */
-export const SIGNING_SERVICE = `function serveSigning(port) {
+export const SIGNING_CODE = `function createSigning() {
   const { sign } = require("node:crypto");
+  const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const HALF_ORDER = ORDER >> 1n;
   const keys = new Map();
-  port.on("message", (message) => {
-    if (message.key) {
-      keys.set(message.key.id, message.key);
-      return;
-    }
-    const { inputs, keyIds } = message;
-    // Its own memory (not a slice of Buffer's shared pool), so it can be handed over whole.
-    const out = new Uint8Array(inputs.length * ${SIGNATURE_BYTES});
-    try {
-      for (let i = 0; i < inputs.length; i += 1) {
-        const key = keys.get(keyIds[i]);
-        const data = Buffer.from(inputs[i]);
-        const signature = key.alg === "ES256"
-          ? sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
-          : sign(null, data, key.privateKey);
-        out.set(signature, i * ${SIGNATURE_BYTES});
-      }
-    } catch {
-      // An input that cannot be signed: the main thread signs this batch, and answers each
-      // input with its own signature or error.
-      port.postMessage({ id: message.id, failed: true });
-      return;
-    }
-    port.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]);
-  });
+  // toLowS (src/keys/low-s.ts): s replaced by n - s when over n/2.
+  function lowS(signature) {
+    const s = BigInt("0x" + signature.toString("hex", 32));
+    if (s <= HALF_ORDER) return signature;
+    signature.write((ORDER - s).toString(16).padStart(64, "0"), 32, "hex");
+    return signature;
+  }
+  return {
+    add(key) {
+      keys.set(key.id, key);
+    },
+    sign(keyId, input) {
+      const key = keys.get(keyId);
+      const data = Buffer.from(input);
+      return key.alg === "ES256"
+        ? lowS(sign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" }))
+        : sign(null, data, key.privateKey);
+    },
+  };
 }`;
 
-/** The signer's own thread: the signing service on its `parentPort`. */
-const WORKER = `(${SIGNING_SERVICE})(require("node:worker_threads").parentPort);`;
+/**
+ * The signer's own thread: signing messages answered on its `parentPort`, a batch's
+ * signatures in one buffer.
+ */
+const WORKER = `${SIGNING_CODE}
+const { parentPort } = require("node:worker_threads");
+const signing = createSigning();
+parentPort.on("message", (message) => {
+  if (message.key) {
+    signing.add(message.key);
+    return;
+  }
+  const { inputs, keyIds } = message;
+  // Its own memory (not a slice of Buffer's shared pool), so it can be handed over whole.
+  const out = new Uint8Array(inputs.length * ${SIGNATURE_BYTES});
+  try {
+    for (let i = 0; i < inputs.length; i += 1) out.set(signing.sign(keyIds[i], inputs[i]), i * ${SIGNATURE_BYTES});
+  } catch {
+    // An input that cannot be signed: the main thread signs this batch, and answers each
+    // input with its own signature or error.
+    parentPort.postMessage({ id: message.id, failed: true });
+    return;
+  }
+  parentPort.postMessage({ id: message.id, signatures: out.buffer }, [out.buffer]);
+});`;
 
 interface Pending {
   key: SignerKey;
@@ -110,24 +135,13 @@ const MAX_FAILURES = 3;
 export interface ThreadSignerOptions {
   /** Hears why the thread stopped (its batches are then signed on the main thread). */
   onFailure?: (error: unknown) => void;
-  /**
-   * Opens a port to a thread that exists anyway and runs {@link SIGNING_SERVICE} on it (the
-   * SQLite store's thread: `Store.signingPort`). The signer signs there instead of starting a
-   * thread of its own, until that port closes (its thread stopped); it then starts its own.
-   */
-  host?: () => MessagePort;
   /** @internal The thread's code, for tests that make it fail. */
   code?: string;
 }
 
-/** Where batches go: the signer's own thread, or a port to a host thread's signing service. */
-type SigningThread = Worker | MessagePort;
-
 /** A signer that signs on a worker thread, one batch of requests at a time. */
-export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }: ThreadSignerOptions = {}): Signer {
-  let worker: SigningThread | undefined;
-  /** Set once the host's port has closed: later threads are the signer's own. */
-  let hostGone = host === undefined;
+export function createThreadSigner({ onFailure = () => {}, code = WORKER }: ThreadSignerOptions = {}): Signer {
+  let worker: Worker | undefined;
   /** The keys the current thread holds. */
   let sent = new Set<string>();
   /** Batches sent and not yet answered, by message id, in the order sent. */
@@ -156,10 +170,7 @@ export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }
     }
   }
 
-  /** Lets a thread go: a port is closed, the signer's own thread ended. */
-  const release = (thread: SigningThread): Promise<unknown> => (thread instanceof Worker ? thread.terminate() : Promise.resolve(thread.close()));
-
-  function fail(failed: SigningThread, error: unknown): void {
+  function fail(failed: Worker, error: unknown): void {
     if (worker !== failed) return;
     worker = undefined;
     sent = new Set();
@@ -170,23 +181,11 @@ export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }
     for (const batch of unanswered) signOnMain(batch);
     answered();
     if (queue.length > 0) flush();
-    void release(failed).catch(() => {});
+    void failed.terminate().catch(() => {});
   }
 
-  /** The host's port while it has one (a host that cannot open one is gone), else a new thread. */
-  function open(): SigningThread {
-    if (!hostGone) {
-      try {
-        return host!();
-      } catch {
-        hostGone = true;
-      }
-    }
-    return new Worker(code, { eval: true });
-  }
-
-  function start(): SigningThread {
-    const started = open();
+  function start(): Worker {
+    const started = new Worker(code, { eval: true });
     // The thread keeps the process alive only while it owes signatures: an idle server may exit.
     started.unref();
     started.on("message", (message: { id: number; signatures?: ArrayBuffer; failed?: true }) => {
@@ -202,18 +201,8 @@ export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }
       answered();
       if (queue.length > 0) flush();
     });
-    if (started instanceof Worker) {
-      started.on("error", (error) => fail(started, error));
-      started.on("exit", (code) => fail(started, new Error(`the signing thread exited with code ${code}`)));
-    } else {
-      // Either side closing closes the port: unless the signer closed it itself (letting go of
-      // it first), the host thread has stopped.
-      started.on("close", () => {
-        if (worker !== started) return;
-        hostGone = true;
-        fail(started, new Error("the thread hosting the signing service stopped"));
-      });
-    }
+    started.on("error", (error) => fail(started, error));
+    started.on("exit", (code) => fail(started, new Error(`the signing thread exited with code ${code}`)));
     return started;
   }
 
@@ -266,7 +255,7 @@ export function createThreadSigner({ onFailure = () => {}, host, code = WORKER }
       if (inFlight.size > 0) await new Promise<void>((resolve) => (onDrained = resolve));
       const stopping = worker;
       worker = undefined;
-      if (stopping) await release(stopping);
+      if (stopping) await stopping.terminate();
     },
   };
 }

@@ -207,16 +207,10 @@ export async function issueCard(
   const expiresAt = (issuedAt + ttl) * 1000;
   // Signing and the durable write: if either fails, the charge and the key are taken back.
   try {
-    const { token, kid } = await context.keys.signCompact(
-      CARD_TYPE,
-      { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims,
-    );
-    const issued: Issuance = {
-      kind: "issued",
-      card: { id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() },
-      limits: { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) },
-    };
-    const stored: StoredCard = {
+    const claims = { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims;
+    const limits: LimitsReport = { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) };
+    const issuedCard = (token: string): IssuedCard => ({ id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() });
+    const unsigned: Omit<StoredCard, "token" | "kid"> = {
       id,
       brandId: brand.id,
       partnerId: partner!.id,
@@ -224,14 +218,22 @@ export async function issueCard(
       kind: input.kind,
       sharer,
       card,
-      token,
-      kid,
       issuedAt: now,
       expiresAt,
       revokedAt: undefined,
     };
-    await store.cards.insert(stored, idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response: toRecord(issued.card, issued.limits) });
-    return issued;
+    const completion = (token: string) =>
+      idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response: toRecord(issuedCard(token), limits) };
+    // Where the store's thread signs (SQLite), it signs and writes the card in one hand-off;
+    // the idempotency response's token is filled in there.
+    const prepared = store.cards.insertSigned && context.keys.prepareCompact(CARD_TYPE, claims);
+    if (prepared) {
+      const token = await store.cards.insertSigned!({ ...unsigned, kid: prepared.kid }, prepared.job, completion(""));
+      return { kind: "issued", card: issuedCard(token), limits };
+    }
+    const { token, kid } = await context.keys.signCompact(CARD_TYPE, claims);
+    await store.cards.insert({ ...unsigned, token, kid }, completion(token));
+    return { kind: "issued", card: issuedCard(token), limits };
   } catch (error) {
     await context.limiter.release(checks, id, now).catch(() => {});
     await releaseKey();

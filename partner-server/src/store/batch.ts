@@ -5,15 +5,18 @@
  * so one bad write cannot fail its neighbours.
  */
 
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
-/** Queues writes and commits them in batches of at most `maxBatch`, one batch at a time. */
-export function createBatcher<T>(write: (items: T[]) => Promise<void>, maxBatch = 256): (item: T) => Promise<void> {
-  let queue: Pending<T>[] = [];
+/**
+ * Queues writes and commits them in batches of at most `maxBatch`, one batch at a time. Each
+ * write's promise resolves to its item's result, when `write` answers one per item (in order).
+ */
+export function createBatcher<T, R = void>(write: (items: T[]) => Promise<R[] | void>, maxBatch = 256): (item: T) => Promise<R> {
+  let queue: Pending<T, R>[] = [];
   let running = false;
 
   async function drain(): Promise<void> {
@@ -22,8 +25,8 @@ export function createBatcher<T>(write: (items: T[]) => Promise<void>, maxBatch 
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        await write(batch.map((pending) => pending.item));
-        for (const pending of batch) pending.resolve();
+        const results = await write(batch.map((pending) => pending.item));
+        batch.forEach((pending, i) => pending.resolve(results?.[i] as R));
       } catch (error) {
         if (batch.length === 1) {
           batch[0]!.reject(error);
@@ -31,8 +34,8 @@ export function createBatcher<T>(write: (items: T[]) => Promise<void>, maxBatch 
         }
         for (const pending of batch) {
           try {
-            await write([pending.item]);
-            pending.resolve();
+            const results = await write([pending.item]);
+            pending.resolve(results?.[0] as R);
           } catch (single) {
             pending.reject(single);
           }
@@ -43,7 +46,7 @@ export function createBatcher<T>(write: (items: T[]) => Promise<void>, maxBatch 
   }
 
   return (item) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
       // setImmediate lets every request parsed in this turn of the event loop join the batch.
       if (!running) {

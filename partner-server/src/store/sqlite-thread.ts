@@ -13,7 +13,7 @@
  */
 
 import { createRequire } from "node:module";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import {
   CompiledQuery,
   SelectQueryNode,
@@ -26,18 +26,16 @@ import {
   type Kysely,
   type QueryResult,
 } from "kysely";
+import type { SigningJob } from "../keys/signer.js";
 
 /**
  * The worker's code (plain JavaScript, so it runs the same from `src` under the tests and from
- * `dist`), with the services it also runs on ports it is handed (see `openPort`).
+ * `dist`), with the signing code its signed writes use, if any (see `transactSigned`).
  */
-const workerCode = (services: Readonly<Record<string, string>>) => `
+const workerCode = (signing: string | undefined) => `
 const { parentPort, workerData } = require("node:worker_threads");
-const services = { ${Object.entries(services)
-  .map(([name, code]) => `${JSON.stringify(name)}: (${code})`)
-  .join(", ")} };
-/** The ports services were started on: closed with the database, so the thread can end. */
-const served = [];
+${signing ?? "function createSigning() {}"}
+const signing = createSigning();
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 for (const pragma of workerData.pragmas) db.pragma(pragma);
@@ -74,15 +72,13 @@ function rollback() {
   } catch {}
 }
 parentPort.on("message", (message) => {
-  if (message.serve) {
-    services[message.serve](message.port);
-    served.push(message.port);
-    return;
-  }
   if (message.close) {
-    for (const port of served) port.close();
     db.close();
     parentPort.close();
+    return;
+  }
+  if (message.key) {
+    signing.add(message.key);
     return;
   }
   if (message.batch) {
@@ -91,7 +87,21 @@ parentPort.on("message", (message) => {
     // acknowledged but not durable. Its owner was already told it failed, so end it first.
     rollback();
     try {
-      parentPort.postMessage({ id: message.id, results: transaction.immediate(message.batch) });
+      if (!message.sign) {
+        parentPort.postMessage({ id: message.id, results: transaction.immediate(message.batch) });
+        return;
+      }
+      // A signed write: each input's compact token, in the parameters that ask for it.
+      const { inputs, keyIds } = message.sign;
+      const tokens = inputs.map((input, i) => input + "." + signing.sign(keyIds[i], input).toString("base64url"));
+      for (const query of message.batch) {
+        const parameters = query.parameters;
+        for (let i = 0; i < parameters.length; i += 1) {
+          const value = parameters[i];
+          if (value !== null && typeof value === "object" && typeof value.$token === "number") parameters[i] = tokens[value.$token];
+        }
+      }
+      parentPort.postMessage({ id: message.id, results: transaction.immediate(message.batch), tokens });
     } catch (error) {
       parentPort.postMessage({ id: message.id, error: failure(error) });
     }
@@ -141,6 +151,7 @@ parentPort.on("message", (message) => {
 
 interface Reply {
   id: number;
+  tokens?: string[];
   results?: Reply[];
   rows?: unknown[];
   changes?: number;
@@ -170,11 +181,11 @@ export interface SqliteThreadOptions {
   /** Run once on open, in order, e.g. `journal_mode = WAL`. */
   pragmas: readonly string[];
   /**
-   * Services the thread also runs, by name: the source of a plain JavaScript function that
-   * answers the messages of the `MessagePort` it is given (the signer's `SIGNING_SERVICE`).
-   * Their messages wait while a statement runs, as statements wait for them.
+   * The source of a function declaration `createSigning()` returning `{ add(key), sign(keyId,
+   * input) }` (the signer's `SIGNING_CODE`): with it, the thread signs the tokens of
+   * `transactSigned`.
    */
-  services?: Readonly<Record<string, string>>;
+  signing?: string;
 }
 
 function result<R>(reply: Reply): QueryResult<R> {
@@ -191,11 +202,6 @@ class ThreadConnection implements DatabaseConnection {
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private failure: Error | undefined;
-
-  /** Why the thread can no longer be reached (it failed or stopped); undefined while it runs. */
-  get failed(): Error | undefined {
-    return this.failure;
-  }
 
   constructor(private readonly worker: Worker) {
     worker.on("message", (reply: Reply) => {
@@ -230,6 +236,28 @@ class ThreadConnection implements DatabaseConnection {
     const reply = await this.send({ batch: queries.map((query) => ({ sql: query.sql, parameters: query.parameters })) });
     if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
     return reply.results!.map((one) => result(one));
+  }
+
+  /** The signing keys this thread holds, by id. */
+  private readonly keys = new Set<string>();
+
+  /**
+   * Runs `queries` as one transaction after signing `jobs` in the thread (see
+   * {@link SqliteThreadDialect.transactSigned}); resolves to the tokens, in the order of `jobs`.
+   */
+  async executeSigned(queries: readonly CompiledQuery[], jobs: readonly SigningJob[]): Promise<string[]> {
+    for (const { key } of jobs) {
+      if (this.keys.has(key.id)) continue;
+      if (this.failure) break;
+      this.worker.postMessage({ key: { id: key.id, alg: key.alg, privateKey: key.privateKey } });
+      this.keys.add(key.id);
+    }
+    const reply = await this.send({
+      batch: queries.map((query) => ({ sql: query.sql, parameters: query.parameters })),
+      sign: { inputs: jobs.map((job) => job.input), keyIds: jobs.map((job) => job.key.id) },
+    });
+    if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
+    return reply.tokens!;
   }
 
   /** Runs `queries` in the open transaction (opening it first when `begin`); a failure rolls it back. */
@@ -272,7 +300,7 @@ class ThreadDriver implements Driver {
     if (this.closed) throw new SqliteThreadError("the SQLite store is closed", "SQLITE_CANTOPEN");
     if (this.worker) return this.worker;
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    const code = workerCode(this.options.services ?? {});
+    const code = workerCode(this.options.signing);
     const worker = new Worker(code, { eval: true, workerData: { driver, file: this.options.file, pragmas: this.options.pragmas } });
     this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
     this.worker = worker;
@@ -281,23 +309,24 @@ class ThreadDriver implements Driver {
     return this.worker;
   }
 
-  /** A port to the thread's `service` (one of `options.services`); it closes when the thread ends. */
-  openPort(service: string): MessagePort {
-    if (!this.options.services?.[service]) throw new Error(`the SQLite thread runs no service ${service}`);
-    const worker = this.start();
-    // A port sent to a thread that has stopped would never be answered: refuse instead.
-    if (this.connection?.failed) throw this.connection.failed;
-    const { port1, port2 } = new MessageChannel();
-    worker.postMessage({ serve: service, port: port2 }, [port2]);
-    return port1;
-  }
-
   /** Runs `queries` as one transaction in one message to the thread, holding the connection meanwhile. */
   async transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
     await this.init();
     const connection = (await this.acquireConnection()) as ThreadConnection;
     try {
       return await connection.executeBatch(queries);
+    } finally {
+      await this.releaseConnection();
+    }
+  }
+
+  /** Signs `jobs`, then runs `queries` as one transaction, in one message (see the dialect's `transactSigned`). */
+  async transactSigned(queries: readonly CompiledQuery[], jobs: readonly SigningJob[]): Promise<string[]> {
+    if (!this.options.signing) throw new Error("the SQLite thread was opened without signing");
+    await this.init();
+    const connection = (await this.acquireConnection()) as ThreadConnection;
+    try {
+      return await connection.executeSigned(queries, jobs);
     } finally {
       await this.releaseConnection();
     }
@@ -391,9 +420,15 @@ export class SqliteThreadDialect implements Dialect {
   transact(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
     return this.driver.transact(queries);
   }
-  /** A port to the thread's `service`, one of `options.services` (see the driver's `openPort`). */
-  openPort(service: string): MessagePort {
-    return this.driver.openPort(service);
+  /**
+   * Signs in the thread, then runs `queries` as one transaction, in one message: a parameter
+   * `{ $token: i }` becomes the compact token of `jobs[i]` (its input, a dot, its signature,
+   * base64url). Resolves to the tokens in the order of `jobs`, once the transaction has
+   * committed. So a group commit of cards signs and writes them in one hand-off, instead of one
+   * to sign and one to write. Needs `options.signing`.
+   */
+  transactSigned(queries: readonly CompiledQuery[], jobs: readonly SigningJob[]): Promise<string[]> {
+    return this.driver.transactSigned(queries, jobs);
   }
   /** An interactive transaction in one message per step (see the driver's `transaction`). */
   transaction<T>(work: (run: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>) => Promise<T>): Promise<T> {

@@ -3,14 +3,15 @@
  * acknowledged with 201 has been fsynced and survives `kill -9` and power loss. Group commit
  * (`batch.ts`) keeps that affordable: one fsync per batch of cards, not per card; and the
  * connection lives on its own thread (`sqlite-thread.ts`), so the fsync never stops the
- * event loop. That thread signs cards too (`signingPort`, the signer's `SIGNING_SERVICE`), so
- * issuing a card keeps one helper thread busy, not two.
+ * event loop. That thread also signs each card as it writes it (`cards.insertSigned`, with the
+ * signer's `SIGNING_CODE`): issuing a card is one hand-off to one helper thread, not a hand-off
+ * to a signing thread and another to the store's.
  */
 
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely } from "kysely";
-import { SIGNING_SERVICE } from "../keys/signer.js";
+import { SIGNING_CODE } from "../keys/signer.js";
 import type { Database as Schema } from "./schema.js";
 import { createSqlStore } from "./sql.js";
 import { SqliteThreadDialect } from "./sqlite-thread.js";
@@ -22,19 +23,18 @@ export function openSqliteStore(file: string): Store {
   const dialect = new SqliteThreadDialect({
     file,
     pragmas: ["journal_mode = WAL", "synchronous = FULL", "busy_timeout = 5000", "foreign_keys = ON"],
-    services: { signing: SIGNING_SERVICE },
+    signing: SIGNING_CODE,
   });
   const db = new Kysely<Schema>({ dialect });
-  const store = createSqlStore({
+  return createSqlStore({
     kind: "sqlite",
     db,
     transact: (queries) => dialect.transact(queries),
+    transactSigned: (queries, jobs) => dialect.transactSigned(queries, jobs),
     transaction: (work) => dialect.transaction(work),
     isConflict: (error) => (error as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT") === true,
     isUnavailable: isSqliteUnavailable,
   });
-  // The repositories never sign: the port is the SQLite store's own addition, not SQL context.
-  return { ...store, signingPort: () => dialect.openPort("signing") };
 }
 
 /** SQLite's result codes that mean "not now" rather than "wrong": extended codes included (`SQLITE_IOERR_WRITE`). */

@@ -7,7 +7,6 @@
  * is durable when its promise resolves.
  */
 
-import type { MessagePort } from "node:worker_threads";
 import type { EventQuality, EventSlot, Surface } from "@minicard/sdk";
 import type {
   Brand,
@@ -24,6 +23,7 @@ import type {
   StoredSigningKey,
 } from "../domain/model.js";
 import type { Rollout } from "../domain/rollout.js";
+import type { SigningJob } from "../keys/signer.js";
 
 /** How long a finished idempotency key is remembered (the IETF draft suggests at least 24 h). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -110,6 +110,14 @@ export interface CardRepository {
    * same transaction, so a replay after a crash answers the same card.
    */
   insert(card: StoredCard, idempotency?: IdempotencyCompletion): Promise<void>;
+  /**
+   * Signs and stores a card in one step, where the store's own thread can sign (SQLite): the
+   * thread signs `signing.input`, writes the card with that token in the next group commit (and
+   * completes `idempotency`, its response's `body.token` filled in), and the token is returned
+   * once committed. One hand-off to the thread per card instead of two. Absent where the store
+   * cannot sign; sign first, then {@link insert}.
+   */
+  insertSigned?(card: Omit<StoredCard, "token">, signing: SigningJob, idempotency?: IdempotencyCompletion): Promise<string>;
   get(id: string): Promise<StoredCard | undefined>;
   /** The cards among `ids` that exist, in any order (one read for a stats page or a hot list). */
   getMany(ids: readonly string[]): Promise<StoredCard[]>;
@@ -266,12 +274,6 @@ export interface Store {
   readonly signingKeys: SigningKeyRepository;
   readonly secrets: SecretRepository;
   readonly events: EventRepository;
-  /**
-   * Opens a port to the signing service of the store's own thread, when the store has one
-   * that runs it (SQLite: the thread that holds the connection). The key ring signs there
-   * instead of on a thread of its own, so issuing a card keeps one thread busy, not two.
-   */
-  readonly signingPort?: () => MessagePort;
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   /** Resolves when the database answers; throws {@link StoreUnavailableError} otherwise. */

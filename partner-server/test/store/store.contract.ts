@@ -11,9 +11,9 @@ import { ConflictError, IDEMPOTENCY_TTL_MS, type BrandCounts, type Store } from 
 /** Opens a fresh, migrated store, and how to dispose of it. */
 export type OpenStore = () => Promise<{ store: Store; dispose(): Promise<void> }>;
 
-const T = 1_700_000_000_000;
+export const T = 1_700_000_000_000;
 
-const partner = (id: string, overrides: Partial<Partner> = {}): Partner => ({
+export const partner = (id: string, overrides: Partial<Partner> = {}): Partner => ({
   id,
   name: `Partner ${id}`,
   origins: ["https://weibo.example"],
@@ -24,7 +24,7 @@ const partner = (id: string, overrides: Partial<Partner> = {}): Partner => ({
   ...overrides,
 });
 
-const brand = (id: string, overrides: Partial<Brand> = {}): Brand => ({
+export const brand = (id: string, overrides: Partial<Brand> = {}): Brand => ({
   id,
   name: `Brand ${id}`,
   category: "commercial-brand",
@@ -48,7 +48,7 @@ const cardClaim: Card = {
   brand: { name: "Starlight" },
 };
 
-const card = (id: string, overrides: Partial<StoredCard> = {}): StoredCard => ({
+export const card = (id: string, overrides: Partial<StoredCard> = {}): StoredCard => ({
   id,
   brandId: "cinema",
   partnerId: "weibo",

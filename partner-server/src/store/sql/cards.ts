@@ -4,7 +4,8 @@
  */
 
 import type { Surface } from "@minicard/sdk";
-import { CompiledQuery } from "kysely";
+import { CompiledQuery, sql } from "kysely";
+import type { SigningJob } from "../../keys/signer.js";
 import type { IdempotencyCompletion, StoredCard } from "../../domain/model.js";
 import { createBatcher } from "../batch.js";
 import type { Database } from "../schema.js";
@@ -15,6 +16,8 @@ import { cardRow, json, num, optNum, toCard } from "./rows.js";
 interface CardWrite {
   card: StoredCard;
   idempotency: IdempotencyCompletion | undefined;
+  /** Set when the thread is to sign the card: `card.token` is then filled in there. */
+  signing?: SigningJob;
 }
 
 /** The SQL card repository. */
@@ -31,38 +34,62 @@ export function createCardRepository({ db, guard, options }: SqlContext): CardRe
     return CompiledQuery.raw(sql, rows.flatMap((row) => Object.values(row)));
   };
 
-  /** The statements of one batch of card writes: the cards, then their idempotency keys. */
-  const cardStatements = (writes: CardWrite[]): CompiledQuery[] => [
-    insertCards(writes.map((write) => cardRow(write.card))),
-    ...writes.flatMap(({ idempotency }) =>
-      idempotency
-        ? [
-            db
-              .updateTable("idempotency_keys")
-              .set({ state: "done", response: json(idempotency.response) })
-              .where("brand_id", "=", idempotency.brandId)
-              .where("key", "=", idempotency.key)
-              .compile(),
-          ]
-        : [],
-    ),
-  ];
+  /**
+   * The statements of one batch of card writes: the cards, then their idempotency keys. A card
+   * the thread signs has the parameter `{ $token: i }` (its place among the batch's signing
+   * jobs) for its token, and its idempotency response gets the token with `json_set` (SQLite's;
+   * only the SQLite thread signs).
+   */
+  const cardStatements = (writes: CardWrite[]): CompiledQuery[] => {
+    let signed = 0;
+    const tokens = writes.map((write) => (write.signing ? { $token: signed++ } : write.card.token));
+    return [
+      insertCards(writes.map((write, i) => ({ ...cardRow(write.card), token: tokens[i] as string }))),
+      ...writes.flatMap(({ idempotency, signing }, i) =>
+        idempotency
+          ? [
+              db
+                .updateTable("idempotency_keys")
+                .set({
+                  state: "done",
+                  response: signing ? sql<string>`json_set(${json(idempotency.response)}, '$.body.token', ${tokens[i]})` : json(idempotency.response),
+                })
+                .where("brand_id", "=", idempotency.brandId)
+                .where("key", "=", idempotency.key)
+                .compile(),
+            ]
+          : [],
+      ),
+    ];
+  };
 
-  const { transact } = options;
-  const writeCards = createBatcher<CardWrite>((writes) =>
+  const { transact, transactSigned } = options;
+  const writeCards = createBatcher<CardWrite, string>((writes) =>
     guard(async () => {
       const statements = cardStatements(writes);
+      const jobs = writes.flatMap((write) => (write.signing ? [write.signing] : []));
+      if (jobs.length > 0) {
+        const tokens = await transactSigned!(statements, jobs);
+        let next = 0;
+        return writes.map((write) => (write.signing ? tokens[next++]! : write.card.token));
+      }
       if (transact) await transact(statements);
       // One statement is atomic on its own: one round trip instead of BEGIN, INSERT, COMMIT.
       else if (statements.length === 1) await db.executeQuery(statements[0]!);
       else await db.transaction().execute(async (trx) => {
         for (const statement of statements) await trx.executeQuery(statement);
       });
+      return writes.map((write) => write.card.token);
     }),
   );
 
   return {
-    insert: (card, idempotency) => writeCards({ card, idempotency }),
+    insert: async (card, idempotency) => {
+      await writeCards({ card, idempotency });
+    },
+    ...(transactSigned && {
+      insertSigned: (card, signing, idempotency) => writeCards({ card: { ...card, token: "" }, idempotency, signing }),
+    }),
     get: (id) =>
       guard(async () => {
         const row = await db.selectFrom("cards").selectAll().where("id", "=", id).executeTakeFirst();

@@ -4,6 +4,7 @@
  */
 
 import type { CompiledQuery, Kysely, QueryResult } from "kysely";
+import type { SigningJob } from "../../keys/signer.js";
 import type { Database } from "../schema.js";
 import { ConflictError, StoreUnavailableError } from "../store.js";
 
@@ -20,6 +21,12 @@ export interface SqlStoreOptions {
    * SQLite thread); group-commit batches use it instead of a Kysely transaction.
    */
   transact?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
+  /**
+   * Signs `jobs`, then runs `queries` as one transaction, in one round trip, when the driver
+   * can (the SQLite thread): a parameter `{ $token: i }` becomes the compact token of
+   * `jobs[i]`. Card writes use it to sign and store a card in one hand-off.
+   */
+  transactSigned?: (queries: readonly CompiledQuery[], jobs: readonly SigningJob[]) => Promise<string[]>;
   /**
    * An interactive transaction whose steps each run several queries in one round trip, when
    * the driver can (the SQLite thread); event batches use it.
