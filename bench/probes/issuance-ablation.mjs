@@ -3,7 +3,7 @@
 // process), with one part of the request taken away at a time, beside the sign-only ceiling:
 //
 //   full      the route as it is
-//   nostore   the card is not written (cards.insert answers at once)
+//   nostore   the card is not written (cards.insert answers at once; the signing thread signs it)
 //   nosign    the card is not signed: the token of a card issued at start is answered for
 //             every card (the same size, so the answer and the stored row are unchanged)
 //   nolimits  the limiter answers "allowed" without counting
@@ -29,9 +29,13 @@ const MODES = {
   full: () => {},
   nostore: (context) => {
     context.store.cards.insert = async () => {};
+    // Signed by the key ring's signer instead of in the SQLite thread's write, which is skipped.
+    context.store.cards.insertSigned = undefined;
   },
   nosign: (context, signed) => {
     context.keys.signCompact = async () => signed;
+    // Not signed in the SQLite thread's write either: the card takes the sign-then-insert path.
+    context.keys.prepareCompact = () => undefined;
   },
   mainsign: () => {},
   nolimits: (context) => {

@@ -202,6 +202,8 @@ class ThreadConnection implements DatabaseConnection {
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private failure: Error | undefined;
+  /** The signing keys the thread holds, by id. */
+  private readonly keys = new Set<string>();
 
   constructor(private readonly worker: Worker) {
     worker.on("message", (reply: Reply) => {
@@ -237,9 +239,6 @@ class ThreadConnection implements DatabaseConnection {
     if (reply.error) throw new SqliteThreadError(reply.error.message, reply.error.code);
     return reply.results!.map((one) => result(one));
   }
-
-  /** The signing keys this thread holds, by id. */
-  private readonly keys = new Set<string>();
 
   /**
    * Runs `queries` as one transaction after signing `jobs` in the thread (see
