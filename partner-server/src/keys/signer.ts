@@ -255,7 +255,7 @@ export function createThreadSigner({ onFailure = () => {}, code = WORKER }: Thre
       if (inFlight.size > 0) await new Promise<void>((resolve) => (onDrained = resolve));
       const stopping = worker;
       worker = undefined;
-      if (stopping) await stopping.terminate();
+      await stopping?.terminate();
     },
   };
 }

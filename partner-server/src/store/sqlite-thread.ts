@@ -247,7 +247,6 @@ class ThreadConnection implements DatabaseConnection {
   async executeSigned(queries: readonly CompiledQuery[], jobs: readonly SigningJob[]): Promise<string[]> {
     for (const { key } of jobs) {
       if (this.keys.has(key.id)) continue;
-      if (this.failure) break;
       this.worker.postMessage({ key: { id: key.id, alg: key.alg, privateKey: key.privateKey } });
       this.keys.add(key.id);
     }

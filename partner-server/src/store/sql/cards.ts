@@ -68,18 +68,17 @@ export function createCardRepository({ db, guard, options }: SqlContext): CardRe
     guard(async () => {
       const statements = cardStatements(writes);
       const jobs = writes.flatMap((write) => (write.signing ? [write.signing] : []));
-      if (jobs.length > 0) {
-        const tokens = await transactSigned!(statements, jobs);
-        let next = 0;
-        return writes.map((write) => (write.signing ? tokens[next++]! : write.card.token));
-      }
-      if (transact) await transact(statements);
+      let signed: string[] = [];
+      if (jobs.length > 0) signed = await transactSigned!(statements, jobs);
+      else if (transact) await transact(statements);
       // One statement is atomic on its own: one round trip instead of BEGIN, INSERT, COMMIT.
       else if (statements.length === 1) await db.executeQuery(statements[0]!);
       else await db.transaction().execute(async (trx) => {
         for (const statement of statements) await trx.executeQuery(statement);
       });
-      return writes.map((write) => write.card.token);
+      // Each write's token: the one the thread signed, or the one it came with.
+      let next = 0;
+      return writes.map((write) => (write.signing ? signed[next++]! : write.card.token));
     }),
   );
 
