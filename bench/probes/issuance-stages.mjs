@@ -6,14 +6,14 @@
 // time in the stage):
 //
 //   main, before the write   from the `onRequest` hook until the card goes to the group commit
-//                            (parsing, auth, validation, limits, the JWS input; and any wait
-//                            for the event loop)
+//                            (parsing, auth, validation, limits, the JWS input, and any wait
+//                            for the event loop between them)
 //   queued                   until its group commit is posted to the SQLite thread
 //   in the thread            until the batch's answer reaches the event loop (signing, the
 //                            write, the fsync, the message back)
 //   main, answering          until the `onResponse` hook
-//   outside the server       the rest of the 50 (the bench's connections): on the wire and in
-//                            the load generator
+//   outside the server       the rest of the 50 (the bench's connections): on the wire, in
+//                            the load generator, or waiting for the event loop to read them
 //
 // It also gives the group commits' average size and rate, and the event loop's utilization
 // (`performance.eventLoopUtilization`) over the load.
@@ -145,7 +145,7 @@ const median = (pick) => stats(runs.map(pick)).median;
 const rate = median((run) => run.rate);
 console.log(`median: ${Math.round(rate)}/s, group commits of ${median((run) => run.batchSize).toFixed(1)} cards, event loop busy ${Math.round(median((run) => run.eventLoop) * 100)} %`);
 console.log("requests in each stage, on average (and the time each spends there):");
-const inServer = STAGES.map((name, i) => median((run) => run.averages[i]));
+const inServer = STAGES.map((_, i) => median((run) => run.averages[i]));
 for (const [i, name] of STAGES.entries()) console.log(`  ${name.padEnd(24)} ${inServer[i].toFixed(1)}  (${((inServer[i] / rate) * 1000).toFixed(2)} ms)`);
 const outside = CONNECTIONS - inServer.reduce((sum, value) => sum + value, 0);
 console.log(`  ${"outside the server".padEnd(24)} ${outside.toFixed(1)}  (${((outside / rate) * 1000).toFixed(2)} ms)`);
