@@ -13,14 +13,10 @@
 // the median of the process's CPU per card (user + system) and of the wall time per card.
 //
 //   npm run build && node bench/probes/card-row-floor.mjs      (ONLY=full,nocard to choose)
-import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openSqliteStore } from "../../partner-server/dist/index.js";
 import { CARD_REQUEST } from "../lib/servers.mjs";
 import { stats } from "../lib/stats.mjs";
+import { openStoreFile } from "../lib/store-file.mjs";
 
 const VARIANTS = {
   full: [],
@@ -40,15 +36,9 @@ const claims = { iss: "http://127.0.0.1:8787", aud: "bench", sub: "bench-brand",
 const token = `${Buffer.from('{"alg":"ES256","kid":"k1","typ":"minicard+jwt"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${"A".repeat(86)}`;
 
 async function measure(name) {
-  const dir = mkdtempSync(join(tmpdir(), "mc-cards-"));
+  const storeFile = await openStoreFile("mc-cards-");
+  const { db } = storeFile;
   try {
-    const file = join(dir, "minicard.db");
-    const store = openSqliteStore(file);
-    await store.migrate();
-    await store.close();
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
     for (const statement of VARIANTS[name]) db.exec(statement);
     const columns = db.prepare("SELECT name FROM pragma_table_info('cards')").all().map((row) => row.name);
     // The group commit's statement: one multi-row INSERT, compiled as the repository compiles it.
@@ -74,10 +64,9 @@ async function measure(name) {
     for (let n = 0; n < TRANSACTIONS; n += 1) write();
     const used = process.cpuUsage(cpu);
     const cards = TRANSACTIONS * PER_TRANSACTION;
-    db.close();
     return { cpu: (used.user + used.system) / cards, wall: ((performance.now() - start) * 1000) / cards };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    storeFile.remove();
   }
 }
 

@@ -9,27 +9,17 @@
 //   npm run build && node bench/probes/sqlite-floor.mjs                 (KEY=minute, PREFILL=500000)
 //   KEY=card PREFILL=500000 node bench/probes/sqlite-floor.mjs
 //   KEY=card SPREAD_DAYS=90 PREFILL=2000000 node bench/probes/sqlite-floor.mjs   (the prefill spread over 90 days, oldest first)
-import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openSqliteStore } from "../../partner-server/dist/index.js";
 import { createEventStatements } from "../../partner-server/dist/store/sql/event-statements.js";
+import { openStoreFile } from "../lib/store-file.mjs";
 
 const KEY = process.env.KEY ?? "minute";
 const PREFILL = Number(process.env.PREFILL ?? 500_000);
 const TRANSACTIONS = Number(process.env.TRANSACTIONS ?? 40);
 const PER_TRANSACTION = 2_500;
 
-const dir = mkdtempSync(join(tmpdir(), "mc-floor-"));
-const file = join(dir, "minicard.db");
-const store = openSqliteStore(file);
-await store.migrate();
-await store.close();
-const db = new Database(file);
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = FULL");
+const storeFile = await openStoreFile("mc-floor-");
+const { db } = storeFile;
 const { claimStatements } = createEventStatements(new Kysely({ dialect: new SqliteDialect({ database: db }) }), "sqlite");
 const prepared = new Map();
 const run = (query) => {
@@ -78,5 +68,4 @@ for (let n = 0; n < TRANSACTIONS; n++) {
 }
 const perEvent = (ms) => ((ms * 1000) / (TRANSACTIONS * PER_TRANSACTION)).toFixed(1);
 console.log(`KEY=${KEY} PREFILL=${PREFILL}: insert ${perEvent(insert)} µs + commit ${perEvent(commit)} µs = ${perEvent(insert + commit)} µs per stored event`);
-db.close();
-rmSync(dir, { recursive: true, force: true });
+storeFile.remove();
