@@ -58,6 +58,33 @@ export async function spawnListening(script, args = [], env = {}, nodeArgs = [])
 }
 
 /**
+ * The ceiling server with its durable routes (`POST /sign-durable`, `/sign-then-durable`):
+ * started on a store file of its own, in a temporary folder, which the partner server's
+ * migrations created; `stop()` also removes the folder.
+ */
+export async function startDurableCeiling() {
+  const dir = tempDir("minicard-bench-durable-");
+  try {
+    const file = join(dir.path, "minicard.db");
+    const { openSqliteStore } = await import("../../partner-server/dist/index.js");
+    const store = openSqliteStore(file);
+    await store.migrate();
+    await store.close();
+    const server = await spawnListening(CEILING_SERVER, [file]);
+    return {
+      ...server,
+      async stop() {
+        await server.stop();
+        dir.remove();
+      },
+    };
+  } catch (error) {
+    dir.remove();
+    throw error;
+  }
+}
+
+/**
  * `minicard-server start` on a free port with its own data folder (SQLite unless `env` says
  * otherwise); `cli` runs another build's `bin.js` instead of this tree's.
  */
