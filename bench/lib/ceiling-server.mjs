@@ -116,8 +116,10 @@ app.post("/drop", async (_request, reply) => {
   return { accepted: 0 };
 });
 if (process.argv[2]) {
-  // The worker: signs each card's JWS input, then inserts the batch's rows (the partner server's
-  // `cards` columns, in its order) in one transaction, one prepared statement per batch size.
+  const requireFromServer = createRequire(new URL("../../partner-server/package.json", import.meta.url));
+  // The worker: signs each card that came without its token, then inserts the batch's rows (the
+  // partner server's `cards` columns, in its order) in one transaction, one prepared statement
+  // per batch size.
   const worker = new Worker(
     `
     const { parentPort, workerData } = require("node:worker_threads");
@@ -135,7 +137,6 @@ if (process.argv[2]) {
       return statement;
     };
     const write = db.transaction((values, n) => insert(n).run(values));
-    // A card that comes without its token (POST /sign-durable) is signed here.
     parentPort.on("message", ({ inputs, tokens: given, rows }) => {
       const tokens = inputs.map((input, i) => given[i] ?? input + "." + sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }).toString("base64url"));
       const values = [];
@@ -147,7 +148,7 @@ if (process.argv[2]) {
     {
       eval: true,
       workerData: {
-        driver: createRequire(new URL("../../partner-server/package.json", import.meta.url)).resolve("better-sqlite3"),
+        driver: requireFromServer.resolve("better-sqlite3"),
         file: process.argv[2],
         key: privateKey.export({ format: "pem", type: "pkcs8" }),
       },
@@ -173,7 +174,9 @@ if (process.argv[2]) {
     process.exit(1);
   });
   // Time-ordered ids, as the partner server's cards have: rows go in at the end of each index.
-  const newId = createRequire(new URL("../../partner-server/package.json", import.meta.url))("ulid").monotonicFactory();
+  // (Their random part does not matter here: Math.random spares the OS call per character that
+  // ulid's default source makes.)
+  const newId = requireFromServer("ulid").monotonicFactory(() => Math.random());
   const durable = (signHere) => async (request, reply) => {
     const now = Date.now();
     const claims = claimsOf(request.body, Math.floor(now / 1000), newId(now));
