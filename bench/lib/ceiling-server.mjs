@@ -35,7 +35,7 @@ const header = Buffer.from(JSON.stringify({ alg: "ES256", kid: "bench-kid", typ:
 const compact = (input) => `${input}.${sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
 
 const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
-/** The claims /sign and /sign-durable sign for a card request. */
+/** The claims /sign and the durable routes sign for a card request. */
 function claimsOf(input, now, jti = randomBytes(13).toString("hex").toUpperCase().slice(0, 26)) {
   return {
     iss: "http://127.0.0.1",

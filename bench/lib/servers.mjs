@@ -63,23 +63,20 @@ export async function spawnListening(script, args = [], env = {}, nodeArgs = [])
  * migrations created; `stop()` also removes the folder.
  */
 export async function startDurableCeiling() {
-  const dir = tempDir("minicard-bench-durable-");
+  // Imported here, not at the top: store-file.mjs imports this module (for `tempDir`).
+  const { createStoreFile } = await import("./store-file.mjs");
+  const { file, remove } = await createStoreFile("minicard-bench-durable-");
   try {
-    const file = join(dir.path, "minicard.db");
-    const { openSqliteStore } = await import("../../partner-server/dist/index.js");
-    const store = openSqliteStore(file);
-    await store.migrate();
-    await store.close();
     const server = await spawnListening(CEILING_SERVER, [file]);
     return {
       ...server,
       async stop() {
         await server.stop();
-        dir.remove();
+        remove();
       },
     };
   } catch (error) {
-    dir.remove();
+    remove();
     throw error;
   }
 }
