@@ -43,6 +43,9 @@ function problemBody(problem: Problem, request: FastifyRequest): string {
   return JSON.stringify({ ...problem.toJSON(), requestId: request.id });
 }
 
+/** Log levels above `info`: the access log's records are not written, so not built either. */
+const QUIET_LEVELS: ReadonlySet<string> = new Set(["warn", "error", "fatal", "silent"]);
+
 /** Largest request body accepted (a card request is well under 4 KB). */
 export const BODY_LIMIT = 16 * 1024;
 
@@ -117,13 +120,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(cors, { hook: "onRequest", origin: false });
 
   // Security headers (security-headers.ts): the app's set on every answer; the routes that
-  // other sites embed or load opt into theirs with the route config `securityHeaders`.
+  // other sites embed or load opt into theirs with the route config `securityHeaders`. The same
+  // hook names the request in `X-Request-Id`.
   securityHeaders(app);
-
-  app.addHook("onRequest", (request, reply, done) => {
-    reply.header("x-request-id", request.id);
-    done();
-  });
 
   // While closing, requests still arriving on keep-alive connections are served, but each
   // answer closes its connection: otherwise a busy client keeps its connection open and
@@ -134,33 +133,33 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   });
 
   // The hooks every request runs take a callback, not a promise: one fewer allocation each.
+  const httpsIssuer = context.config.issuer.startsWith("https:");
   app.addHook("onSend", (request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
     // HTTPS as the client sees it: our public issuer, or a balancer's X-Forwarded-Proto when
     // MINICARD_TRUST_PROXY is set (request.protocol ignores the header otherwise).
-    if (context.config.issuer.startsWith("https:") || request.protocol === "https") {
+    if (httpsIssuer || request.protocol === "https") {
       reply.header("strict-transport-security", HSTS);
     }
     done(null, payload);
   });
 
+  // Once a request is answered: its metrics, then the access log, one record per request (the
+  // method, URL, client, status, time and the problem's code) instead of Fastify's pair
+  // ("incoming request", "request completed"). Its message is the line `npm start` shows in a
+  // terminal (logging.ts). The record is only built when the level logs it.
   app.addHook("onResponse", (request, reply, done) => {
+    const { method } = request;
     const route = request.routeOptions.url ?? "unmatched";
-    const labels = { route, method: request.method, status: String(reply.statusCode) };
-    context.metrics.count("minicard_http_requests_total", labels);
-    context.metrics.observe("minicard_http_request_duration_seconds", reply.elapsedTime / 1000, { route });
-    done();
-  });
-
-  // The access log: one record per request, once it is answered (the method, URL, client, status,
-  // time and the problem's code), instead of Fastify's pair ("incoming request", "request
-  // completed"). Its message is the line `npm start` shows in a terminal (logging.ts).
-  app.addHook("onResponse", (request, reply, done) => {
-    const { method, url } = request;
     const status = reply.statusCode;
-    const ms = Math.round(reply.elapsedTime);
-    const shown = url.length > 120 ? `${url.slice(0, 119)}…` : url;
-    request.log.info({ method, url, ip: request.ip, statusCode: status, responseTime: ms, code: request.problemCode }, `${method} ${shown} ${status} ${ms} ms`);
+    context.metrics.count("minicard_http_requests_total", { route, method, status: String(status) });
+    context.metrics.observe("minicard_http_request_duration_seconds", reply.elapsedTime / 1000, { route });
+    if (!QUIET_LEVELS.has(request.log.level)) {
+      const { url } = request;
+      const ms = Math.round(reply.elapsedTime);
+      const shown = url.length > 120 ? `${url.slice(0, 119)}…` : url;
+      request.log.info({ method, url, ip: request.ip, statusCode: status, responseTime: ms, code: request.problemCode }, `${method} ${shown} ${status} ${ms} ms`);
+    }
     done();
   });
 

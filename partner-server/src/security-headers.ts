@@ -63,7 +63,8 @@ export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, s
 }
 
 /**
- * Writes the security headers on every answer of `app` (call it before registering routes).
+ * Writes the security headers on every answer of `app` (call it before registering routes),
+ * and the request's id as `X-Request-Id`.
  *
  * Each set is computed by helmet once, here; a request only copies it onto its response.
  * (Running helmet's middleware per request builds the same CSP string again and goes through
@@ -75,9 +76,11 @@ export function securityHeaders(app: FastifyInstance): void {
   app.addHook("onRequest", (request, reply, done) => {
     // On the raw response, as helmet writes them: a route's own header (Fastify's `reply.header`,
     // or a static file's `setHeaders`) still replaces one of them.
+    const { raw } = reply;
     for (const [name, value] of request.routeOptions.config.securityHeaders === "embeddable" ? sets.embeddable : sets.app) {
-      reply.raw.setHeader(name, value);
+      raw.setHeader(name, value);
     }
+    raw.setHeader("x-request-id", request.id);
     done();
   });
 }

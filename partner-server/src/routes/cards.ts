@@ -119,13 +119,14 @@ export function cardRoutes(context: AppContext): FastifyPluginAsync {
     };
 
     // Issuance latency by outcome, from the request's arrival to its answer (auth and limits included).
-    const onResponse = async (request: FastifyRequest, reply: FastifyReply) => {
+    const onResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const seconds = reply.elapsedTime / 1000;
       if (reply.statusCode >= 400) {
         context.metrics.observe("minicard_issuance_duration_seconds", seconds, { outcome: "refused", code: request.problemCode ?? String(reply.statusCode) });
       } else {
         context.metrics.observe("minicard_issuance_duration_seconds", seconds, { outcome: reply.getHeader("idempotent-replayed") === undefined ? "issued" : "replayed" });
       }
+      done();
     };
 
     app.post("/v1/cards", { schema: issueSchema, onResponse }, async (request, reply) => {
