@@ -115,50 +115,71 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const patterns = new Map<string, RegExp>();
+/**
+ * A compiled schema: pushes onto `errors` what is wrong with `value`, at `path`, or at the
+ * field `name` of `path` when there is one (joined only when something is wrong, or to descend).
+ */
+type Validate = (value: unknown, errors: FieldError[], path: string, name?: string) => void;
 
-/** `pattern` compiled once (a schema has a handful; every request checks them). */
-function compiled(pattern: string): RegExp {
-  let regex = patterns.get(pattern);
-  if (regex === undefined) patterns.set(pattern, (regex = new RegExp(pattern, "u")));
-  return regex;
-}
+/** The JSON Pointer of `name` in `path`. */
+const at = (path: string, name: string | undefined) => (name === undefined ? path : `${path}/${name}`);
+type Compile = (schema: Schema) => Validate;
 
 /** High surrogates: only text with one has fewer code points than UTF-16 units. */
 const SURROGATE = /[\uD800-\uDBFF]/;
 
-function checkString(schema: StringSchema, value: string, path: string, errors: FieldError[]): void {
-  // Lengths count code points; most text has no surrogate pair, and then no array is built.
-  const length = SURROGATE.test(value) ? [...value].length : value.length;
-  if (schema.enum && !schema.enum.includes(value)) {
-    errors.push({ path, message: `must be one of: ${schema.enum.join(", ")}` });
-    return;
-  }
-  if (schema.minLength !== undefined && length < schema.minLength) {
-    errors.push({
-      path,
-      message: schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`,
-    });
-    return;
-  }
-  if (schema.maxLength !== undefined && length > schema.maxLength) {
-    errors.push({ path, message: `must be at most ${schema.maxLength} characters` });
-    return;
-  }
+function compileString(schema: StringSchema): Validate {
+  const { enum: allowed, minLength, maxLength, format, errorMessage } = schema;
   const maxBytes = schema["x-maxBytes"];
-  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4): most values
-  // are short enough that they need not be encoded to be counted.
-  if (maxBytes !== undefined && value.length * 3 > maxBytes && encoder.encode(value).length > maxBytes) {
-    errors.push({ path, message: `must be at most ${maxBytes} bytes` });
-    return;
-  }
-  if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) {
-    errors.push({ path, message: schema.errorMessage ?? `must match ${schema.pattern}` });
-    return;
-  }
-  if (schema.format === "https-url" && !isHttpsUrl(value)) {
-    errors.push({ path, message: "must be an absolute https: URL" });
-  }
+  const pattern = schema.pattern === undefined ? undefined : new RegExp(schema.pattern, "u");
+  return (value, errors, path, name) => {
+    if (typeof value !== "string") return void errors.push({ path: at(path, name), message: "must be a string" });
+    // Lengths count code points; most text has no surrogate pair, and then no array is built.
+    const length = SURROGATE.test(value) ? [...value].length : value.length;
+    let message: string | undefined;
+    if (allowed && !allowed.includes(value)) message = `must be one of: ${allowed.join(", ")}`;
+    else if (minLength !== undefined && length < minLength) {
+      message = minLength === 1 ? "must not be empty" : `must be at least ${minLength} characters`;
+    } else if (maxLength !== undefined && length > maxLength) message = `must be at most ${maxLength} characters`;
+    // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4): most values
+    // are short enough that they need not be encoded to be counted.
+    else if (maxBytes !== undefined && value.length * 3 > maxBytes && encoder.encode(value).length > maxBytes) {
+      message = `must be at most ${maxBytes} bytes`;
+    } else if (pattern && !pattern.test(value)) message = errorMessage ?? `must match ${schema.pattern}`;
+    else if (format === "https-url" && !isHttpsUrl(value)) message = "must be an absolute https: URL";
+    if (message !== undefined) errors.push({ path: at(path, name), message });
+  };
+}
+
+function compileInteger({ const: exactly, minimum, maximum }: IntegerSchema): Validate {
+  return (value, errors, path, name) => {
+    let message: string | undefined;
+    if (typeof value !== "number" || !Number.isSafeInteger(value)) message = "must be an integer";
+    else if (exactly !== undefined && value !== exactly) message = `must be ${exactly}`;
+    else if (minimum !== undefined && value < minimum) message = `must be at least ${minimum}`;
+    else if (maximum !== undefined && value > maximum) message = `must be at most ${maximum}`;
+    if (message !== undefined) errors.push({ path: at(path, name), message });
+  };
+}
+
+function compileObject(schema: ObjectSchema, compile: Compile): Validate {
+  const required = schema.required ?? [];
+  const fields = new Map(Object.entries(schema.properties).map(([name, inner]) => [name, compile(inner)]));
+  return (value, errors, parent, own) => {
+    const path = at(parent, own);
+    if (!isPlainObject(value)) return void errors.push({ path: path || "/", message: "must be an object" });
+    for (const name of required) {
+      if (value[name] === undefined) errors.push({ path: `${path}/${name}`, message: "is required" });
+    }
+    for (const name in value) {
+      if (!Object.hasOwn(value, name)) continue;
+      const field = value[name];
+      const validate = fields.get(name);
+      if (!validate) errors.push({ path: `${path}/${escapePointer(name)}`, message: "is not a known field" });
+      // The schema's own names need no escaping (none holds `~` or `/`).
+      else if (field !== undefined) validate(field, errors, path, name);
+    }
+  };
 }
 
 /**
@@ -177,74 +198,72 @@ export function isHttpsUrl(value: string): boolean {
   return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "";
 }
 
-/** Checks the types beyond strings, integers and objects; see {@link validateSchema}. */
-type Extension = (schema: Schema, value: unknown, path: string, errors: FieldError[], check: Check) => void;
-type Check = (schema: Schema, value: unknown, path: string) => void;
+/** Compiles the types beyond strings, integers and objects; see {@link validateSchema}. */
+type Extension = (schema: Schema, compile: Compile) => Validate | undefined;
 
-function check(schema: Schema, value: unknown, path: string, errors: FieldError[], extension?: Extension): void {
-  switch (schema.type) {
-    case "string":
-      if (typeof value !== "string") errors.push({ path, message: "must be a string" });
-      else checkString(schema, value, path, errors);
-      return;
-    case "integer":
-      if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-        errors.push({ path, message: "must be an integer" });
-      } else if (schema.const !== undefined && value !== schema.const) {
-        errors.push({ path, message: `must be ${schema.const}` });
-      } else if (schema.minimum !== undefined && value < schema.minimum) {
-        errors.push({ path, message: `must be at least ${schema.minimum}` });
-      } else if (schema.maximum !== undefined && value > schema.maximum) {
-        errors.push({ path, message: `must be at most ${schema.maximum}` });
-      }
-      return;
-    case "object": {
-      if (!isPlainObject(value)) {
-        errors.push({ path: path || "/", message: "must be an object" });
-        return;
-      }
-      for (const name of schema.required ?? []) {
-        if (value[name] === undefined) errors.push({ path: `${path}/${name}`, message: "is required" });
-      }
-      for (const name in value) {
-        if (!Object.hasOwn(value, name)) continue;
-        const field = value[name];
-        if (!Object.hasOwn(schema.properties, name)) errors.push({ path: `${path}/${escapePointer(name)}`, message: "is not a known field" });
-        // The schema's own names need no escaping (none holds `~` or `/`).
-        else if (field !== undefined) check(schema.properties[name]!, field, `${path}/${name}`, errors, extension);
-      }
-      return;
+/**
+ * The compiler of schemas, with `extension` for the types it does not know itself. Each schema
+ * object is compiled once, on its first use: its limits and patterns are read then, and a
+ * value is checked by closures over them (reading them from the schema on every value cost
+ * more than the checks themselves). A schema must not be changed once used.
+ */
+function compiler(extension?: Extension): Compile {
+  const compiled = new WeakMap<Schema, Validate>();
+  const compile: Compile = (schema) => {
+    let validate = compiled.get(schema);
+    if (validate === undefined) {
+      validate =
+        schema.type === "string"
+          ? compileString(schema)
+          : schema.type === "integer"
+            ? compileInteger(schema)
+            : schema.type === "object"
+              ? compileObject(schema, compile)
+              : (extension?.(schema, compile) ?? ((_value, errors, path, name) => void errors.push({ path: at(path, name), message: `has an unsupported schema type ${schema.type}` })));
+      compiled.set(schema, validate);
     }
-    default:
-      if (extension) extension(schema, value, path, errors, (inner, item, at) => check(inner, item, at, errors, extension));
-      else errors.push({ path, message: `has an unsupported schema type ${schema.type}` });
-  }
+    return validate;
+  };
+  return compile;
 }
 
 /** Booleans, arrays and `anyOf` (the admin API's schemas have them; the card's do not). */
-const booleansAndArrays: Extension = (schema, value, path, errors, check) => {
+const booleansAndArrays: Extension = (schema, compile) => {
   if (schema.type === undefined) {
-    const type = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : value === null ? "null" : typeof value;
-    const branch = schema.anyOf.find((inner) => inner.type === type);
-    if (branch) check(branch, value, path);
-    else errors.push({ path, message: `must be ${schema.anyOf.map((inner) => `${/^[aeiou]/.test(inner.type) ? "an" : "a"} ${inner.type}`).join(" or ")}` });
-  } else if (schema.type === "boolean") {
-    if (typeof value !== "boolean") errors.push({ path, message: "must be true or false" });
-  } else if (schema.type === "array") {
-    if (!Array.isArray(value)) {
-      errors.push({ path, message: "must be a list" });
-    } else if (schema.minItems !== undefined && value.length < schema.minItems) {
-      errors.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}` });
-    } else if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-      errors.push({ path, message: `must have at most ${schema.maxItems} items` });
-    } else {
-      value.forEach((item, index) => check(schema.items, item, `${path}/${index}`));
-      if (schema.uniqueItems && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) {
-        errors.push({ path, message: "must not repeat an item" });
-      }
-    }
+    const branches = schema.anyOf.map((inner) => ({ type: inner.type, validate: compile(inner) }));
+    const expected = `must be ${schema.anyOf.map((inner) => `${/^[aeiou]/.test(inner.type) ? "an" : "a"} ${inner.type}`).join(" or ")}`;
+    return (value, errors, path, name) => {
+      const type = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : value === null ? "null" : typeof value;
+      const branch = branches.find((inner) => inner.type === type);
+      if (branch) branch.validate(value, errors, path, name);
+      else errors.push({ path: at(path, name), message: expected });
+    };
   }
+  if (schema.type === "boolean") {
+    return (value, errors, path, name) => void (typeof value !== "boolean" && errors.push({ path: at(path, name), message: "must be true or false" }));
+  }
+  if (schema.type === "array") {
+    const { minItems, maxItems, uniqueItems } = schema;
+    const items = compile(schema.items);
+    return (value, errors, parent, own) => {
+      const path = at(parent, own);
+      if (!Array.isArray(value)) errors.push({ path, message: "must be a list" });
+      else if (minItems !== undefined && value.length < minItems) {
+        errors.push({ path, message: `must have at least ${minItems} item${minItems === 1 ? "" : "s"}` });
+      } else if (maxItems !== undefined && value.length > maxItems) errors.push({ path, message: `must have at most ${maxItems} items` });
+      else {
+        value.forEach((item, index) => items(item, errors, path, String(index)));
+        if (uniqueItems && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) {
+          errors.push({ path, message: "must not repeat an item" });
+        }
+      }
+    };
+  }
+  return undefined;
 };
+
+const compileAll = /* @__PURE__ */ compiler(booleansAndArrays);
+const compileScalar = /* @__PURE__ */ compiler();
 
 function escapePointer(name: string): string {
   return /[~/]/.test(name) ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
@@ -256,7 +275,7 @@ function escapePointer(name: string): string {
  */
 export function validateSchema(schema: Schema, value: unknown): FieldError[] {
   const errors: FieldError[] = [];
-  check(schema, value, "", errors, booleansAndArrays);
+  compileAll(schema)(value, errors, "");
   return errors;
 }
 
@@ -267,6 +286,6 @@ export function validateSchema(schema: Schema, value: unknown): FieldError[] {
  */
 export function validateScalarSchema(schema: Schema, value: unknown): FieldError[] {
   const errors: FieldError[] = [];
-  check(schema, value, "", errors);
+  compileScalar(schema)(value, errors, "");
   return errors;
 }
