@@ -72,8 +72,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Builds the `card` claim: the request's content plus the brand as the whitelist names it. */
-function buildCard(input: CardInput, brand: Brand): Card {
+/** The optional fields of a card, copied from the request in this order. */
+const OPTIONAL_FIELDS = ["description", "image", "icon", "sharer", "cta", "price", "membership"] as const;
+
+/** Builds the `card` claim: the request's content, its attested `sharer`, and the brand as the whitelist names it. */
+function buildCard(input: CardInput, brand: Brand, sharer: string | undefined): Card {
   const card: Card = {
     v: 1,
     kind: input.kind,
@@ -89,8 +92,9 @@ function buildCard(input: CardInput, brand: Brand): Card {
     title: input.title,
     brand: { name: brand.name, ...(brand.logo ? { logo: brand.logo } : {}) },
   };
-  for (const field of ["description", "image", "icon", "sharer", "cta", "price", "membership"] as const) {
-    if (input[field] !== undefined) (card as Record<string, unknown>)[field] = input[field];
+  for (const field of OPTIONAL_FIELDS) {
+    const value = field === "sharer" ? sharer : input[field];
+    if (value !== undefined) (card as Record<string, unknown>)[field] = value;
   }
   return card;
 }
@@ -203,14 +207,14 @@ export async function issueCard(
 
   const ttl = input.ttlSeconds ?? CARD_TTL.default;
   const issuedAt = Math.floor(now / 1000);
-  const card = buildCard({ ...input, ...(sharer === undefined ? {} : { sharer }) }, brand);
+  const card = buildCard(input, brand, sharer);
   const expiresAt = (issuedAt + ttl) * 1000;
   // Signing and the durable write: if either fails, the charge and the key are taken back.
   try {
     const claims = { iss: context.issuer, aud: partner!.id, sub: brand.id, jti: id, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl, card } satisfies CardClaims;
     const limits: LimitsReport = { policy: policyHeader || undefined, state: rateLimitHeader(decision.states) };
     const issuedCard = (token: string): IssuedCard => ({ id, token, url: `${context.issuer}/c/${id}`, expiresAt: new Date(expiresAt).toISOString() });
-    const unsigned: Omit<StoredCard, "token" | "kid"> = {
+    const stored = (kid: string): Omit<StoredCard, "token"> => ({
       id,
       brandId: brand.id,
       partnerId: partner!.id,
@@ -218,21 +222,22 @@ export async function issueCard(
       kind: input.kind,
       sharer,
       card,
+      kid,
       issuedAt: now,
       expiresAt,
       revokedAt: undefined,
-    };
+    });
     const completion = (token: string) =>
       idempotencyKey === undefined ? undefined : { brandId: brand.id, key: idempotencyKey, response: toRecord(issuedCard(token), limits) };
     // Where the store's thread signs (SQLite), it signs and writes the card in one hand-off;
     // the idempotency response's token is filled in there.
     const prepared = store.cards.insertSigned && context.keys.prepareCompact(CARD_TYPE, claims);
     if (prepared) {
-      const token = await store.cards.insertSigned!({ ...unsigned, kid: prepared.kid }, prepared.job, completion(""));
+      const token = await store.cards.insertSigned!(stored(prepared.kid), prepared.job, completion(""));
       return { kind: "issued", card: issuedCard(token), limits };
     }
     const { token, kid } = await context.keys.signCompact(CARD_TYPE, claims);
-    await store.cards.insert({ ...unsigned, token, kid }, completion(token));
+    await store.cards.insert({ ...stored(kid), token }, completion(token));
     return { kind: "issued", card: issuedCard(token), limits };
   } catch (error) {
     await context.limiter.release(checks, id, now).catch(() => {});

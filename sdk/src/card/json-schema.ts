@@ -120,10 +120,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * field `name` of `path` when there is one (joined only when something is wrong, or to descend).
  */
 type Validate = (value: unknown, errors: FieldError[], path: string, name?: string) => void;
+type Compile = (schema: Schema) => Validate;
 
 /** The JSON Pointer of `name` in `path`. */
 const at = (path: string, name: string | undefined) => (name === undefined ? path : `${path}/${name}`);
-type Compile = (schema: Schema) => Validate;
 
 /** High surrogates: only text with one has fewer code points than UTF-16 units. */
 const SURROGATE = /[\uD800-\uDBFF]/;
@@ -272,6 +272,9 @@ function escapePointer(name: string): string {
 /**
  * Checks `value` against `schema` and lists every failing field (JSON Pointer paths).
  * An empty list means the value is valid.
+ *
+ * A schema object is compiled on its first use and the result kept as long as the object
+ * lives: to change a schema, make a new object rather than editing one already used.
  */
 export function validateSchema(schema: Schema, value: unknown): FieldError[] {
   const errors: FieldError[] = [];

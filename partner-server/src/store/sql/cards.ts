@@ -14,9 +14,11 @@ import { chunks, type SqlContext } from "./context.js";
 import { cardRow, json, num, optNum, toCard } from "./rows.js";
 
 interface CardWrite {
-  card: StoredCard;
+  card: Omit<StoredCard, "token">;
+  /** The signed card's token; absent when the thread signs it (`signing`). */
+  token?: string;
   idempotency: IdempotencyCompletion | undefined;
-  /** Set when the thread is to sign the card: `card.token` is then filled in there. */
+  /** Set when the thread is to sign the card: its token is then filled in there. */
   signing?: SigningJob;
 }
 
@@ -42,9 +44,9 @@ export function createCardRepository({ db, guard, options }: SqlContext): CardRe
    */
   const cardStatements = (writes: CardWrite[]): CompiledQuery[] => {
     let signed = 0;
-    const tokens = writes.map((write) => (write.signing ? { $token: signed++ } : write.card.token));
+    const tokens = writes.map((write) => (write.signing ? { $token: signed++ } : write.token!));
     return [
-      insertCards(writes.map((write, i) => ({ ...cardRow(write.card), token: tokens[i] as string }))),
+      insertCards(writes.map((write, i) => cardRow(write.card, tokens[i] as string))),
       ...writes.flatMap(({ idempotency, signing }, i) =>
         idempotency
           ? [
@@ -78,16 +80,16 @@ export function createCardRepository({ db, guard, options }: SqlContext): CardRe
       });
       // Each write's token: the one the thread signed, or the one it came with.
       let next = 0;
-      return writes.map((write) => (write.signing ? signed[next++]! : write.card.token));
+      return writes.map((write) => (write.signing ? signed[next++]! : write.token!));
     }),
   );
 
   return {
     insert: async (card, idempotency) => {
-      await writeCards({ card, idempotency });
+      await writeCards({ card, token: card.token, idempotency });
     },
     ...(transactSigned && {
-      insertSigned: (card, signing, idempotency) => writeCards({ card: { ...card, token: "" }, idempotency, signing }),
+      insertSigned: (card, signing, idempotency) => writeCards({ card, idempotency, signing }),
     }),
     get: (id) =>
       guard(async () => {

@@ -69,7 +69,8 @@ export function toCard(row: Selectable<Database["cards"]>): StoredCard {
   };
 }
 
-export function cardRow(card: StoredCard): Database["cards"] {
+/** A card's row, with `token` in its place (the SQLite thread's `{ $token: i }` where it signs the card). */
+export function cardRow(card: Omit<StoredCard, "token">, token: string): Database["cards"] {
   return {
     id: card.id,
     brand_id: card.brandId,
@@ -78,7 +79,7 @@ export function cardRow(card: StoredCard): Database["cards"] {
     kind: card.kind,
     sharer: card.sharer ?? null,
     card: json(card.card),
-    token: card.token,
+    token,
     kid: card.kid,
     issued_at: card.issuedAt,
     expires_at: card.expiresAt,
