@@ -209,19 +209,21 @@ type Extension = (schema: Schema, compile: Compile) => Validate | undefined;
  */
 function compiler(extension?: Extension): Compile {
   const compiled = new WeakMap<Schema, Validate>();
+  const build = (schema: Schema): Validate => {
+    switch (schema.type) {
+      case "string":
+        return compileString(schema);
+      case "integer":
+        return compileInteger(schema);
+      case "object":
+        return compileObject(schema, compile);
+    }
+    const unsupported: Validate = (_value, errors, path, name) => void errors.push({ path: at(path, name), message: `has an unsupported schema type ${schema.type}` });
+    return extension?.(schema, compile) ?? unsupported;
+  };
   const compile: Compile = (schema) => {
     let validate = compiled.get(schema);
-    if (validate === undefined) {
-      validate =
-        schema.type === "string"
-          ? compileString(schema)
-          : schema.type === "integer"
-            ? compileInteger(schema)
-            : schema.type === "object"
-              ? compileObject(schema, compile)
-              : (extension?.(schema, compile) ?? ((_value, errors, path, name) => void errors.push({ path: at(path, name), message: `has an unsupported schema type ${schema.type}` })));
-      compiled.set(schema, validate);
-    }
+    if (validate === undefined) compiled.set(schema, (validate = build(schema)));
     return validate;
   };
   return compile;
