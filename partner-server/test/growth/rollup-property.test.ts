@@ -238,7 +238,7 @@ describe.each(backends)("rollup property on $name", (backend) => {
           for (const [card, score] of expectedAtEnd) expect(scoresAtEnd.get(card)!).toBeCloseTo(score, 9);
         },
       ),
-      { numRuns: backend.name === "memory" ? 80 : 25 },
+      { numRuns: backend.name === "memory" ? 80 : 40 },
     );
     // The runs exercised what the property is about.
     expect(seen.uv).toBeGreaterThan(10);
