@@ -11,6 +11,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
   test: {
     include: ["sdk/test/**/*.test.ts", "partner-server/test/**/*.test.ts", "embed-widget/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+    // Removes the temporary folders each test file made, once the file has finished.
+    setupFiles: ["partner-server/test/support/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

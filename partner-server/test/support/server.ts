@@ -12,28 +12,24 @@
  *   helpers below take that server (or a base URL, for spawned servers).
  * - `admin()` wraps the admin API; `seedWorld()` creates a partner, a brand and sharers.
  *
- * Every server gets its own temporary data folder, so tests can run in parallel.
+ * Every server gets its own temporary data folder, so tests can run in parallel; the folder
+ * is removed when the test file ends (`temp.ts`).
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InjectOptions } from "fastify";
 import { createServer, type Server } from "../../src/server.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import type { Store } from "../../src/store/store.js";
 import type { Limiter } from "../../src/limits/limiter.js";
+import { tempDir } from "./temp.js";
+
+export { tempDir };
 
 /** The built CLI. */
 export const CLI = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
 
-/** A fresh temporary folder, removed by `cleanup()`. */
-export function tempDir(prefix = "minicard-test-"): { path: string; cleanup(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
-}
 
 /** A server running in a child process. */
 export interface SpawnedServer {
