@@ -30,7 +30,6 @@ export { tempDir };
 /** The built CLI. */
 export const CLI = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
 
-
 /** A server running in a child process. */
 export interface SpawnedServer {
   url: string;
