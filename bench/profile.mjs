@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Summarises a V8 CPU profile (`node --cpu-prof`): self time by function and by package.
 //
-//   node bench/profile.mjs <file.cpuprofile> [--top 30]
+//   node bench/profile.mjs <file.cpuprofile> [--top 30] [--last 8]
+//
+// `--last N` keeps only the samples of the profile's last N seconds (a load's measured window
+// rather than the server's start-up and warm-up).
 //
 // Also prints inclusive time (a function and everything it called) for the product's own
 // functions, which is where a request's cost is decided.
@@ -21,8 +24,13 @@ const top = Number(process.argv[process.argv.indexOf("--top") + 1]) || 30;
 const profile = JSON.parse(readFileSync(file, "utf8"));
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map();
+const last = process.argv.includes("--last") ? Number(process.argv[process.argv.indexOf("--last") + 1]) * 1e6 : Infinity;
+const times = [];
+for (let i = 0, at = profile.startTime; i < profile.samples.length; i += 1) times.push((at += profile.timeDeltas[i]));
 const counts = new Map();
-for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+profile.samples.forEach((id, i) => {
+  if (times[i] >= profile.endTime - last) counts.set(id, (counts.get(id) ?? 0) + 1);
+});
 let total = 0;
 for (const [id, count] of counts) {
   total += count;
