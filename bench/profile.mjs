@@ -25,6 +25,10 @@ const profile = JSON.parse(readFileSync(file, "utf8"));
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map();
 const last = process.argv.includes("--last") ? Number(process.argv[process.argv.indexOf("--last") + 1]) * 1e6 : Infinity;
+if (!(last > 0)) {
+  console.error("--last takes a number of seconds greater than 0");
+  process.exit(2);
+}
 const times = [];
 for (let i = 0, at = profile.startTime; i < profile.samples.length; i += 1) times.push((at += profile.timeDeltas[i]));
 const counts = new Map();

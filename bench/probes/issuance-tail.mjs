@@ -16,6 +16,7 @@
 //   npm run build && node bench/probes/issuance-tail.mjs      (ROUNDS=, SECONDS=)
 import { cardJob, checkedLoad, warmUp } from "../lib/http-load.mjs";
 import { CEILING_SERVER, seedBench, spawnListening, startDurableCeiling, startPartnerServer } from "../lib/servers.mjs";
+import { stats } from "../lib/stats.mjs";
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -44,8 +45,7 @@ try {
       );
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  console.log(`p99 / mean, median of the rounds: ${[...ratios].map(([name, values]) => `${name} ${median(values).toFixed(2)}`).join(", ")}`);
+  console.log(`p99 / mean, median of the rounds: ${[...ratios].map(([name, values]) => `${name} ${stats(values).median.toFixed(2)}`).join(", ")}`);
 } finally {
   await Promise.all([server.stop(), floor.stop(), ceiling.stop()]);
 }
