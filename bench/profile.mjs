@@ -29,12 +29,12 @@ if (!(last > 0)) {
   console.error("--last takes a number of seconds greater than 0");
   process.exit(2);
 }
-const times = [];
-for (let i = 0, at = profile.startTime; i < profile.samples.length; i += 1) times.push((at += profile.timeDeltas[i]));
+const from = profile.endTime - last;
 const counts = new Map();
-profile.samples.forEach((id, i) => {
-  if (times[i] >= profile.endTime - last) counts.set(id, (counts.get(id) ?? 0) + 1);
-});
+for (let i = 0, at = profile.startTime; i < profile.samples.length; i += 1) {
+  at += profile.timeDeltas[i];
+  if (at >= from) counts.set(profile.samples[i], (counts.get(profile.samples[i]) ?? 0) + 1);
+}
 let total = 0;
 for (const [id, count] of counts) {
   total += count;

@@ -9,8 +9,11 @@
 //   durable-main  POST /sign-then-durable: the same, signed on the main thread
 //   issuance      the partner server's full path on SQLite (`minicard-server start`), as the bench
 //
-// Each line gives the median rate, p99 and the server's CPU per request (main thread, other
-// threads, the machine), and the summary the ratios. `npm run bench` measures the same routes
+// Each round's line gives the load's rate, p99, mean and p99 / mean, and the server's CPU per
+// request (main thread, other threads, the machine); each route's summary line the medians, and
+// the last line the ratios. With a fixed number of connections each waiting for its answer, the
+// mean latency is the connections over the rate (Little's law), so where p99 / mean is the same
+// for two routes, their p99s differ only as their rates do. `npm run bench` measures the same routes
 // (one after the other rather than interleaved). Where a durable route falls short of 0.8 × the
 // sign-only route, the target is out of reach of any durable issuance on the machine; where it
 // does not, the rest of the gap is the partner server's own work.
@@ -37,9 +40,13 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
       await warmUp(target.job);
-      const { perSecond, p99, cpu } = await measuredLoad(target.job, target.name, target.pid);
-      runs[target.name].push({ rate: perSecond, p99, main: cpu.mainUs, other: cpu.otherUs, machine: cpu.machineUs });
-      console.log(`round ${round + 1} ${target.name.padEnd(12)} ${Math.round(perSecond)}/s, p99 ${p99} ms, CPU main ${Math.round(cpu.mainUs)} + other ${Math.round(cpu.otherUs)} µs, the machine ${Math.round(cpu.machineUs)} µs`);
+      const { perSecond, p99, latency, cpu } = await measuredLoad(target.job, target.name, target.pid);
+      const tail = p99 / latency.average;
+      runs[target.name].push({ rate: perSecond, p99, tail, main: cpu.mainUs, other: cpu.otherUs, machine: cpu.machineUs });
+      console.log(
+        `round ${round + 1} ${target.name.padEnd(12)} ${Math.round(perSecond)}/s, p99 ${p99} ms, mean ${latency.average.toFixed(1)} ms, p99 / mean ${tail.toFixed(2)}, ` +
+          `CPU main ${Math.round(cpu.mainUs)} + other ${Math.round(cpu.otherUs)} µs, the machine ${Math.round(cpu.machineUs)} µs`,
+      );
     }
   }
 } finally {
@@ -50,7 +57,7 @@ try {
 const median = (name, field) => stats(runs[name].map((run) => run[field])).median;
 for (const name of Object.keys(runs)) {
   console.log(
-    `${name.padEnd(12)} ${Math.round(median(name, "rate"))}/s, p99 ${median(name, "p99")} ms, CPU per request: main ${Math.round(median(name, "main"))} µs, ` +
+    `${name.padEnd(12)} ${Math.round(median(name, "rate"))}/s, p99 ${median(name, "p99")} ms, p99 / mean ${median(name, "tail").toFixed(2)}, CPU per request: main ${Math.round(median(name, "main"))} µs, ` +
       `other threads ${Math.round(median(name, "other"))} µs, the machine ${Math.round(median(name, "machine"))} µs`,
   );
 }
